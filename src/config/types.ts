@@ -1,0 +1,297 @@
+/**
+ * The typed DSL an operator writes in `config.ts`.
+ *
+ * `UserConfig` is what operators write (everything optional that has a default);
+ * `ResolvedConfig` (see resolve.ts) is what the program uses. Only `resolveConfig()`
+ * turns one into the other, so defaults live in exactly one place (defaults.ts).
+ */
+import type { KubeObject } from "../objects/types.ts";
+
+/** A hub user as JupyterHub describes it to the spawner. */
+export interface HubUser {
+  /** The raw JupyterHub user name (may hold any unicode, `@`, capitals…). */
+  readonly name: string;
+  readonly groups?: readonly string[];
+  readonly admin?: boolean;
+}
+
+/** JupyterHub's byte units: a number of bytes, or "512M", "2G", "1.5T" (powers of 1024). */
+export type ByteQuantity = number | string;
+/** JupyterHub's CPU units: a number of cores (0.5, 2) or a Kubernetes quantity ("500m"). */
+export type CpuQuantity = number | string;
+
+/** What every template and function in the config can see for one spawn. */
+export interface SpawnContext {
+  /** Base name of every object of this server: `jupyter-<user>[--<server>]`, DNS-1123 safe. */
+  readonly key: string;
+  readonly namespace: string;
+  /** DNS-safe escaped user name (as used in labels). */
+  readonly username: string;
+  /** DNS-safe escaped server name, "" for the default server. */
+  readonly servername: string;
+  readonly user: HubUser & { readonly escapedName: string };
+  readonly server: { readonly name: string; readonly escapedName: string };
+  readonly profile: { readonly slug: string; readonly displayName: string };
+  readonly cluster: {
+    readonly name: string;
+    readonly context: string;
+    readonly ingressPublicUrl: string;
+    readonly ingressClass: string | undefined;
+  };
+  /** The choices the user made for the profile's options (option name → choice slug or free text). */
+  readonly options: Readonly<Record<string, string>>;
+  /** The hub's URL prefix for this server: `/user/<name>/` or `/user/<name>/<server>/`. */
+  readonly prefix: string;
+  /** The settings this spawn resolved to (after profile and option overrides). */
+  readonly spawn: ResolvedSpawnSettings;
+}
+
+/** A value that is either fixed or computed from the spawn. */
+export type Dynamic<T> = T | ((ctx: SpawnContext) => T);
+
+/**
+ * A patch or resource: a template string (eta, `{{ }}` delimiters, so upstream's `{{key}}`
+ * examples work unchanged; one or more YAML documents) or a typed function returning objects.
+ */
+export type ObjectSource =
+  | string
+  | ((ctx: SpawnContext) => KubeObject | readonly KubeObject[] | undefined | null);
+
+/** Settings that defaults, profiles and option choices may set; later ones override earlier. */
+export interface SpawnSettings {
+  /** Container image. Default `pangeo/pangeo-notebook:latest`. */
+  image?: string;
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** Overrides the image's entrypoint (Kubernetes `command`). */
+  cmd?: readonly string[];
+  /** Arguments (Kubernetes `args`). Default: the image's own. */
+  args?: readonly string[];
+  /** Port the single-user server listens on. Default 8888. */
+  port?: number;
+  /** Extra environment variables; values may be functions of the spawn. */
+  environment?: Readonly<Record<string, Dynamic<string>>>;
+  cpuLimit?: CpuQuantity;
+  cpuGuarantee?: CpuQuantity;
+  memLimit?: ByteQuantity;
+  memGuarantee?: ByteQuantity;
+  /** Create a per-server ServiceAccount and run the pod as it. Default true. */
+  serviceAccount?: boolean;
+  /** Strategic-merge patches, applied in key order (defaults' first, then profile's, then options'). */
+  patches?: Readonly<Record<string, ObjectSource>>;
+  /** Extra per-server objects, added in key order after the built-in ones. */
+  resources?: Readonly<Record<string, ObjectSource>>;
+}
+
+export interface ClusterConfig {
+  /** Name of the kubeconfig context (`kubectl config get-contexts`). */
+  context: string;
+  /** Public URL of the cluster's ingress controller, e.g. `https://eu.hub.example.org`. */
+  ingressPublicUrl: string;
+  /** `spec.ingressClassName` of the created Ingress. Default: the cluster's default class. */
+  ingressClass?: string;
+  /**
+   * Namespace for the user's objects: a fixed name, or a template such as
+   * `"jhub-{{username}}"` for a namespace per user. Default `"default"`.
+   */
+  namespace?: string;
+  /** Create the namespace when it does not exist (for per-user namespaces). Default false. */
+  createNamespace?: boolean;
+  /** Extra kubeconfig file for this cluster (otherwise `$KUBECONFIG` / `~/.kube/config`). */
+  kubeconfig?: string;
+}
+
+export interface OptionChoice {
+  displayName: string;
+  default?: boolean;
+  overrides?: SpawnSettings;
+}
+
+export interface UnlistedChoice {
+  /** Label of the free-text field, e.g. "Other image". */
+  displayName: string;
+  /** The whole value must match this. */
+  validation?: RegExp | string;
+  /** Shown when the value does not match. */
+  validationMessage?: string;
+  /** Settings from the typed value. */
+  overrides: (value: string) => SpawnSettings;
+}
+
+export interface ProfileOption {
+  displayName: string;
+  choices: Readonly<Record<string, OptionChoice>>;
+  /** Allow a value that is not one of `choices`. */
+  unlisted?: UnlistedChoice;
+}
+
+export interface ProfileConfig extends SpawnSettings {
+  /** URL-safe id; what the hub sends as `profile`. */
+  slug: string;
+  displayName: string;
+  description?: string;
+  /** Pre-selected on the spawn page, and used when the hub sends no profile. */
+  default?: boolean;
+  /** Name of an entry of `clusters`. */
+  cluster: string;
+  options?: Readonly<Record<string, ProfileOption>>;
+  /** Who may use this profile. Default: everyone. */
+  allowed?: (user: HubUser) => boolean;
+}
+
+/** One log line sink given to hooks. */
+export interface HookLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface HookContext extends SpawnContext {
+  /** The objects of this spawn (mutable in `preApply`). */
+  readonly objects: KubeObject[];
+  readonly log: HookLog;
+  readonly signal: AbortSignal;
+}
+
+/** Credentials an `auth` hook may return for a cluster. */
+export interface ClusterCredentials {
+  token?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  /** When these stop being valid (the daemon asks again shortly before). */
+  expiresAt?: Date;
+}
+
+export interface AuthContext {
+  readonly cluster: { readonly name: string; readonly context: string };
+  readonly log: HookLog;
+  readonly signal: AbortSignal;
+}
+
+export interface ReadinessContext extends SpawnContext {
+  /** The URL the hub's proxy will route to. */
+  readonly url: string;
+  readonly log: HookLog;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A plugin is a plain object of named hooks, like a Vite plugin.
+ * - `auth`: first non-null result wins (per cluster, before the client is made).
+ * - `preApply`: runs in order; each sees the objects the previous one left.
+ * - `readiness`: all must resolve before the server is reported ready; they may throw to fail.
+ */
+export interface Plugin {
+  name: string;
+  enforce?: "pre" | "post";
+  auth?: (ctx: AuthContext) => Promise<ClusterCredentials | null | undefined> | ClusterCredentials | null | undefined;
+  preApply?: (ctx: HookContext) => Promise<void> | void;
+  readiness?: (ctx: ReadinessContext) => Promise<void> | void;
+}
+
+export interface UserConfig {
+  clusters: Readonly<Record<string, ClusterConfig>>;
+  /** Settings for every profile; a profile's own settings override these. */
+  defaults?: SpawnSettings;
+  profiles: readonly ProfileConfig[];
+  plugins?: readonly Plugin[];
+  /** Seconds a start may take before it fails and cleans up. Default 300. */
+  startTimeout?: number;
+  /**
+   * Seconds a server on an unreachable cluster is still reported running to the hub.
+   * Default 300.
+   */
+  pollGracePeriod?: number;
+}
+
+/** Settings after defaults, profile and options are merged; what templates see as `spawn`. */
+export interface ResolvedSpawnSettings {
+  readonly image: string;
+  readonly imagePullPolicy: "Always" | "IfNotPresent" | "Never" | undefined;
+  readonly cmd: readonly string[] | undefined;
+  readonly args: readonly string[] | undefined;
+  readonly port: number;
+  readonly environment: Readonly<Record<string, Dynamic<string>>>;
+  readonly cpuLimit: number | undefined;
+  readonly cpuGuarantee: number | undefined;
+  /** Bytes. */
+  readonly memLimit: number | undefined;
+  /** Bytes. */
+  readonly memGuarantee: number | undefined;
+  readonly serviceAccount: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Resolved forms (made only by resolveConfig / resolveSpawn).
+
+export interface ResolvedCluster {
+  readonly name: string;
+  readonly context: string;
+  readonly ingressPublicUrl: string;
+  readonly ingressClass: string | undefined;
+  /** A fixed name or a template (rendered per spawn). */
+  readonly namespace: string;
+  readonly createNamespace: boolean;
+  readonly kubeconfig: string | undefined;
+}
+
+export interface ResolvedProfile {
+  readonly slug: string;
+  readonly displayName: string;
+  readonly description: string;
+  readonly default: boolean;
+  readonly cluster: string;
+  /** The profile's own settings (defaults not merged in). */
+  readonly settings: SpawnSettings;
+  readonly options: Readonly<Record<string, ProfileOption>>;
+  readonly allowed: (user: HubUser) => boolean;
+  /** Config path, e.g. `profiles[2]`, for messages. */
+  readonly path: string;
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of config.ts. */
+  readonly path: string;
+  readonly clusters: ReadonlyMap<string, ResolvedCluster>;
+  readonly defaults: SpawnSettings;
+  readonly profiles: readonly ResolvedProfile[];
+  readonly plugins: readonly Plugin[];
+  /** Seconds. */
+  readonly startTimeout: number;
+  /** Seconds. */
+  readonly pollGracePeriod: number;
+  /** Finds where a patch/resource key is written in the config files ("config.ts:42"). */
+  readonly locate: (key: string) => string | undefined;
+}
+
+/** A patch or resource with where it came from, in the order it applies. */
+export interface NamedSource {
+  readonly key: string;
+  readonly source: ObjectSource;
+  /** "defaults", "profile aws-us-east-1", "option gpu=yes". */
+  readonly from: string;
+  /** "config.ts:42" when known. */
+  readonly location: string | undefined;
+}
+
+/** What the hub asks for. */
+export interface SpawnRequest {
+  readonly user: HubUser;
+  /** "" for the default server. */
+  readonly server: string;
+  /** Profile slug; the default profile when absent. */
+  readonly profile?: string | undefined;
+  /** Option name → choice slug or free-text value. */
+  readonly options?: Readonly<Record<string, string>>;
+  /** Environment the hub passes (JUPYTERHUB_API_TOKEN etc.). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Everything the render stage needs for one server. Pure data + operator functions. */
+export interface Spawn {
+  readonly ctx: SpawnContext;
+  readonly cluster: ResolvedCluster;
+  /** In application order: defaults' (key order), then profile's, then options'. */
+  readonly patches: readonly NamedSource[];
+  /** In creation order, same rule. */
+  readonly resources: readonly NamedSource[];
+  readonly hubEnv: Readonly<Record<string, string>>;
+}
