@@ -1,0 +1,10 @@
+import { subcommands } from "cmd-ts";
+import { VERSION } from "../version.ts";
+
+/** Every verb of `mcks`; each lives in its own file under cli/. */
+export const cli = subcommands({
+  name: "mcks",
+  version: VERSION,
+  description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
+  cmds: {},
+});
