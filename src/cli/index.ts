@@ -1,10 +1,11 @@
 import { subcommands } from "cmd-ts";
 import { VERSION } from "../version.ts";
+import { typesCommand } from "./types.ts";
 
 /** Every verb of `mcks`; each lives in its own file under cli/. */
 export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: {},
+  cmds: { types: typesCommand },
 });
