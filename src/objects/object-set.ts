@@ -14,16 +14,19 @@ interface Entry {
 export class ObjectSet {
   readonly #entries = new Map<string, Entry>();
 
-  add(object: KubeObject, origin: Origin): void {
+  /** Adds an object; `origin` may be a whole history when an object moves between sets. */
+  add(object: KubeObject, origin: Origin | readonly Origin[]): void {
+    const origins = Array.isArray(origin) ? [...(origin as readonly Origin[])] : [origin as Origin];
     const id = identity(object);
     const existing = this.#entries.get(id);
     if (existing) {
       const first = existing.origins[0];
+      const by = origins[0] ? formatOrigin(origins[0]) : "?";
       throw new Error(
-        `${describe(object)} is defined twice: by ${formatOrigin(origin)} and by ${first ? formatOrigin(first) : "?"}; give one of them another metadata.name`,
+        `${describe(object)} is defined twice: by ${by} and by ${first ? formatOrigin(first) : "?"}; give one of them another metadata.name`,
       );
     }
-    this.#entries.set(id, { object, origins: [origin] });
+    this.#entries.set(id, { object, origins });
   }
 
   /** Objects with this kind and name (namespace ignored: a server's objects share one). */

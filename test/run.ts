@@ -1,0 +1,92 @@
+/**
+ * The whole test suite, as `npm test` and CI run it:
+ *   type-check → unit tests → build the binary → start the test bed → integration/E2E tests
+ *   → the hub's pytest suite → stop what we started.
+ * Every stage must pass; a component that cannot start fails the run (nothing is skipped).
+ * Ends with one line "mcks: N passed, M failed" summing node's and pytest's counts.
+ *
+ *   npm test                  everything
+ *   npm test -- --unit        type-check + unit tests only (no bed, no build)
+ *   npm test -- --keep-bed    leave the bed running afterwards
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const root = join(import.meta.dirname, "..");
+const args = new Set(process.argv.slice(2));
+const unitOnly = args.has("--unit");
+const keepBed = args.has("--keep-bed") || process.env.MCKS_KEEP_BED === "1";
+const out = join(root, "test-output");
+mkdirSync(out, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+
+function step(title: string, cmd: string, argv: string[], env: Record<string, string> = {}): boolean {
+  const started = Date.now();
+  process.stdout.write(`\n=== ${title}\n`);
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  const ok = r.status === 0;
+  process.stdout.write(`=== ${title}: ${ok ? "ok" : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  if (!ok) failures.push(title);
+  return ok;
+}
+
+/** Adds node's `# pass N` / `# fail N` from a TAP file to the totals. */
+function countTap(file: string): void {
+  if (!existsSync(file)) return;
+  const tap = readFileSync(file, "utf8");
+  passed += Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
+  failed += Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0);
+}
+
+function testFiles(dir: string): string[] {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".test.ts"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function nodeTests(title: string, files: string[], tap: string, concurrency: number): void {
+  if (files.length === 0) {
+    failures.push(`${title}: no test files found`);
+    return;
+  }
+  step(title, process.execPath, [
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    "--test-timeout=600000",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ]);
+  countTap(tap);
+}
+
+const npmNode = process.execPath; // Node 24 from node_modules (npm puts it first on PATH)
+
+step("type-check", npmNode, [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."]);
+nodeTests("unit tests", testFiles("test/unit"), join(out, "unit.tap"), 2);
+
+if (!unitOnly) {
+  const built = step("build dist/mcks", npmNode, [join(root, "build/build.ts")]);
+  const bedUp = built && step("test bed up", npmNode, [join(root, "test/testbed/cli.ts"), "up"]);
+  if (bedUp) {
+    nodeTests("integration tests", testFiles("test/integration"), join(out, "integration.tap"), 1);
+  } else {
+    failures.push("integration tests: not run because the build or the test bed failed");
+  }
+  if (bedUp && !keepBed) step("test bed down", npmNode, [join(root, "test/testbed/cli.ts"), "down"]);
+}
+
+process.stdout.write("\n");
+for (const f of failures) process.stdout.write(`FAILED: ${f}\n`);
+const total = failed + (failures.length > 0 && failed === 0 ? failures.length : 0);
+process.stdout.write(`mcks: ${passed} passed, ${total} failed\n`);
+process.exitCode = failures.length > 0 || failed > 0 ? 1 : 0;
