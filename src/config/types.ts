@@ -258,8 +258,11 @@ export interface ResolvedConfig {
   readonly startTimeout: number;
   /** Seconds. */
   readonly pollGracePeriod: number;
-  /** Finds where a patch/resource key is written in the config files ("config.ts:42"). */
-  readonly locate: (key: string) => string | undefined;
+  /**
+   * Finds where a patch/resource key is written in the config files ("config.ts:42");
+   * with `profileSlug`, looks inside that profile first (the same key may be in several).
+   */
+  readonly locate: (key: string, profileSlug?: string) => string | undefined;
 }
 
 /** A patch or resource with where it came from, in the order it applies. */

@@ -1,0 +1,19 @@
+/**
+ * Every built-in default, in one literal (like unbuild's `defu(cli, file, preset, defaults)`):
+ * `resolveConfig()` is the only reader, so a default is changed here and nowhere else.
+ */
+export const DEFAULTS = {
+  spawn: {
+    image: "pangeo/pangeo-notebook:latest",
+    port: 8888,
+    serviceAccount: true,
+  },
+  cluster: {
+    namespace: "default",
+    createNamespace: false,
+  },
+  /** Seconds. */
+  startTimeout: 300,
+  /** Seconds. */
+  pollGracePeriod: 300,
+} as const;

@@ -1,0 +1,63 @@
+/**
+ * UserConfig → ResolvedConfig: the only place defaults are applied (from the one literal in
+ * defaults.ts) and the only maker of the readonly config the rest of the program uses.
+ */
+import { dirname, resolve } from "node:path";
+import { DEFAULTS } from "./defaults.ts";
+import { settingsShape } from "./schema.ts";
+import type { SourceIndex } from "./source-index.ts";
+import type { ProfileConfig, ResolvedCluster, ResolvedConfig, ResolvedProfile, SpawnSettings, UserConfig } from "./types.ts";
+
+const SETTINGS_KEYS = Object.keys(settingsShape) as (keyof SpawnSettings)[];
+
+/** Only the SpawnSettings fields of a profile (its own overrides, without slug, options…). */
+function settingsOf(p: ProfileConfig): SpawnSettings {
+  const out: Record<string, unknown> = {};
+  for (const k of SETTINGS_KEYS) if (p[k] !== undefined) out[k] = p[k];
+  return Object.freeze(out) as SpawnSettings;
+}
+
+const everyone = () => true;
+
+export function resolveConfig(user: UserConfig, path: string, index: SourceIndex): ResolvedConfig {
+  const root = dirname(path);
+  const clusters = new Map<string, ResolvedCluster>();
+  for (const [name, c] of Object.entries(user.clusters)) {
+    clusters.set(
+      name,
+      Object.freeze({
+        name,
+        context: c.context,
+        ingressPublicUrl: c.ingressPublicUrl.replace(/\/+$/, ""),
+        ingressClass: c.ingressClass,
+        namespace: c.namespace ?? DEFAULTS.cluster.namespace,
+        createNamespace: c.createNamespace ?? DEFAULTS.cluster.createNamespace,
+        // Relative to config.ts, so a config folder can be moved as a whole.
+        kubeconfig: c.kubeconfig === undefined ? undefined : resolve(root, c.kubeconfig),
+      }),
+    );
+  }
+  const profiles: ResolvedProfile[] = user.profiles.map((p, i) =>
+    Object.freeze({
+      slug: p.slug,
+      displayName: p.displayName,
+      description: p.description ?? "",
+      default: p.default ?? false,
+      cluster: p.cluster,
+      settings: settingsOf(p),
+      options: Object.freeze({ ...p.options }),
+      allowed: p.allowed ?? everyone,
+      path: `profiles[${i}]`,
+    }),
+  );
+  return Object.freeze({
+    path,
+    clusters,
+    defaults: Object.freeze({ ...DEFAULTS.spawn, ...user.defaults }),
+    profiles: Object.freeze(profiles),
+    plugins: Object.freeze([...(user.plugins ?? [])]),
+    startTimeout: user.startTimeout ?? DEFAULTS.startTimeout,
+    pollGracePeriod: user.pollGracePeriod ?? DEFAULTS.pollGracePeriod,
+    locate: (key: string, profileSlug?: string) => index.locateKey(key, profileSlug),
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * The shape of a UserConfig as zod 4 schemas. Only shape lives here (each field's type and
+ * format); checks across fields (clusters named by profiles, duplicate slugs…) are in
+ * cross-checks.ts. Messages say what was expected, with an example, because the operator
+ * reads them next to the config path.
+ */
+import { z } from "zod";
+import { parseBytes, parseCpu } from "./quantity.ts";
+
+export const SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function describeValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === "function") return "a function";
+  if (Array.isArray(v)) return "an array";
+  if (v === null) return "null";
+  if (typeof v === "object") return Object.prototype.toString.call(v) === "[object RegExp]" ? String(v) : "an object";
+  return String(v);
+}
+
+/** A field checked by a predicate; `undefined` passes (optional) unless `required`. */
+function checked(ok: (v: unknown) => boolean, expected: string, required = false) {
+  const schema = z.unknown().superRefine((v, ctx) => {
+    if (v === undefined ? required : !ok(v)) {
+      ctx.addIssue({ code: "custom", message: v === undefined ? `missing (expected ${expected})` : `expected ${expected} (got ${describeValue(v)})` });
+    }
+  });
+  // zod 4 treats an absent key as an error unless the schema is marked optional.
+  return required ? schema : schema.optional();
+}
+
+const isFunction = (v: unknown) => typeof v === "function";
+const isStringOrFunction = (v: unknown) => typeof v === "string" || typeof v === "function";
+export const isRegExp = (v: unknown): v is RegExp => Object.prototype.toString.call(v) === "[object RegExp]";
+
+export function isIngressUrl(v: unknown): boolean {
+  if (typeof v !== "string") return false;
+  try {
+    const u = new URL(v);
+    return (u.protocol === "http:" || u.protocol === "https:") && (u.pathname === "/" || u.pathname === "") && !u.search && !u.hash && !u.username;
+  } catch {
+    return false;
+  }
+}
+
+const byteQuantity = checked((v) => parseBytes(v) !== undefined, 'a quantity like "512M", "2G" or a number of bytes');
+const cpuQuantity = checked((v) => parseCpu(v) !== undefined, 'a CPU quantity like 0.5, 2 or "500m"');
+const objectSource = checked(isStringOrFunction, "a template string or a function returning objects");
+const stringList = z.array(z.string());
+
+export const settingsShape = {
+  image: z.string().min(1).optional(),
+  imagePullPolicy: z.enum(["Always", "IfNotPresent", "Never"]).optional(),
+  cmd: stringList.optional(),
+  args: stringList.optional(),
+  port: checked((v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535, "a port number from 1 to 65535"),
+  environment: z.record(z.string(), checked(isStringOrFunction, "a string or a function returning a string", true)).optional(),
+  cpuLimit: cpuQuantity,
+  cpuGuarantee: cpuQuantity,
+  memLimit: byteQuantity,
+  memGuarantee: byteQuantity,
+  serviceAccount: z.boolean().optional(),
+  patches: z.record(z.string(), objectSource).optional(),
+  resources: z.record(z.string(), objectSource).optional(),
+};
+export const settingsSchema = z.strictObject(settingsShape);
+
+export const clusterSchema = z.strictObject({
+  context: z.string().min(1),
+  ingressPublicUrl: checked(isIngressUrl, 'an http(s):// URL with no path, like "https://eu.hub.example.org"', true),
+  ingressClass: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  createNamespace: z.boolean().optional(),
+  kubeconfig: z.string().min(1).optional(),
+});
+
+const choiceSchema = z.strictObject({
+  displayName: z.string(),
+  default: z.boolean().optional(),
+  overrides: settingsSchema.optional(),
+});
+
+const unlistedSchema = z.strictObject({
+  displayName: z.string(),
+  validation: checked((v) => typeof v === "string" || isRegExp(v), "a RegExp or a regular expression string"),
+  validationMessage: z.string().optional(),
+  overrides: checked(isFunction, "a function (value) => settings", true),
+});
+
+const optionSchema = z.strictObject({
+  displayName: z.string(),
+  choices: z.record(z.string(), choiceSchema),
+  unlisted: unlistedSchema.optional(),
+});
+
+export const profileSchema = z.strictObject({
+  ...settingsShape,
+  slug: checked((v) => typeof v === "string" && SLUG.test(v), 'a slug of lowercase letters, digits and dashes, like "aws-us-east-1"', true),
+  displayName: z.string(),
+  description: z.string().optional(),
+  default: z.boolean().optional(),
+  cluster: z.string(),
+  options: z.record(z.string(), optionSchema).optional(),
+  allowed: checked(isFunction, "a function (user) => boolean"),
+});
+
+export const pluginSchema = z.strictObject({
+  name: z.string().min(1),
+  enforce: z.enum(["pre", "post"]).optional(),
+  auth: checked(isFunction, "a function"),
+  preApply: checked(isFunction, "a function"),
+  readiness: checked(isFunction, "a function"),
+});
+
+const seconds = checked((v) => typeof v === "number" && Number.isFinite(v) && v > 0, "a number of seconds greater than 0");
+
+export const userConfigSchema = z.strictObject({
+  clusters: z.record(z.string(), clusterSchema),
+  defaults: settingsSchema.optional(),
+  profiles: z.array(profileSchema).min(1, { message: "at least one profile is needed" }),
+  plugins: z.array(pluginSchema).optional(),
+  startTimeout: seconds,
+  pollGracePeriod: seconds,
+});
+
+/** Known keys of each kind of object, for "did you mean …?" on unknown keys. */
+export const KNOWN_KEYS = {
+  config: Object.keys(userConfigSchema.shape),
+  cluster: Object.keys(clusterSchema.shape),
+  settings: Object.keys(settingsShape),
+  profile: Object.keys(profileSchema.shape),
+  option: Object.keys(optionSchema.shape),
+  choice: Object.keys(choiceSchema.shape),
+  unlisted: Object.keys(unlistedSchema.shape),
+  plugin: Object.keys(pluginSchema.shape),
+} as const;
