@@ -1,0 +1,153 @@
+/**
+ * The socket protocol (DESIGN.md "Socket protocol (contract)"): method names, the params each
+ * method accepts (zod schemas, so bad input gets a -32602 naming the field) and the results
+ * it returns. `Handlers` is what `mcks serve` implements; `bindHandlers` makes it a method table.
+ *
+ * Choices the contract leaves open, decided here:
+ * - `server` and `profile` may be omitted and mean "" (the default server / the default profile).
+ * - `state` may be omitted or null in poll/stop/delete: JupyterHub can stop a server whose start
+ *   never returned (so it has no state yet); the daemon then finds the objects by labels.
+ * - `server.progress` carries the user's *name* (a string), the server name, and the event.
+ * - Unknown fields in `state` are kept (newer daemons may add some); unknown params are ignored.
+ */
+import { z } from "zod";
+import type { MethodTable, RequestContext } from "./dispatch.ts";
+import { parseParams } from "./params.ts";
+
+export const UserSchema = z.object({
+  name: z.string().min(1),
+  groups: z.array(z.string()).optional(),
+  admin: z.boolean().optional(),
+});
+
+/** What the hub stores for a server and hands back on poll/stop. Never secrets. */
+export const ServerStateSchema = z.looseObject({
+  cluster: z.string(),
+  namespace: z.string(),
+  key: z.string(),
+  profile: z.string(),
+});
+
+const StringRecord = z.record(z.string(), z.string());
+const ServerName = z.string().default("");
+const OptionalState = ServerStateSchema.nullable().default(null);
+
+export const ParamsSchemas = {
+  health: z.looseObject({}).optional(),
+  "profiles.list": z.object({ user: UserSchema }),
+  "server.start": z.object({
+    user: UserSchema,
+    server: ServerName,
+    profile: z.string().default(""),
+    /** Option name → choice slug, or free text for an unlisted choice. */
+    options: StringRecord.default({}),
+    /** Extra environment from the hub (its API token among them: it goes into a Secret). */
+    env: StringRecord.default({}),
+  }),
+  "server.poll": z.object({ user: UserSchema, server: ServerName, state: OptionalState }),
+  "server.stop": z.object({
+    user: UserSchema,
+    server: ServerName,
+    state: OptionalState,
+    /** Grace period 0. */
+    now: z.boolean().default(false),
+  }),
+  "server.delete": z.object({ user: UserSchema, server: ServerName, state: OptionalState }),
+} as const;
+
+export type MethodName = keyof typeof ParamsSchemas;
+export const METHOD_NAMES = Object.keys(ParamsSchemas) as MethodName[];
+
+/** Params as a handler receives them (defaults filled in). */
+export type ParamsOf<M extends MethodName> = z.output<(typeof ParamsSchemas)[M]>;
+/** Params as a caller may send them (defaulted fields optional). */
+export type ParamsIn<M extends MethodName> = z.input<(typeof ParamsSchemas)[M]>;
+
+export type HubUserParams = z.output<typeof UserSchema>;
+export type ServerState = z.output<typeof ServerStateSchema>;
+
+export interface ClusterHealth {
+  readonly reachable: boolean;
+  readonly error?: string;
+}
+export interface HealthResult {
+  readonly version: string;
+  readonly clusters: Readonly<Record<string, ClusterHealth>>;
+}
+
+export interface OptionChoiceSummary {
+  readonly displayName: string;
+  readonly default: boolean;
+}
+export interface OptionSummary {
+  readonly displayName: string;
+  readonly choices: Readonly<Record<string, OptionChoiceSummary>>;
+  /** Present when the user may type a value that is not a listed choice. */
+  readonly unlisted?: {
+    readonly displayName: string;
+    /** A regular expression the whole value must match (source text, no flags). */
+    readonly validation?: string;
+    readonly validationMessage?: string;
+  };
+}
+export interface ProfileSummary {
+  readonly slug: string;
+  readonly displayName: string;
+  readonly description: string;
+  readonly default: boolean;
+  readonly options: Readonly<Record<string, OptionSummary>>;
+}
+
+export interface StartResult {
+  /** Where the hub's proxy routes `/user/<name>/` to. */
+  readonly url: string;
+  readonly state: ServerState;
+}
+/** `null` = running (JupyterHub's convention), an integer = exited/absent. */
+export interface PollResult {
+  readonly status: number | null;
+}
+export type EmptyResult = Readonly<Record<string, never>>;
+
+export interface Results {
+  health: HealthResult;
+  "profiles.list": readonly ProfileSummary[];
+  "server.start": StartResult;
+  "server.poll": PollResult;
+  "server.stop": EmptyResult;
+  "server.delete": EmptyResult;
+}
+
+/** The notification `server.start` sends while it runs, on the requesting connection. */
+export const PROGRESS = "server.progress";
+export interface ProgressEvent {
+  /** 0–100, as JupyterHub's progress bar takes it. */
+  readonly progress: number;
+  readonly message: string;
+}
+export interface ProgressParams {
+  /** The hub user's name (raw, unescaped). */
+  readonly user: string;
+  readonly server: string;
+  readonly event: ProgressEvent;
+}
+
+/** What `mcks serve` implements. Throw `UserError` for failures a person can act on. */
+export type Handlers = {
+  readonly [M in MethodName]: (params: ParamsOf<M>, ctx: RequestContext) => Promise<Results[M]> | Results[M];
+};
+
+export function sendProgress(ctx: RequestContext, params: ProgressParams): boolean {
+  return ctx.notify(PROGRESS, params);
+}
+
+/** Validate params with the method's schema, then call the handler. */
+export function bindHandlers(handlers: Handlers): MethodTable {
+  const table = new Map<string, (params: unknown, ctx: RequestContext) => unknown>();
+  for (const method of METHOD_NAMES) {
+    const schema = ParamsSchemas[method];
+    const handler = handlers[method] as (params: unknown, ctx: RequestContext) => unknown;
+    table.set(method, (params, ctx) => handler.call(handlers, parseParams(schema, params), ctx));
+  }
+  return table;
+}
