@@ -1,0 +1,40 @@
+/**
+ * What a real cluster's controllers and installer would have done before mcks arrives:
+ * the namespaces tests use, a `default` ServiceAccount in each (kube-controller-manager's job;
+ * without it the ServiceAccount admission plugin rejects pods), and the restricted user's
+ * minimal RBAC from rbac-minimal.yaml. Applied with kubectl as the admin, so it is idempotent.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../../src/errors.ts";
+import { extraNamespaces, serviceAccountNamespaces, testbedSrc } from "./layout.ts";
+
+export const rbacMinimalPath = join(testbedSrc, "rbac-minimal.yaml");
+
+export function bootstrapManifest(): string {
+  const docs: string[] = [];
+  for (const ns of extraNamespaces) docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
+  for (const ns of serviceAccountNamespaces) docs.push(`apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n  namespace: ${ns}\n`);
+  docs.push(readFileSync(rbacMinimalPath, "utf8"));
+  return docs.join("---\n");
+}
+
+export function kubectl(kubeconfig: string, context: string, args: readonly string[], input?: string): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync("kubectl", ["--kubeconfig", kubeconfig, "--context", context, ...args], { encoding: "utf8", input, timeout: 60_000 });
+  if (r.error) throw new UserError(`could not run kubectl (${r.error.message}); the test bed needs kubectl on PATH`);
+  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function bootstrapCluster(kubeconfig: string, context: string): void {
+  // Namespaces are listed first in the manifest, but apply sends objects in order and a
+  // namespace may not be visible to the next object instantly; one retry covers that.
+  let last = "";
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const r = kubectl(kubeconfig, context, ["apply", "--server-side", "--field-manager=mcks-testbed", "-f", "-"], bootstrapManifest());
+    if (r.status === 0) return;
+    last = r.stderr.trim();
+    spawnSync("sleep", ["0.5"]);
+  }
+  throw new UserError(`bootstrapping ${context} (namespaces, default ServiceAccounts, RBAC) failed: ${last}`);
+}

@@ -1,0 +1,77 @@
+/**
+ * Starting and stopping the bed's long-lived processes. They are detached (own process group,
+ * output to a log file) so they outlive `npm run testbed -- up`; we recognise our own by pid plus
+ * command line, never by name, so `down` cannot hit someone else's etcd.
+ */
+import { spawn } from "node:child_process";
+import { openSync, closeSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { logDir } from "./layout.ts";
+import type { ProcessRecord } from "./state.ts";
+
+/** True when `rec.pid` is alive and still the process we started (not a reused pid). */
+export function isOurs(rec: ProcessRecord | undefined): boolean {
+  if (!rec) return false;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${rec.pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return false;
+  }
+  // A zombie has an empty cmdline: dead for our purposes.
+  return cmdline.includes(rec.exe) && cmdline.includes(rec.marker);
+}
+
+export function startDetached(name: string, exe: string, args: readonly string[], marker: string, env?: NodeJS.ProcessEnv, cwd?: string): ProcessRecord {
+  const log = join(logDir, `${name}.log`);
+  const fd = openSync(log, "a");
+  try {
+    const child = spawn(exe, args, { detached: true, stdio: ["ignore", fd, fd], env: env ?? process.env, cwd });
+    if (child.pid === undefined) throw new Error(`could not start ${exe}`);
+    child.unref();
+    return { pid: child.pid, exe, marker, log, startedAt: new Date().toISOString() };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. Returns once the process is gone. */
+export async function stopProcess(rec: ProcessRecord, graceMs = 10_000): Promise<void> {
+  if (!isOurs(rec)) return;
+  try {
+    process.kill(rec.pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isOurs(rec)) return;
+    await sleep(100);
+  }
+  try {
+    process.kill(rec.pid, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
+  while (isOurs(rec)) await sleep(50);
+}
+
+/** The last lines of a log, for error messages when something did not come up. */
+export function tail(path: string, lines = 15): string[] {
+  try {
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines);
+  } catch {
+    return [`(no log at ${path})`];
+  }
+}
+
+/** Resident memory of a pid in MiB (from /proc), or undefined when it is gone. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m?.[1] ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
