@@ -1,0 +1,88 @@
+/**
+ * The user's answers to a profile's options: each is a listed choice, or free text accepted
+ * by the option's `unlisted` regex. Options not sent take their default choice (or the first).
+ */
+import { UserError } from "../errors.ts";
+import { settingsSchema } from "../config/schema.ts";
+import { formatPath } from "../config/problems.ts";
+import type { ProfileOption, ResolvedProfile, SpawnSettings } from "../config/types.ts";
+
+/** Settings from one level (defaults, the profile, one option choice), and where they came from. */
+export interface SettingsLayer {
+  /** "defaults", "profile gpu", "option gpu=a100". */
+  readonly from: string;
+  readonly settings: SpawnSettings;
+}
+
+export interface ChosenOptions {
+  readonly values: Readonly<Record<string, string>>;
+  /** One layer per option, in the profile's option order. */
+  readonly layers: readonly SettingsLayer[];
+}
+
+/** The choice used when the user sent none: the one marked default, else the first. */
+export function defaultChoice(option: ProfileOption): string | undefined {
+  const choices = Object.entries(option.choices);
+  return (choices.find(([, c]) => c.default === true) ?? choices[0])?.[0];
+}
+
+/** The unlisted regex, anchored: the whole value must match. */
+export function unlistedRegExp(validation: RegExp | string | undefined): RegExp | undefined {
+  if (validation === undefined) return undefined;
+  const source = typeof validation === "string" ? validation : validation.source;
+  const flags = typeof validation === "string" ? "" : validation.flags.replace(/[gy]/g, "");
+  return new RegExp(`^(?:${source})$`, flags);
+}
+
+function unlistedSettings(profile: ResolvedProfile, name: string, option: ProfileOption, value: string): SpawnSettings {
+  const unlisted = option.unlisted;
+  if (!unlisted) throw new Error("unreachable: no unlisted entry");
+  const where = `${profile.path}.options.${name}.unlisted.overrides`;
+  let settings: unknown;
+  try {
+    settings = unlisted.overrides(value);
+  } catch (err) {
+    throw new UserError(`${where} threw for value ${JSON.stringify(value)}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+  }
+  const parsed = settingsSchema.safeParse(settings ?? {});
+  if (!parsed.success) {
+    throw new UserError(
+      `${where} returned invalid settings for value ${JSON.stringify(value)}`,
+      parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
+    );
+  }
+  return (settings ?? {}) as SpawnSettings;
+}
+
+export function chooseOptions(profile: ResolvedProfile, sent: Readonly<Record<string, string>> = {}): ChosenOptions {
+  const options = Object.entries(profile.options);
+  const known = options.map(([name]) => name);
+  const stray = Object.keys(sent).filter((k) => !known.includes(k));
+  if (stray.length) {
+    throw new UserError(
+      `profile ${JSON.stringify(profile.slug)} has no option ${stray.map((s) => JSON.stringify(s)).join(", ")}; its options: ${known.length ? known.join(", ") : "none"}`,
+    );
+  }
+  const values: Record<string, string> = {};
+  const layers: SettingsLayer[] = [];
+  for (const [name, option] of options) {
+    const value = sent[name] ?? defaultChoice(option);
+    const choiceNames = Object.keys(option.choices);
+    if (value === undefined) {
+      throw new UserError(`option ${JSON.stringify(name)} of profile ${JSON.stringify(profile.slug)} needs a value (${option.unlisted?.displayName ?? "free text"})`);
+    }
+    values[name] = value;
+    const choice = Object.hasOwn(option.choices, value) ? option.choices[value] : undefined;
+    if (choice) {
+      layers.push({ from: `option ${name}=${value}`, settings: choice.overrides ?? {} });
+      continue;
+    }
+    const re = option.unlisted ? unlistedRegExp(option.unlisted.validation) : undefined;
+    if (!option.unlisted || (re && !re.test(value))) {
+      const why = option.unlisted?.validationMessage ?? `expected one of: ${choiceNames.join(", ")}`;
+      throw new UserError(`invalid value ${JSON.stringify(value)} for option ${JSON.stringify(option.displayName || name)} of profile ${JSON.stringify(profile.slug)}: ${why}`);
+    }
+    layers.push({ from: `option ${name}=${JSON.stringify(value)}`, settings: unlistedSettings(profile, name, option, value) });
+  }
+  return { values, layers };
+}

@@ -1,0 +1,73 @@
+/**
+ * The resolve stage: (user, server, profile, options) → Spawn. Picks the profile, checks the
+ * option values, merges settings (merge-settings.ts documents the rules) and builds the
+ * SpawnContext every template and function sees. Pure: no cluster, no clock.
+ */
+import { UserError } from "../errors.ts";
+import { isDnsLabel, renderNamespace } from "../config/namespace-template.ts";
+import type { HubUser, ResolvedConfig, ResolvedProfile, Spawn, SpawnContext, SpawnRequest } from "../config/types.ts";
+import { serverPrefix } from "../names/prefix.ts";
+import { safeName, serverKey } from "../names/safe-name.ts";
+import { chooseOptions } from "./choose-options.ts";
+import type { SettingsLayer } from "./choose-options.ts";
+import { mergeSettings } from "./merge-settings.ts";
+import { pickProfile, profilesFor as allowedProfiles } from "./pick-profile.ts";
+
+export { describeProfiles } from "./describe.ts";
+export type { OptionSummary, ProfileSummary } from "./describe.ts";
+
+/** The profiles `user` may use (each profile's `allowed(user)`), in config order. */
+export function profilesFor(config: ResolvedConfig, user: HubUser): ResolvedProfile[] {
+  return allowedProfiles(config, user);
+}
+
+function checkRequest(req: SpawnRequest): void {
+  if (typeof req.user?.name !== "string" || req.user.name === "") throw new UserError("the spawn request has no user name");
+  if (typeof req.server !== "string") throw new UserError(`the server name must be a string ("" for the default server)`);
+}
+
+export function resolveSpawn(config: ResolvedConfig, req: SpawnRequest): Spawn {
+  checkRequest(req);
+  const { user, server } = req;
+  const profile = pickProfile(config, user, req.profile);
+  const cluster = config.clusters.get(profile.cluster);
+  if (!cluster) throw new Error(`unreachable: validation guarantees cluster ${profile.cluster} exists`);
+
+  const chosen = chooseOptions(profile, req.options);
+  const layers: SettingsLayer[] = [
+    { from: "defaults", settings: config.defaults },
+    { from: `profile ${profile.slug}`, settings: profile.settings },
+    ...chosen.layers,
+  ];
+  const merged = mergeSettings(layers, (key, layer) => config.locate(key, layer.from === "defaults" ? undefined : profile.slug));
+
+  const key = serverKey(user.name, server);
+  const username = safeName(user.name);
+  const servername = safeName(server);
+  const namespace = renderNamespace(cluster.namespace, { username, servername, key });
+  if (!isDnsLabel(namespace)) {
+    throw new UserError(
+      `cluster ${JSON.stringify(cluster.name)}: namespace ${JSON.stringify(cluster.namespace)} gives ${JSON.stringify(namespace)} for user ${JSON.stringify(user.name)}, which is not a DNS-1123 label (lowercase letters, digits and dashes, at most 63 characters); change the namespace template`,
+    );
+  }
+  const ctx: SpawnContext = Object.freeze({
+    key,
+    namespace,
+    username,
+    servername,
+    user: Object.freeze({ ...user, escapedName: username }),
+    server: Object.freeze({ name: server, escapedName: servername }),
+    profile: Object.freeze({ slug: profile.slug, displayName: profile.displayName }),
+    cluster: Object.freeze({ name: cluster.name, context: cluster.context, ingressPublicUrl: cluster.ingressPublicUrl, ingressClass: cluster.ingressClass }),
+    options: Object.freeze({ ...chosen.values }),
+    prefix: req.env?.JUPYTERHUB_SERVICE_PREFIX ?? serverPrefix(user.name, server),
+    spawn: merged.settings,
+  });
+  return Object.freeze({
+    ctx,
+    cluster,
+    patches: Object.freeze(merged.patches),
+    resources: Object.freeze(merged.resources),
+    hubEnv: Object.freeze({ ...req.env }),
+  });
+}
