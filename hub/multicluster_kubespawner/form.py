@@ -1,0 +1,63 @@
+"""The spawn page's profile form, built from the daemon's ``profiles.list`` answer, and its parsing.
+
+Field names: ``profile`` (the slug), ``option--<slug>--<name>`` (a choice key, or ``--unlisted--``),
+``unlisted--<slug>--<name>`` (the free-text value). ``user_options`` keeps KubeSpawner's shape:
+``{"profile": slug, "<option name>": value}``, so ``POST /users/x/server {"profile": "gpu"}`` works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+UNLISTED = "--unlisted--"
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+    autoescape=True,
+)
+
+
+def render_form(profiles: list[dict]) -> str:
+    if not profiles:
+        return ""
+    selected = next((p["slug"] for p in profiles if p.get("default")), profiles[0]["slug"])
+    return _env.get_template("form.html").render(profiles=profiles, selected=selected, UNLISTED=UNLISTED)
+
+
+def _first(formdata: dict, key: str) -> str | None:
+    v = formdata.get(key)
+    if isinstance(v, list):
+        return v[0] if v else None
+    return v
+
+
+def options_from_form(formdata: dict, profiles: list[dict] | None = None) -> dict[str, Any]:
+    """Form fields → ``user_options``. Only the chosen profile's options are kept."""
+    slug = _first(formdata, "profile")
+    if not slug:
+        return {}
+    out: dict[str, Any] = {"profile": slug}
+    prefix = f"option--{slug}--"
+    for key in formdata:
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix):]
+        value = _first(formdata, key)
+        if value == UNLISTED:
+            value = (_first(formdata, f"unlisted--{slug}--{name}") or "").strip()
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def split_user_options(user_options: dict) -> tuple[str | None, dict[str, str]]:
+    """``user_options`` → (profile slug, option values as strings)."""
+    opts = dict(user_options or {})
+    profile = opts.pop("profile", None)
+    # KubeSpawner also accepts {"profile_options": {...}}-free flat keys; nested dicts are not options.
+    values = {k: str(v) for k, v in opts.items() if isinstance(v, (str, int, float, bool))}
+    return (str(profile) if profile else None), values
+
