@@ -15,7 +15,7 @@ import type { MethodTable, RequestContext } from "./dispatch.ts";
 import { parseParams } from "./params.ts";
 
 export const UserSchema = z.object({
-  name: z.string().min(1),
+  name: z.string().min(1, "must not be empty"),
   groups: z.array(z.string()).optional(),
   admin: z.boolean().optional(),
 });

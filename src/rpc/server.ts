@@ -163,6 +163,11 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
     socket.on("data", (chunk: Buffer) => splitter.push(chunk));
     socket.on("end", () => {
       conn.readEnded = true;
+      // EOF looks the same whether the peer vanished or only shut down writing, and a vanished
+      // hub must not leave starts running for nobody. So EOF cancels (the signal fires), but
+      // answers are still written in case the peer is reading: keep the connection open while
+      // waiting for answers.
+      conn.controller.abort(new Error("the client closed the connection"));
       splitter.end();
       finishIfDone();
     });

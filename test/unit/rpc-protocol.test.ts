@@ -19,7 +19,7 @@ describe("rpc protocol params", () => {
   const bad: [string, keyof typeof ParamsSchemas, unknown, string][] = [
     ["user name of the wrong type", "server.start", { user: { name: 3 } }, "params.user.name: expected a string, got number 3"],
     ["missing user", "profiles.list", {}, "params.user: is required (expected an object)"],
-    ["empty user name", "profiles.list", { user: { name: "" } }, "params.user.name: too small"],
+    ["empty user name", "profiles.list", { user: { name: "" } }, "params.user.name: must not be empty"],
     ["group not a string", "profiles.list", { user: { name: "a", groups: ["x", 1] } }, "params.user.groups[1]: expected a string, got number 1"],
     ["admin not a boolean", "profiles.list", { user: { name: "a", admin: "yes" } }, 'params.user.admin: expected a boolean, got the string "yes"'],
     ["option not a string", "server.start", { user: { name: "a" }, options: { "gpu type": 2 } }, 'params.options["gpu type"]: expected a string, got number 2'],
