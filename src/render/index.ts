@@ -1,0 +1,73 @@
+/**
+ * The render stage: a Spawn becomes the server's objects (built-ins, then the operator's
+ * resources in the order the resolver gave), each labelled per DESIGN.md "Labels".
+ * Patches are rendered here too (renderSources) and applied by patch/stage.ts.
+ */
+import type { Spawn } from "../config/types.ts";
+import { UserError } from "../errors.ts";
+import { serverKey } from "../names/safe-name.ts";
+import { ObjectSet } from "../objects/object-set.ts";
+import type { KubeObject, Origin } from "../objects/types.ts";
+import { planEnv } from "./env.ts";
+import { ingress } from "./ingress.ts";
+import { lifetimeOf, serverIdentity, withIdentity } from "./labels.ts";
+import type { Identity, Lifetime } from "./labels.ts";
+import { namespace } from "./namespace.ts";
+import { pod } from "./pod.ts";
+import { isClusterScoped } from "./scope.ts";
+import { secret } from "./secret.ts";
+import { service } from "./service.ts";
+import { serviceAccount } from "./service-account.ts";
+import { describeSource, renderSources } from "./sources.ts";
+
+export { renderSources } from "./sources.ts";
+export type { RenderedSource, SourceKind } from "./sources.ts";
+export { renderTemplate, TemplateError } from "./template.ts";
+
+const BUILTIN: Origin = { stage: "builtin", name: "built-in" };
+
+function add(set: ObjectSet, obj: KubeObject, origin: Origin): void {
+  try {
+    set.add(obj, origin);
+  } catch (err) {
+    throw new UserError(err instanceof Error ? err.message : String(err), [], { cause: err });
+  }
+}
+
+export function renderServer(spawn: Spawn): ObjectSet {
+  const { ctx } = spawn;
+  const set = new ObjectSet();
+  const id = serverIdentity(ctx);
+
+  const ns = namespace(spawn);
+  if (ns) {
+    // A per-user namespace is shared by all of the user's servers: it carries the user-level
+    // key (that of the default server) and no server name, so every server renders it
+    // identically and stopping or deleting a named server never selects it.
+    const userKey = serverKey(ctx.user.name, "");
+    add(set, withIdentity(ns, serverIdentity(ctx, { servername: "", key: userKey, rawServer: "" }), "user"), BUILTIN);
+  }
+  const env = planEnv(spawn);
+  const builtins = [serviceAccount(spawn), secret(spawn, env), pod(spawn, env), service(spawn), ingress(spawn)];
+  for (const obj of builtins) if (obj) add(set, withIdentity(obj, id, "server"), BUILTIN);
+
+  for (const { source, objects } of renderSources(ctx, spawn.resources, "resource")) {
+    const origin: Origin = { stage: "resource", name: source.key, ...(source.location ? { location: source.location } : {}) };
+    for (const obj of objects) {
+      try {
+        add(set, placeResource(obj, ctx.namespace, id), origin);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        throw new UserError(`${describeSource("resource", source)}: ${err.message}`, err.details, { cause: err });
+      }
+    }
+  }
+  return set;
+}
+
+/** Namespace defaulting, lifetime normalisation and identity labels for an operator resource. */
+function placeResource(obj: KubeObject, ns: string, id: Identity): KubeObject {
+  const lifetime: Lifetime = lifetimeOf(obj, "server");
+  const placed = !isClusterScoped(obj.kind) && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: ns } } : obj;
+  return withIdentity(placed, id, lifetime);
+}

@@ -1,0 +1,89 @@
+/**
+ * The labels and annotations every object of a server carries (DESIGN.md "Labels", a
+ * contract: stop and garbage collection select by them).
+ */
+import type { SpawnContext } from "../config/types.ts";
+import { UserError } from "../errors.ts";
+import type { KubeObject } from "../objects/types.ts";
+
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+export const LABEL_USERNAME = "hub.jupyter.org/username";
+export const LABEL_SERVERNAME = "hub.jupyter.org/servername";
+export const LABEL_KEY = "mcks.hub.jupyter.org/key";
+export const LABEL_LIFETIME = "mcks.hub.jupyter.org/lifetime";
+/** Upstream's way to keep a resource across stops; accepted and turned into LABEL_LIFETIME. */
+export const LEGACY_DELETE_ON_STOP = "delete-on-stop";
+export const ANNOTATION_USERNAME = "hub.jupyter.org/username";
+export const ANNOTATION_SERVERNAME = "hub.jupyter.org/servername";
+export const MANAGED_BY = "multicluster-kubespawner";
+
+/** `server`: deleted on stop. `user`: kept until the server/user is deleted (a home PVC). */
+export type Lifetime = "server" | "user";
+
+/** Contract labels whose values mcks owns; patches and resources cannot change them. */
+export const OWNED_LABELS = [LABEL_MANAGED_BY, LABEL_USERNAME, LABEL_SERVERNAME, LABEL_KEY] as const;
+export const OWNED_ANNOTATIONS = [ANNOTATION_USERNAME, ANNOTATION_SERVERNAME] as const;
+
+export interface Identity {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** The identity labels of this server's objects. `key` is overridable for user-wide objects. */
+export function serverIdentity(ctx: SpawnContext, overrides: { servername?: string; key?: string; rawServer?: string } = {}): Identity {
+  return {
+    labels: {
+      [LABEL_MANAGED_BY]: MANAGED_BY,
+      [LABEL_USERNAME]: ctx.username,
+      [LABEL_SERVERNAME]: overrides.servername ?? ctx.servername,
+      [LABEL_KEY]: overrides.key ?? ctx.key,
+    },
+    annotations: {
+      [ANNOTATION_USERNAME]: ctx.user.name,
+      [ANNOTATION_SERVERNAME]: overrides.rawServer ?? ctx.server.name,
+    },
+  };
+}
+
+/**
+ * The lifetime an object asks for: our label, or upstream's `delete-on-stop: "false"`;
+ * `fallback` otherwise. Any other value of our label is an operator mistake.
+ */
+export function lifetimeOf(obj: KubeObject, fallback: Lifetime): Lifetime {
+  const labels = obj.metadata.labels ?? {};
+  const own = labels[LABEL_LIFETIME];
+  if (own !== undefined) {
+    if (own === "user" || own === "server") return own;
+    throw new UserError(`${obj.kind}/${obj.metadata.name} has label ${LABEL_LIFETIME}: ${JSON.stringify(own)}; use "user" (kept across stops) or "server" (deleted on stop)`);
+  }
+  const legacy = labels[LEGACY_DELETE_ON_STOP] as unknown;
+  if (legacy === "false" || legacy === false) return "user";
+  return fallback;
+}
+
+/**
+ * A copy of `obj` with the identity labels/annotations set (overwriting any other value)
+ * and the lifetime label normalised. Other labels and annotations are kept.
+ */
+export function withIdentity(obj: KubeObject, id: Identity, lifetime: Lifetime): KubeObject {
+  const labels: Record<string, string> = { ...obj.metadata.labels };
+  delete labels[LEGACY_DELETE_ON_STOP];
+  Object.assign(labels, id.labels, { [LABEL_LIFETIME]: lifetime });
+  const annotations: Record<string, string> = { ...obj.metadata.annotations, ...id.annotations };
+  return { ...obj, metadata: { ...obj.metadata, labels, annotations } };
+}
+
+/** The identity an object carries now (to re-assert it after a patch). */
+export function identityOf(obj: KubeObject): Identity {
+  const labels: Record<string, string> = {};
+  const annotations: Record<string, string> = {};
+  for (const k of OWNED_LABELS) {
+    const v = obj.metadata.labels?.[k];
+    if (v !== undefined) labels[k] = v;
+  }
+  for (const k of OWNED_ANNOTATIONS) {
+    const v = obj.metadata.annotations?.[k];
+    if (v !== undefined) annotations[k] = v;
+  }
+  return { labels, annotations };
+}

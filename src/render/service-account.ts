@@ -1,0 +1,8 @@
+import type { Spawn } from "../config/types.ts";
+import type { KubeObject } from "../objects/types.ts";
+
+/** The server's own ServiceAccount, so operators can grant it rights (upstream's dask Role). */
+export function serviceAccount(spawn: Spawn): KubeObject | undefined {
+  if (!spawn.ctx.spawn.serviceAccount) return undefined;
+  return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: spawn.ctx.key, namespace: spawn.ctx.namespace } };
+}
