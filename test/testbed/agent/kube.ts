@@ -1,0 +1,96 @@
+/**
+ * The agent's only door to its cluster: clients, one informer per resource kind, and a
+ * request limiter. Informers in client-node stop on a non-410 error, so they are restarted here.
+ */
+import {
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  PatchStrategy,
+  makeInformer,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import type { Informer, KubernetesObject, ObjectCache, V1Pod, V1Service, V1Ingress } from "@kubernetes/client-node";
+import { UserError } from "../../../src/errors.ts";
+import { Limiter } from "./limiter.ts";
+import type { Log } from "./log.ts";
+
+export interface Kube {
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly net: NetworkingV1Api;
+  readonly limiter: Limiter;
+}
+
+export function connect(kubeconfig: string, context: string): Kube {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(kubeconfig);
+  } catch (err) {
+    throw new UserError(`cannot read kubeconfig ${kubeconfig}: ${(err as Error).message}; run \`npm run testbed -- up\` first`);
+  }
+  if (!kc.getContextObject(context)) {
+    const known = kc.getContexts().map((c) => c.name).join(", ") || "none";
+    throw new UserError(`context "${context}" is not in ${kubeconfig} (it has: ${known}); pass --context with one of them`);
+  }
+  kc.setCurrentContext(context);
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    net: kc.makeApiClient(NetworkingV1Api),
+    limiter: new Limiter(24),
+  };
+}
+
+/** Options that make a client-node patch call send a JSON merge patch. */
+export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+/** Starts an informer that keeps reconnecting after errors until `signal` aborts. Resolves after the first list. */
+export async function startInformer<T extends KubernetesObject>(
+  kube: Kube,
+  path: string,
+  list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+  log: Log,
+  signal: AbortSignal,
+  register: (inf: Cache<T>) => void,
+): Promise<Cache<T>> {
+  const inf = makeInformer<T>(kube.kc, path, list as never);
+  register(inf);
+  inf.on("error", (err: unknown) => {
+    if (signal.aborted) return;
+    log(`watch ${path} failed (${err instanceof Error ? err.message : String(err)}); restarting in 1s`);
+    setTimeout(() => {
+      if (!signal.aborted) inf.start().catch(() => undefined);
+    }, 1000).unref();
+  });
+  signal.addEventListener("abort", () => void inf.stop(), { once: true });
+  await inf.start();
+  return inf;
+}
+
+export function podInformer(kube: Kube, log: Log, signal: AbortSignal, register: (inf: Cache<V1Pod>) => void) {
+  return startInformer<V1Pod>(kube, "/api/v1/pods", () => kube.core.listPodForAllNamespaces(), log, signal, register);
+}
+
+export function serviceInformer(kube: Kube, log: Log, signal: AbortSignal, register: (inf: Cache<V1Service>) => void) {
+  return startInformer<V1Service>(kube, "/api/v1/services", () => kube.core.listServiceForAllNamespaces(), log, signal, register);
+}
+
+export function ingressInformer(kube: Kube, log: Log, signal: AbortSignal, register: (inf: Cache<V1Ingress>) => void) {
+  return startInformer<V1Ingress>(
+    kube,
+    "/apis/networking.k8s.io/v1/ingresses",
+    () => kube.net.listIngressForAllNamespaces(),
+    log,
+    signal,
+    register,
+  );
+}
+
+/** HTTP status of a failed client-node call, if it has one. */
+export function statusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
