@@ -1,30 +1,58 @@
 /**
- * PLACEHOLDER until the strategic-merge engine lands (issue 3): a JSON merge patch
- * (RFC 7386) for every kind. The signature is the contract the render stage uses.
+ * Patching Kubernetes objects the way `kubectl patch --local` does: strategic merge for built-in
+ * kinds (merge keys and strategies from the generated OpenAPI table), JSON merge patch for kinds
+ * without a schema (CRDs, like the API server), and JSON patch on request.
  */
+import { UserError } from "../errors.ts";
+import { assertJson, cloneJson, isMap, type Json, type JsonMap } from "./json.ts";
+import { jsonPatch } from "./json-patch.ts";
+import { jsonMergePatch } from "./merge.ts";
+import { kindSchema } from "./schema.ts";
+import { strategicMergeMap } from "./strategic.ts";
+
 export type PatchType = "strategic" | "merge" | "json";
+export const PATCH_TYPES: readonly PatchType[] = ["strategic", "merge", "json"];
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/** Which patch type the API server would use for this kind: strategic for built-ins, merge otherwise (CRDs). */
+export function defaultPatchType(apiVersion: string | undefined, kind: string): PatchType {
+  return kindSchema(apiVersion, kind) ? "strategic" : "merge";
 }
 
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
+function describe(obj: JsonMap): string {
+  const kind = typeof obj.kind === "string" ? obj.kind : "object";
+  const meta = isMap(obj.metadata) ? obj.metadata : {};
+  return typeof meta.name === "string" ? `${kind} ${meta.name}` : kind;
 }
 
-/** Which patch type the API server would use for this kind (strategic for built-ins). */
-export function defaultPatchType(_apiVersion: string | undefined, _kind: string): PatchType {
-  return "merge";
-}
-
-/** Returns the patched copy; never mutates its inputs. Throws Error with a clear message. */
+/** Returns the patched copy; never mutates its inputs. Throws UserError with a clear message. */
 export function patchObject(target: unknown, patch: unknown, type: PatchType): unknown {
-  if (type === "json") throw new Error("json patch is not implemented yet");
-  return mergePatch(target, patch);
+  try {
+    assertJson(target, "object");
+    assertJson(patch, "patch");
+  } catch (e) {
+    throw new UserError(`cannot patch: ${(e as Error).message}`);
+  }
+  if (!isMap(target)) throw new UserError(`cannot patch: the object must be a map with apiVersion, kind and metadata, got ${JSON.stringify(target)}`);
+  const what = describe(target);
+  if (type === "json") return jsonPatch(cloneJson(target), cloneJson(patch as Json));
+  if (!isMap(patch)) {
+    throw new UserError(`cannot patch ${what}: a ${type} patch must be a map (like the object it changes), got ${JSON.stringify(patch)}`);
+  }
+  if (type === "merge") return jsonMergePatch(cloneJson(target), cloneJson(patch));
+  if (type !== "strategic") throw new UserError(`unknown patch type ${JSON.stringify(type)}; use strategic, merge or json`);
+  const apiVersion = typeof target.apiVersion === "string" ? target.apiVersion : undefined;
+  const kind = typeof target.kind === "string" ? target.kind : "";
+  const schema = kindSchema(apiVersion, kind);
+  if (!schema) {
+    throw new UserError(
+      `cannot patch ${what}: strategic merge patch needs a built-in kind, and ${apiVersion ?? "(no apiVersion)"}/${kind || "(no kind)"} is not one ` +
+        "(custom resources have no merge keys); use a merge patch (--type merge) instead",
+    );
+  }
+  try {
+    return strategicMergeMap(cloneJson(target), cloneJson(patch), schema);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`cannot patch ${what}: ${e.message}`, e.details, { cause: e });
+    throw e;
+  }
 }
