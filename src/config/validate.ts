@@ -8,7 +8,7 @@ import { crossCheck } from "./cross-checks.ts";
 import { didYouMean } from "./did-you-mean.ts";
 import type { Problem } from "./problems.ts";
 import { formatPath } from "./problems.ts";
-import { describeValue, KNOWN_KEYS, userConfigSchema } from "./schema.ts";
+import { describeValue, KNOWN_KEYS, settingsSchema, userConfigSchema } from "./schema.ts";
 import type { SourceIndex } from "./source-index.ts";
 import type { UserConfig } from "./types.ts";
 
@@ -62,4 +62,17 @@ export function validateConfig(raw: unknown, index: SourceIndex): UserConfig {
     return `${where ? `${where}: ` : ""}${formatPath(p.path)}: ${p.message}`;
   });
   throw new UserError(`the config has ${problems.length} problem${problems.length === 1 ? "" : "s"}`, details);
+}
+
+/**
+ * Problems with settings computed at spawn time (an unlisted option's `overrides(value)`),
+ * one line each, paths starting at `overrides`.
+ */
+export function settingsProblems(value: unknown): string[] {
+  const result = settingsSchema.safeParse(value, { reportInput: true });
+  if (result.success) return [];
+  return result.error.issues
+    .map((issue) => ({ ...issue, path: ["overrides", ...issue.path] }) as core.$ZodIssue)
+    .flatMap(problemsOf)
+    .map((p) => `${formatPath(p.path)}: ${p.message}`);
 }

@@ -3,8 +3,7 @@
  * by the option's `unlisted` regex. Options not sent take their default choice (or the first).
  */
 import { UserError } from "../errors.ts";
-import { settingsSchema } from "../config/schema.ts";
-import { formatPath } from "../config/problems.ts";
+import { settingsProblems } from "../config/validate.ts";
 import type { ProfileOption, ResolvedProfile, SpawnSettings } from "../config/types.ts";
 
 /** Settings from one level (defaults, the profile, one option choice), and where they came from. */
@@ -44,13 +43,8 @@ function unlistedSettings(profile: ResolvedProfile, name: string, option: Profil
   } catch (err) {
     throw new UserError(`${where} threw for value ${JSON.stringify(value)}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
   }
-  const parsed = settingsSchema.safeParse(settings ?? {});
-  if (!parsed.success) {
-    throw new UserError(
-      `${where} returned invalid settings for value ${JSON.stringify(value)}`,
-      parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
-    );
-  }
+  const problems = settingsProblems(settings ?? {});
+  if (problems.length) throw new UserError(`${where} returned invalid settings for value ${JSON.stringify(value)}`, problems);
   return (settings ?? {}) as SpawnSettings;
 }
 
