@@ -1,0 +1,168 @@
+/**
+ * Server-side apply of a server's objects, in dependency order, one request per object.
+ *
+ * Objects go in waves: everything a later kind needs exists first (the ServiceAccount before
+ * the Pod — admission rejects a Pod whose ServiceAccount is missing; a Role before its
+ * RoleBinding — RBAC checks the bound rules), and objects in the same wave are applied
+ * concurrently. Built-in kinds need no discovery request (resources.ts).
+ */
+import { describe } from "../objects/identity.ts";
+import type { KubeObject } from "../objects/types.ts";
+import { UserError } from "../errors.ts";
+import type { KubeClient } from "./clients.ts";
+import { KubeApiError } from "./errors.ts";
+import { FIELD_MANAGER, MARKER_FIELD_MANAGER, STARTED_AT_ANNOTATION } from "./labels.ts";
+import { objectPath } from "./resources.ts";
+
+/** What the cluster holds after the apply. */
+export interface AppliedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+}
+
+export interface ApplyOptions {
+  /** Namespace for namespaced objects that name none. */
+  readonly namespace?: string;
+  readonly signal?: AbortSignal;
+  /** Ask the server to validate and default without persisting (`dryRun=All`). */
+  readonly dryRun?: boolean;
+}
+
+/** The order DESIGN.md gives; kinds not listed come last, in their input order. */
+const ORDER = [
+  "Namespace",
+  "ServiceAccount",
+  "Secret",
+  "ConfigMap",
+  "PersistentVolumeClaim",
+  "Role",
+  "RoleBinding",
+  "Service",
+  "Pod",
+  "Ingress",
+];
+const REST = ORDER.length;
+
+/** Kinds in the same wave have no dependency on each other. */
+const WAVE: Readonly<Record<string, number>> = {
+  Namespace: 0,
+  ServiceAccount: 1,
+  Secret: 1,
+  ConfigMap: 1,
+  PersistentVolumeClaim: 1,
+  Role: 1,
+  RoleBinding: 2,
+  Service: 2,
+  Pod: 3,
+  Ingress: 4,
+};
+const LAST_WAVE = 5;
+
+function rank(kind: string): number {
+  const i = ORDER.indexOf(kind);
+  return i < 0 ? REST : i;
+}
+
+/** The objects sorted into apply order (stable for equal ranks). */
+export function applyOrder<T extends Pick<KubeObject, "kind">>(objects: readonly T[]): T[] {
+  return objects
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i)
+    .map(({ o }) => o);
+}
+
+/** Apply order split into waves that may run concurrently. */
+export function applyWaves<T extends Pick<KubeObject, "kind">>(objects: readonly T[]): T[][] {
+  const waves: T[][] = [];
+  for (const o of applyOrder(objects)) {
+    const w = WAVE[o.kind] ?? LAST_WAVE;
+    (waves[w] ??= []).push(o);
+  }
+  return waves.filter((w) => w !== undefined);
+}
+
+/** An apply failed part-way: `applied` lists what the cluster holds now (for cleanup). */
+export class ApplyError extends KubeApiError {
+  readonly applied: readonly AppliedObject[];
+  constructor(message: string, cause: KubeApiError, applied: readonly AppliedObject[]) {
+    super(message, cause.status, { cause });
+    this.applied = applied;
+  }
+}
+
+interface AppliedBody {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+}
+
+async function applyOne(client: KubeClient, obj: KubeObject, opts: ApplyOptions): Promise<AppliedObject> {
+  const type = await client.resources.resolve(obj.apiVersion, obj.kind);
+  const namespace = type.namespaced ? (obj.metadata.namespace ?? opts.namespace) : undefined;
+  if (type.namespaced && !namespace) {
+    throw new UserError(`${describe(obj)} has no metadata.namespace and no default namespace was given`);
+  }
+  const body = type.namespaced && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
+  const res = await client.http.json<AppliedBody>({
+    method: "PATCH",
+    path: objectPath(type, namespace, obj.metadata.name),
+    query: { fieldManager: FIELD_MANAGER, force: true, dryRun: opts.dryRun ? "All" : undefined },
+    body,
+    contentType: "application/apply-patch+yaml",
+    signal: opts.signal,
+  });
+  return {
+    apiVersion: res.apiVersion ?? type.apiVersion,
+    kind: res.kind ?? obj.kind,
+    namespace,
+    name: obj.metadata.name,
+    uid: res.metadata?.uid ?? "",
+    resourceVersion: res.metadata?.resourceVersion ?? "",
+  };
+}
+
+/**
+ * Server-side apply (fieldManager `multicluster-kubespawner`, force) of `objects` to one
+ * cluster. Returns the applied objects in apply order. On failure throws an ApplyError
+ * whose message is `Kind/name: <Kubernetes message>` and which lists what was applied.
+ */
+export async function applyObjects(client: KubeClient, objects: readonly KubeObject[], opts: ApplyOptions = {}): Promise<AppliedObject[]> {
+  const applied: AppliedObject[] = [];
+  for (const wave of applyWaves(objects)) {
+    opts.signal?.throwIfAborted();
+    const results = await Promise.allSettled(wave.map((o) => applyOne(client, o, opts)));
+    let failure: { obj: KubeObject; err: unknown } | undefined;
+    results.forEach((r, i) => {
+      if (r.status === "fulfilled") applied.push(r.value);
+      else failure ??= { obj: wave[i] as KubeObject, err: r.reason };
+    });
+    if (failure) {
+      const { obj, err } = failure;
+      if (err instanceof KubeApiError) {
+        throw new ApplyError(`${describe(obj)}: ${err.status.message}`, err, applied);
+      }
+      if (err instanceof UserError) throw new UserError(`${describe(obj)}: ${err.message}`, err.details, { cause: err });
+      throw err;
+    }
+  }
+  return applied;
+}
+
+/**
+ * Record that the server behind `podName` was reported ready to the hub (see labels.ts,
+ * STARTED_AT_ANNOTATION). A JSON merge patch by its own field manager: one request.
+ */
+export async function markStarted(client: KubeClient, namespace: string, podName: string, at: Date = new Date()): Promise<void> {
+  const type = await client.resources.resolve("v1", "Pod");
+  await client.http.json({
+    method: "PATCH",
+    path: objectPath(type, namespace, podName),
+    query: { fieldManager: MARKER_FIELD_MANAGER },
+    body: { metadata: { annotations: { [STARTED_AT_ANNOTATION]: at.toISOString() } } },
+    contentType: "application/merge-patch+json",
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * Stop: delete every object carrying a server's key label, across the kinds mcks applies
+ * (built-ins plus the operator kinds the caller names), keeping those marked
+ * `mcks.hub.jupyter.org/lifetime: user` unless `includePersistent`, then wait until gone.
+ *
+ * Each object is deleted with a uid precondition, so a stop racing a new start never
+ * deletes the newer object of the same name. Pods are awaited through the shared watch;
+ * the rare other object held by a finalizer gets one short watch of its own.
+ */
+import { UserError } from "../errors.ts";
+import type { KubeClient } from "./clients.ts";
+import { serverKinds, type KindRef, type KubeCluster } from "./cluster.ts";
+import { KubeApiError } from "./errors.ts";
+import type { ObjectMeta } from "./informer.ts";
+import { keySelector, LIFETIME_LABEL } from "./labels.ts";
+import { listByLabel, type ListedObject } from "./list.ts";
+import { collectionPath, objectPath, type ResourceType } from "./resources.ts";
+import type { PodRef } from "./watch.ts";
+
+export interface DeleteOptions {
+  /** Also delete objects marked to outlive the server (`server.delete`). Default false. */
+  readonly includePersistent?: boolean;
+  /** 0 = now (`server.stop` with `now`); default: each object's own grace period. */
+  readonly gracePeriodSeconds?: number;
+  /** Operator resource kinds the profile may create, besides the built-in ones. */
+  readonly extraKinds?: readonly KindRef[];
+  readonly signal?: AbortSignal;
+  /** How long to wait for everything to be gone. Default 120 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface DeletedObject {
+  readonly kind: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly uid: string;
+}
+
+interface DeleteAnswer {
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+/** The label selector for a server's objects, without the persistent ones unless asked. */
+export function deleteSelector(key: string, includePersistent: boolean): string {
+  return includePersistent ? keySelector(key) : `${keySelector(key)},${LIFETIME_LABEL}!=user`;
+}
+
+/**
+ * Delete a server's objects on one cluster and wait until they are gone. `namespace`
+ * undefined searches all namespaces. Idempotent: nothing left is not an error.
+ * Returns what was deleted.
+ */
+export async function deleteServerObjects(
+  cluster: KubeCluster,
+  namespace: string | undefined,
+  key: string,
+  opts: DeleteOptions = {},
+): Promise<DeletedObject[]> {
+  const { client, watch } = cluster;
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  const found = await listByLabel(client, serverKinds(opts.extraKinds), namespace, deleteSelector(key, !!opts.includePersistent), opts.signal);
+  const results = await Promise.all(found.map((o) => deleteOne(client, o, opts)));
+
+  const pods: PodRef[] = [];
+  const others: { o: ListedObject; rv: string }[] = [];
+  results.forEach((r, i) => {
+    const o = found[i] as ListedObject;
+    if (r.state !== "terminating") return;
+    if (o.type.kind === "Pod" && o.type.apiVersion === "v1") {
+      pods.push({ namespace: o.metadata.namespace ?? "", name: o.metadata.name, uid: o.metadata.uid ?? "" });
+    } else {
+      others.push({ o, rv: r.resourceVersion });
+    }
+  });
+  const remaining = () => Math.max(1, deadline - Date.now());
+  await Promise.all([
+    watch.waitPodsGone(pods, { signal: opts.signal, timeoutMs: remaining() }),
+    ...others.map(({ o, rv }) => waitObjectGone(client, o, rv, deadline, opts.signal)),
+  ]);
+  return found
+    .filter((_, i) => results[i]?.state !== "skipped")
+    .map((o) => ({ kind: o.type.kind, namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid ?? "" }));
+}
+
+type DeleteResult = { state: "gone" | "skipped" } | { state: "terminating"; resourceVersion: string };
+
+async function deleteOne(client: KubeClient, o: ListedObject, opts: DeleteOptions): Promise<DeleteResult> {
+  try {
+    const answer = await client.http.json<DeleteAnswer>({
+      method: "DELETE",
+      path: objectPath(o.type, o.metadata.namespace, o.metadata.name),
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        propagationPolicy: "Background",
+        gracePeriodSeconds: opts.gracePeriodSeconds,
+        preconditions: o.metadata.uid ? { uid: o.metadata.uid } : undefined,
+      },
+      signal: opts.signal,
+    });
+    // A `Status` answer means the object is gone; the object itself means it is terminating.
+    if (answer?.kind !== "Status" && answer?.metadata?.deletionTimestamp) {
+      return { state: "terminating", resourceVersion: answer.metadata.resourceVersion ?? "" };
+    }
+    return { state: "gone" };
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status.code === 404) return { state: "gone" };
+    // 409: the uid precondition failed, a new object took the name: not ours to delete.
+    if (err instanceof KubeApiError && err.status.code === 409) return { state: "skipped" };
+    if (err instanceof KubeApiError) {
+      throw new KubeApiError(`${o.type.kind}/${o.metadata.name}: ${err.status.message}`, err.status, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Watch one object (held by a finalizer) until its DELETED event, within the deadline. */
+async function waitObjectGone(client: KubeClient, o: ListedObject, rv: string, deadline: number, signal?: AbortSignal): Promise<void> {
+  const type: ResourceType = o.type;
+  let from = rv;
+  while (Date.now() < deadline) {
+    signal?.throwIfAborted();
+    let gone = false;
+    const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+    try {
+      await client.http.stream(
+        {
+          method: "GET",
+          path: collectionPath(type, o.metadata.namespace),
+          query: { fieldSelector: `metadata.name=${o.metadata.name}`, watch: 1, resourceVersion: from, timeoutSeconds: seconds },
+          signal,
+          timeoutMs: (seconds + 10) * 1000,
+        },
+        (line) => {
+          const ev = JSON.parse(line) as { type: string; object: { metadata?: ObjectMeta; code?: number } };
+          if (ev.object.metadata?.resourceVersion) from = ev.object.metadata.resourceVersion;
+          if (ev.type === "DELETED" && ev.object.metadata?.uid === o.metadata.uid) gone = true;
+          if (ev.type === "ERROR") throw new Error(`watch ${type.kind}/${o.metadata.name}: ${JSON.stringify(ev.object)}`);
+          if (gone) throw new GoneMarker();
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof GoneMarker)) {
+        // Watch trouble (e.g. 410 Gone): one GET settles it; otherwise keep waiting.
+        if (await absent(client, o)) return;
+        if (signal?.aborted) throw signal.reason;
+        continue;
+      }
+    }
+    if (gone || (await absent(client, o))) return;
+  }
+  throw new UserError(
+    `${type.kind}/${o.metadata.name} is still terminating (finalizers: ${(o.metadata as { finalizers?: string[] }).finalizers?.join(", ") || "?"}); the cluster has not finished deleting it`,
+  );
+}
+
+class GoneMarker extends Error {}
+
+async function absent(client: KubeClient, o: ListedObject): Promise<boolean> {
+  try {
+    const live = await client.http.json<{ metadata?: ObjectMeta }>({ method: "GET", path: objectPath(o.type, o.metadata.namespace, o.metadata.name) });
+    return live.metadata?.uid !== o.metadata.uid;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status.code === 404) return true;
+    throw err;
+  }
+}

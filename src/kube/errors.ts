@@ -1,0 +1,58 @@
+import { UserError } from "../errors.ts";
+
+/** What the API server said about a failed request (its `Status` object, when it sent one). */
+export interface ApiStatus {
+  readonly code: number;
+  /** Kubernetes reason, e.g. `Forbidden`, `Invalid`, `NotFound`, `Conflict`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * The API server answered with an error. `message` is ready for the hub's user:
+ * `<cluster>: <what> : <Kubernetes message>`; `status` keeps code and reason for callers.
+ */
+export class KubeApiError extends UserError {
+  readonly status: ApiStatus;
+  constructor(message: string, status: ApiStatus, options?: ErrorOptions) {
+    super(message, [], options);
+    this.status = status;
+  }
+}
+
+/** The cluster could not be reached (connection refused, TLS failure, timeout…). */
+export class ClusterUnreachableError extends UserError {
+  readonly cluster: string;
+  constructor(cluster: string, message: string, options?: ErrorOptions) {
+    super(message, [], options);
+    this.cluster = cluster;
+  }
+}
+
+/** A server's Pod failed for a reason that will not fix itself (bad image, unschedulable…). */
+export class ServerFailedError extends UserError {
+  /** Kubernetes reason, e.g. `ErrImagePull`, `Unschedulable`, `CrashLoopBackOff`. */
+  readonly reason: string;
+  constructor(message: string, reason: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** Parse a `Status` body; falls back to the HTTP status line and the raw text. */
+export function parseStatus(code: number, body: string): ApiStatus {
+  try {
+    const s = JSON.parse(body) as { kind?: unknown; reason?: unknown; message?: unknown };
+    if (s && typeof s === "object" && typeof s.message === "string") {
+      return { code, reason: typeof s.reason === "string" ? s.reason : String(code), message: s.message };
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty body): use the text itself below.
+  }
+  const text = body.trim().slice(0, 300);
+  return { code, reason: String(code), message: text || `HTTP ${code}` };
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status.code === 404;
+}

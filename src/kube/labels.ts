@@ -1,0 +1,33 @@
+/**
+ * Label and annotation names from DESIGN.md (contract). `kube/` selects by them: stop,
+ * garbage collection and startup recovery find a server's objects only through these.
+ */
+export const MANAGED_BY = "app.kubernetes.io/managed-by";
+export const MANAGED_BY_VALUE = "multicluster-kubespawner";
+export const KEY_LABEL = "mcks.hub.jupyter.org/key";
+export const USERNAME_LABEL = "hub.jupyter.org/username";
+export const SERVERNAME_LABEL = "hub.jupyter.org/servername";
+/** `user` marks objects that outlive a stop (a home PVC); absent or `server` otherwise. */
+export const LIFETIME_LABEL = "mcks.hub.jupyter.org/lifetime";
+
+/**
+ * Set on the Pod by `markStarted()` once the server was reported ready to the hub. A server
+ * whose objects exist but whose Pod lacks it is a start that never completed (mcks crashed
+ * mid-start): startup recovery deletes it.
+ */
+export const STARTED_AT_ANNOTATION = "mcks.hub.jupyter.org/started-at";
+
+/** The field manager every server-side apply uses (DESIGN.md). */
+export const FIELD_MANAGER = "multicluster-kubespawner";
+/**
+ * The start marker is written by a different manager, so that re-applying the server's
+ * objects (a second start) never removes it: server-side apply only prunes the fields its
+ * own manager owned.
+ */
+export const MARKER_FIELD_MANAGER = "multicluster-kubespawner-marker";
+
+export const MANAGED_SELECTOR = `${MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+export function keySelector(key: string): string {
+  return `${MANAGED_SELECTOR},${KEY_LABEL}=${key}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * Startup recovery: what servers exist on the reachable clusters, and which of them are
+ * starts that never completed (mcks died mid-start), so serve can delete those orphans.
+ *
+ * The mechanism: serve calls `markStarted()` (apply.ts) on the Pod once the server is ready,
+ * before answering the hub, which sets the annotation `mcks.hub.jupyter.org/started-at`.
+ * A server whose non-persistent objects exist but whose Pod lacks that annotation (or that
+ * has no Pod at all) was never handed to the hub: it is incomplete. Objects marked
+ * `lifetime: user` alone (a home PVC of a stopped server) are kept and are not incomplete.
+ */
+import { serverKinds, type KindRef, type KubeCluster } from "./cluster.ts";
+import { deleteServerObjects, type DeletedObject } from "./delete.ts";
+import { KEY_LABEL, LIFETIME_LABEL, MANAGED_SELECTOR, SERVERNAME_LABEL, USERNAME_LABEL } from "./labels.ts";
+import { listByLabel } from "./list.ts";
+import type { ServerStatus } from "./pod-status.ts";
+
+export interface ManagedObjectRef {
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+  /** Marked `lifetime: user`: survives a stop. */
+  readonly persistent: boolean;
+}
+
+export interface ManagedServer {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly key: string;
+  /** Escaped user/server names from the labels. */
+  readonly username: string;
+  readonly servername: string;
+  readonly objects: readonly ManagedObjectRef[];
+  /** The server's Pod as the shared watch sees it. */
+  readonly pod: ServerStatus | undefined;
+  /** The Pod carries the start-completed marker. */
+  readonly started: boolean;
+  /** Only objects that outlive a stop remain (nothing to clean up). */
+  readonly persistentOnly: boolean;
+}
+
+export interface RecoveredState {
+  /** Every server with objects on a reachable cluster (incomplete ones included). */
+  readonly servers: readonly ManagedServer[];
+  /** Starts that never completed: delete them (`cleanupIncomplete`). */
+  readonly incomplete: readonly ManagedServer[];
+  /** Clusters that could not be listed; their servers are unknown for now. */
+  readonly unreachable: readonly { readonly cluster: string; readonly error: string }[];
+}
+
+export interface RecoverOptions {
+  readonly extraKinds?: readonly KindRef[];
+  /** Keys being started right now by this process: never incomplete. */
+  readonly inFlight?: (cluster: string, key: string) => boolean;
+  /** How long to wait for each cluster's watch to list its Pods. Default 15 s. */
+  readonly syncTimeoutMs?: number;
+}
+
+async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<ManagedServer[]> {
+  const timeoutMs = opts.syncTimeoutMs ?? 15_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the watch did not list pods within ${timeoutMs / 1000} s: ${c.watch.connection().lastError ?? "?"}`)), timeoutMs);
+  });
+  try {
+    await Promise.race([c.watch.whenSynced(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  // Pods come from the shared watch's cache; the other kinds need one list each.
+  const kinds = serverKinds(opts.extraKinds).filter((k) => !(k.kind === "Pod" && k.apiVersion === "v1"));
+  const listed = await listByLabel(c.client, kinds, c.watch.namespace, MANAGED_SELECTOR);
+  const groups = new Map<string, { namespace: string; key: string; username: string; servername: string; objects: ManagedObjectRef[] }>();
+  const group = (namespace: string, labels: Record<string, string> | undefined) => {
+    const key = labels?.[KEY_LABEL];
+    if (!key) return undefined;
+    const id = `${namespace}/${key}`;
+    let g = groups.get(id);
+    if (!g) {
+      g = { namespace, key, username: labels?.[USERNAME_LABEL] ?? "", servername: labels?.[SERVERNAME_LABEL] ?? "", objects: [] };
+      groups.set(id, g);
+    }
+    return g;
+  };
+  for (const o of listed) {
+    group(o.metadata.namespace ?? "", o.metadata.labels)?.objects.push({
+      kind: o.type.kind,
+      name: o.metadata.name,
+      uid: o.metadata.uid ?? "",
+      persistent: o.metadata.labels?.[LIFETIME_LABEL] === "user",
+    });
+  }
+  for (const s of c.watch.servers()) {
+    group(s.namespace, { [KEY_LABEL]: s.key })?.objects.push({ kind: "Pod", name: s.podName, uid: s.uid, persistent: false });
+  }
+  return [...groups.values()].map((g) => {
+    const pod = c.watch.get(g.key);
+    const podHere = pod && pod.namespace === g.namespace ? pod : undefined;
+    return {
+      cluster: c.name,
+      ...g,
+      pod: podHere,
+      started: podHere?.startedAt !== undefined,
+      persistentOnly: g.objects.every((o) => o.persistent),
+    };
+  });
+}
+
+/** List managed objects on every cluster and sort out complete and incomplete servers. */
+export async function recoverState(clusters: readonly KubeCluster[], opts: RecoverOptions = {}): Promise<RecoveredState> {
+  const settled = await Promise.allSettled(clusters.map((c) => recoverCluster(c, opts)));
+  const servers: ManagedServer[] = [];
+  const unreachable: { cluster: string; error: string }[] = [];
+  settled.forEach((r, i) => {
+    const c = clusters[i] as KubeCluster;
+    if (r.status === "fulfilled") servers.push(...r.value);
+    else unreachable.push({ cluster: c.name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+  });
+  const incomplete = servers.filter((s) => !s.started && !s.persistentOnly && !(opts.inFlight?.(s.cluster, s.key) ?? false));
+  return { servers, incomplete, unreachable };
+}
+
+/** Delete the objects of incomplete starts (persistent ones kept). */
+export async function cleanupIncomplete(
+  clusters: readonly KubeCluster[],
+  state: RecoveredState,
+  opts: { extraKinds?: readonly KindRef[]; timeoutMs?: number } = {},
+): Promise<DeletedObject[]> {
+  const byName = new Map(clusters.map((c) => [c.name, c]));
+  const done = await Promise.all(
+    state.incomplete.map((s) => {
+      const c = byName.get(s.cluster);
+      return c ? deleteServerObjects(c, s.namespace, s.key, { extraKinds: opts.extraKinds, timeoutMs: opts.timeoutMs, gracePeriodSeconds: 0 }) : [];
+    }),
+  );
+  return done.flat();
+}

@@ -1,0 +1,399 @@
+/**
+ * ONE shared watch per cluster: the managed Pods (label `app.kubernetes.io/managed-by`) and
+ * the events about Pods. Every user's progress, readiness, poll and stop-wait is answered
+ * from this cache; there is never a watch or a poll loop per user.
+ *
+ * Events carry no labels, so the API can only narrow them to `involvedObject.kind=Pod` (and
+ * the namespace when the cluster uses a fixed one); events of Pods we do not manage are
+ * dropped on arrival.
+ */
+import type { KubeClient } from "./clients.ts";
+import { isNotFound, ServerFailedError } from "./errors.ts";
+import { cacheKey, Informer, type InformerState } from "./informer.ts";
+import { KEY_LABEL, MANAGED_SELECTOR } from "./labels.ts";
+import { serverStatus, type EventLike, type PodLike, type ProgressEvent, type ServerStatus } from "./pod-status.ts";
+import { UserError } from "../errors.ts";
+
+export interface ConnectionState {
+  readonly reachable: boolean;
+  readonly lastError: string | undefined;
+  /** Since when `reachable` has had its current value. */
+  readonly since: Date;
+}
+
+export interface ClusterWatchOptions {
+  /** Watch only this namespace (a cluster with a fixed namespace); default all namespaces. */
+  readonly namespace?: string | undefined;
+  /** How often to check the API server answers (`GET /version`). Default 10 s; 0 = never. */
+  readonly probeIntervalMs?: number;
+}
+
+export interface WaitReadyOptions {
+  readonly signal?: AbortSignal;
+  /** Called when the progress bar moves forward (never backwards). */
+  readonly onProgress?: (event: ProgressEvent) => void;
+  readonly timeoutMs?: number;
+}
+
+/** A Pod as deleteServerObjects knows it. */
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+type Listener = (status: ServerStatus | undefined) => void;
+
+const EVENTS_PER_POD = 20;
+/** Events that arrive before their Pod (two independent streams): kept briefly, bounded. */
+const PENDING_PODS = 1000;
+
+export class ClusterWatch {
+  readonly client: KubeClient;
+  readonly namespace: string | undefined;
+  readonly #pods: Informer<PodLike>;
+  readonly #events: Informer<EventLike>;
+  /** key → pod cache keys (normally one Pod per key). */
+  readonly #byKey = new Map<string, Set<string>>();
+  /** pod cache key → recent events about it. */
+  readonly #podEvents = new Map<string, EventLike[]>();
+  readonly #pendingEvents = new Map<string, EventLike[]>();
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #goneWaiters = new Map<string, Set<() => void>>();
+  readonly #connectionListeners = new Set<(s: ConnectionState) => void>();
+  readonly #probeIntervalMs: number;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #probeError: string | undefined;
+  #connection: ConnectionState = { reachable: false, lastError: "not connected yet", since: new Date() };
+
+  constructor(client: KubeClient, options: ClusterWatchOptions = {}) {
+    this.client = client;
+    this.namespace = options.namespace;
+    this.#probeIntervalMs = options.probeIntervalMs ?? 10_000;
+    const ns = options.namespace ? `/namespaces/${encodeURIComponent(options.namespace)}` : "";
+    this.#pods = new Informer<PodLike>(
+      client.http,
+      { name: `pods of cluster "${client.name}"`, path: `/api/v1${ns}/pods`, labelSelector: MANAGED_SELECTOR },
+      {
+        add: (pod) => this.#podChanged(pod),
+        update: (pod, old) => this.#podChanged(pod, old),
+        delete: (pod) => this.#podDeleted(pod),
+        synced: () => this.#resolveGoneAfterRelist(),
+        state: () => this.#updateConnection(),
+      },
+    );
+    this.#events = new Informer<EventLike>(
+      client.http,
+      { name: `events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=Pod", cache: false },
+      { add: (e) => this.#event(e), update: (e) => this.#event(e) },
+    );
+  }
+
+  start(): void {
+    this.#pods.start();
+    this.#events.start();
+    if (this.#probeIntervalMs > 0) {
+      this.#probeTimer = setInterval(() => void this.#probe(), this.#probeIntervalMs);
+      this.#probeTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#probeTimer);
+    await Promise.all([this.#pods.stop(), this.#events.stop()]);
+  }
+
+  /** Resolves once the managed Pods are listed (the cache is then authoritative). */
+  whenSynced(): Promise<void> {
+    return this.#pods.whenSynced();
+  }
+
+  get synced(): boolean {
+    return this.#pods.synced;
+  }
+
+  /** The server behind `key` from the cache (no API call); undefined when it has no Pod. */
+  get(key: string): ServerStatus | undefined {
+    const pods = this.#podsOf(key);
+    const live = pods.find((p) => !p.metadata.deletionTimestamp) ?? pods[0];
+    return live ? serverStatus(live, this.#podEvents.get(cacheKey(live.metadata)) ?? []) : undefined;
+  }
+
+  /** Every managed server with a Pod on this cluster. */
+  servers(): ServerStatus[] {
+    return [...this.#byKey.keys()].map((k) => this.get(k)).filter((s): s is ServerStatus => s !== undefined);
+  }
+
+  connection(): ConnectionState {
+    return this.#connection;
+  }
+
+  onConnection(listener: (s: ConnectionState) => void): () => void {
+    this.#connectionListeners.add(listener);
+    return () => this.#connectionListeners.delete(listener);
+  }
+
+  /** Calls `listener` on every change of the server behind `key` (undefined = Pod gone). */
+  subscribe(key: string, listener: Listener): () => void {
+    let set = this.#listeners.get(key);
+    if (!set) this.#listeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(key);
+    };
+  }
+
+  /**
+   * Resolves when the Pod of `key` is Ready; rejects with ServerFailedError (Kubernetes
+   * reason + message) when it cannot start, or when it is deleted meanwhile.
+   */
+  waitReady(key: string, opts: WaitReadyOptions = {}): Promise<ServerStatus> {
+    return new Promise((resolve, reject) => {
+      let best = -1;
+      let seen = false;
+      let last: ServerStatus | undefined;
+      const cleanup: (() => void)[] = [];
+      const finish = (fn: () => void) => {
+        for (const c of cleanup.splice(0)) c();
+        fn();
+      };
+      const check = (s: ServerStatus | undefined) => {
+        if (!s) {
+          if (seen) finish(() => reject(new ServerFailedError(`Pod/${last?.podName ?? key} was deleted while starting`, "Deleted")));
+          return;
+        }
+        seen = true;
+        last = s;
+        if (s.failure) {
+          const f = s.failure;
+          return finish(() => reject(new ServerFailedError(`Pod/${s.podName} cannot start: ${f.reason}: ${f.message}`, f.reason)));
+        }
+        if (s.phase === "succeeded") {
+          return finish(() => reject(new ServerFailedError(`Pod/${s.podName} exited (code ${s.exitCode ?? "?"}) before it was ready`, "Completed")));
+        }
+        if (s.progress.progress > best) {
+          best = s.progress.progress;
+          opts.onProgress?.(s.progress);
+        }
+        if (s.ready) finish(() => resolve(s));
+      };
+      cleanup.push(this.subscribe(key, check));
+      if (opts.signal) {
+        const signal = opts.signal;
+        const onAbort = () => finish(() => reject(signal.reason));
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        cleanup.push(() => signal.removeEventListener("abort", onAbort));
+      }
+      if (opts.timeoutMs !== undefined) {
+        const t = setTimeout(() => {
+          const where = last ? ` (last: ${last.progress.message})` : " (its Pod never appeared)";
+          finish(() => reject(new UserError(`server ${key} was not ready within ${Math.round(opts.timeoutMs! / 1000)} s${where}`)));
+        }, opts.timeoutMs);
+        cleanup.push(() => clearTimeout(t));
+      }
+      check(this.get(key));
+    });
+  }
+
+  /**
+   * Resolves when these Pods are gone, as the shared watch sees it (a DELETED event, or
+   * absence after a re-list). A Pod the cache does not hold is checked once with a GET: it
+   * may be gone already, or the watch may not have delivered it yet.
+   */
+  waitPodsGone(pods: readonly PodRef[], opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    const pending = pods.filter((p) => p.uid !== "" && !this.#recentlyDeleted.has(p.uid));
+    if (pending.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const left = new Set(pending.map((p) => p.uid));
+      const cleanup: (() => void)[] = [];
+      const finish = (fn: () => void) => {
+        for (const c of cleanup.splice(0)) c();
+        fn();
+      };
+      for (const uid of left) {
+        const done = () => {
+          left.delete(uid);
+          if (left.size === 0) finish(resolve);
+        };
+        let set = this.#goneWaiters.get(uid);
+        if (!set) this.#goneWaiters.set(uid, (set = new Set()));
+        set.add(done);
+        cleanup.push(() => {
+          set.delete(done);
+          if (set.size === 0) this.#goneWaiters.delete(uid);
+        });
+      }
+      if (opts.signal) {
+        const signal = opts.signal;
+        const onAbort = () => finish(() => reject(signal.reason));
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        cleanup.push(() => signal.removeEventListener("abort", onAbort));
+      }
+      if (opts.timeoutMs !== undefined) {
+        const t = setTimeout(() => {
+          const names = pending.filter((p) => left.has(p.uid)).map((p) => `Pod/${p.name}`);
+          finish(() => reject(new UserError(`${names.join(", ")} still not gone after ${Math.round(opts.timeoutMs! / 1000)} s`)));
+        }, opts.timeoutMs);
+        cleanup.push(() => clearTimeout(t));
+      }
+      for (const p of pending) {
+        if (!this.#pods.get(p.namespace, p.name)) void this.#checkGone(p);
+      }
+    });
+  }
+
+  async #checkGone(p: PodRef): Promise<void> {
+    try {
+      const live = await this.client.http.json<PodLike>({
+        method: "GET",
+        path: `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.name)}`,
+      });
+      if (live.metadata.uid !== p.uid) this.#fireGone(p.uid);
+    } catch (err) {
+      if (isNotFound(err)) this.#fireGone(p.uid);
+      // Other errors: the watch (or the caller's timeout) settles it.
+    }
+  }
+
+  readonly #recentlyDeleted = new Set<string>();
+
+  #rememberDeleted(uid: string): void {
+    this.#recentlyDeleted.add(uid);
+    if (this.#recentlyDeleted.size > 5000) {
+      const first = this.#recentlyDeleted.values().next().value;
+      if (first !== undefined) this.#recentlyDeleted.delete(first);
+    }
+  }
+
+  #fireGone(uid: string): void {
+    const set = this.#goneWaiters.get(uid);
+    if (!set) return;
+    for (const w of [...set]) w();
+  }
+
+  #resolveGoneAfterRelist(): void {
+    const present = new Set([...this.#pods.values()].map((p) => p.metadata.uid));
+    for (const uid of [...this.#goneWaiters.keys()]) if (!present.has(uid)) this.#fireGone(uid);
+  }
+
+  #podsOf(key: string): PodLike[] {
+    const out: PodLike[] = [];
+    for (const ck of this.#byKey.get(key) ?? []) {
+      const [ns, name] = splitCacheKey(ck);
+      const p = this.#pods.get(ns, name);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  #podChanged(pod: PodLike, old?: PodLike): void {
+    const ck = cacheKey(pod.metadata);
+    const oldKey = old?.metadata.labels?.[KEY_LABEL];
+    const key = pod.metadata.labels?.[KEY_LABEL];
+    if (oldKey && oldKey !== key) this.#unindex(oldKey, ck);
+    if (old && old.metadata.uid !== pod.metadata.uid) {
+      // Same name, new Pod (a restart): the old one's events no longer apply.
+      this.#podEvents.delete(ck);
+      if (old.metadata.uid) {
+        this.#rememberDeleted(old.metadata.uid);
+        this.#fireGone(old.metadata.uid);
+      }
+    }
+    const pending = this.#pendingEvents.get(ck);
+    if (pending) {
+      this.#pendingEvents.delete(ck);
+      for (const e of pending) this.#addEvent(ck, pod, e);
+    }
+    if (!key) return;
+    let set = this.#byKey.get(key);
+    if (!set) this.#byKey.set(key, (set = new Set()));
+    set.add(ck);
+    this.#notify(key);
+  }
+
+  #podDeleted(pod: PodLike): void {
+    const ck = cacheKey(pod.metadata);
+    this.#podEvents.delete(ck);
+    const uid = pod.metadata.uid;
+    if (uid) {
+      this.#rememberDeleted(uid);
+      this.#fireGone(uid);
+    }
+    const key = pod.metadata.labels?.[KEY_LABEL];
+    if (key) {
+      this.#unindex(key, ck);
+      this.#notify(key);
+    }
+  }
+
+  #unindex(key: string, ck: string): void {
+    const set = this.#byKey.get(key);
+    set?.delete(ck);
+    if (set?.size === 0) this.#byKey.delete(key);
+  }
+
+  #event(e: EventLike): void {
+    const io = e.involvedObject;
+    if (!io?.name) return;
+    const ck = cacheKey({ namespace: io.namespace ?? e.metadata.namespace, name: io.name });
+    const [ns, name] = splitCacheKey(ck);
+    const pod = this.#pods.get(ns, name);
+    if (!pod) {
+      // Maybe our Pod, not yet seen on the other stream; keep a bounded few.
+      const list = this.#pendingEvents.get(ck) ?? [];
+      list.push(e);
+      this.#pendingEvents.delete(ck);
+      this.#pendingEvents.set(ck, list.slice(-EVENTS_PER_POD));
+      if (this.#pendingEvents.size > PENDING_PODS) {
+        const oldest = this.#pendingEvents.keys().next().value;
+        if (oldest !== undefined) this.#pendingEvents.delete(oldest);
+      }
+      return;
+    }
+    this.#addEvent(ck, pod, e);
+    const key = pod.metadata.labels?.[KEY_LABEL];
+    if (key) this.#notify(key);
+  }
+
+  #addEvent(ck: string, pod: PodLike, e: EventLike): void {
+    if (e.involvedObject?.uid && pod.metadata.uid && e.involvedObject.uid !== pod.metadata.uid) return;
+    const list = (this.#podEvents.get(ck) ?? []).filter((x) => x.metadata.name !== e.metadata.name);
+    list.push(e);
+    this.#podEvents.set(ck, list.slice(-EVENTS_PER_POD));
+  }
+
+  #notify(key: string): void {
+    const set = this.#listeners.get(key);
+    if (!set || set.size === 0) return;
+    const status = this.get(key);
+    for (const l of [...set]) l(status);
+  }
+
+  async #probe(): Promise<void> {
+    try {
+      await this.client.http.json({ method: "GET", path: "/version", timeoutMs: 5_000 });
+      this.#probeError = undefined;
+    } catch (err) {
+      this.#probeError = err instanceof Error ? err.message : String(err);
+    }
+    this.#updateConnection();
+  }
+
+  #updateConnection(): void {
+    const pods: InformerState = this.#pods.state;
+    const reachable = pods.connected && this.#probeError === undefined;
+    const lastError = this.#probeError ?? pods.lastError;
+    const changed = reachable !== this.#connection.reachable;
+    this.#connection = { reachable, lastError: reachable ? undefined : lastError, since: changed ? new Date() : this.#connection.since };
+    if (changed) for (const l of this.#connectionListeners) l(this.#connection);
+  }
+}
+
+function splitCacheKey(ck: string): [string | undefined, string] {
+  const i = ck.indexOf("/");
+  const ns = ck.slice(0, i);
+  return [ns === "" ? undefined : ns, ck.slice(i + 1)];
+}
