@@ -1,6 +1,7 @@
 /** Command-line flags of the agent (see README.md in this folder). */
 import { parseArgs } from "node:util";
 import { UserError } from "../../../src/errors.ts";
+import { defaultImagesFile } from "./images.ts";
 
 export interface AgentOptions {
   readonly kubeconfig: string;
@@ -9,7 +10,7 @@ export interface AgentOptions {
   readonly ingressPort: number;
   readonly pickupDelayMs: number;
   readonly ingressClass: string | undefined;
-  readonly images: string | undefined;
+  readonly images: string;
   readonly logDir: string;
   readonly nodeName: string;
   readonly backoffMs: number;
@@ -17,7 +18,7 @@ export interface AgentOptions {
 
 export const USAGE =
   "usage: node test/testbed/agent/main.ts --kubeconfig FILE --context NAME --cluster N --ingress-port PORT " +
-  "[--pickup-delay-ms 300] [--ingress-class NAME] [--images FILE] [--log-dir DIR] [--node-name NAME] [--backoff-ms 1000]";
+  "[--pickup-delay-ms 300] [--ingress-class NAME] [--images FILE (default: images.json here)] [--log-dir DIR] [--node-name NAME] [--backoff-ms 1000]";
 
 function int(name: string, raw: string | undefined, fallback: number | undefined, min: number, max: number): number {
   if (raw === undefined) {
@@ -63,7 +64,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
     ingressPort: int("ingress-port", values["ingress-port"], undefined, 1, 65535),
     pickupDelayMs: int("pickup-delay-ms", values["pickup-delay-ms"], 300, 0, 600_000),
     ingressClass: values["ingress-class"] || undefined,
-    images: values.images,
+    images: values.images ?? defaultImagesFile,
     logDir: values["log-dir"] ?? `.testbed/logs/cluster-${cluster}`,
     nodeName: values["node-name"] ?? `testbed-${cluster}-node`,
     backoffMs: int("backoff-ms", values["backoff-ms"], 1000, 10, 600_000),

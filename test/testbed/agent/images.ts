@@ -2,11 +2,13 @@
  * `--images FILE`: images that run a real process instead of the in-process mock, e.g.
  *   { "testbed/singleuser:real": { "command": [".venv/bin/jupyterhub-singleuser", "--ip={ip}", "--port={port}"],
  *                                  "env": { "JUPYTERHUB_SINGLEUSER_APP": "jupyter_server.serverapp.ServerApp" } } }
- * `{ip}`, `{port}`, `{prefix}`, `{pod}`, `{namespace}`, `{home}` are substituted in command and env.
- * An image matches exactly, or by its name without the tag.
+ * `{ip}`, `{port}`, `{prefix}`, `{pod}`, `{namespace}`, `{home}`, `{node}` (the agent's Node 24) and
+ * `{repo}` (the repository root) are substituted in command and env.
+ * An image matches exactly, or by its name without the tag. Without `--images` the agent reads
+ * images.json next to this file.
  */
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../../src/errors.ts";
 
 export interface ImageProcess {
@@ -18,9 +20,11 @@ export interface ImageProcess {
 
 export type ImageMap = ReadonlyMap<string, ImageProcess>;
 
-export function loadImageMap(file: string | undefined): ImageMap {
+export const defaultImagesFile = join(import.meta.dirname, "images.json");
+export const repoRoot = resolve(import.meta.dirname, "../../..");
+
+export function loadImageMap(file: string): ImageMap {
   const map = new Map<string, ImageProcess>();
-  if (!file) return map;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));

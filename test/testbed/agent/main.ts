@@ -1,7 +1,7 @@
 /**
  * One test-bed agent per cluster: the fake kubelet + scheduler and the fake ingress controller,
  * sharing one pod watch. Prints one JSON line `{"event":"ready",…}` on stdout once the node is
- * registered, the watches are synced and the ingress port listens; exits cleanly on SIGTERM/SIGINT.
+ * registered, the watches are synced and the ingress port listens (it opens only then); exits cleanly on SIGTERM/SIGINT.
  */
 import { mkdirSync } from "node:fs";
 import type { V1Ingress, V1Pod, V1Service } from "@kubernetes/client-node";
@@ -39,17 +39,6 @@ async function main(): Promise<void> {
     healthy: () => ready,
     info: () => ({ cluster: opts.cluster, node: opts.nodeName, pods: kubelet.podCount, routes: ingress.table.size }),
   });
-  await new Promise<void>((resolve, reject) => {
-    proxy.once("error", (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === "EADDRINUSE"
-          ? new UserError(`ingress port 127.0.0.1:${opts.ingressPort} is already in use; stop what holds it or pick another --ingress-port`)
-          : err,
-      ),
-    );
-    proxy.listen(opts.ingressPort, "127.0.0.1", () => resolve());
-  });
-
   try {
     await registerNode(kube, opts.nodeName, pool.nodeIp);
   } catch (err) {
@@ -86,6 +75,18 @@ async function main(): Promise<void> {
     }),
   ]);
   ingress.flush();
+  // Listen only now, so "the ingress port is open" (what `up` waits for) means synced and serving.
+  await new Promise<void>((resolve, reject) => {
+    proxy.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new UserError(`ingress port 127.0.0.1:${opts.ingressPort} is already in use; stop what holds it or pick another --ingress-port`)
+          : err,
+      ),
+    );
+    proxy.listen(opts.ingressPort, "127.0.0.1", () => resolve());
+  });
+
   ready = true;
   const url = `http://127.0.0.1:${opts.ingressPort}`;
   log(`ready: node ${opts.nodeName}, ingress ${url}, pickup delay ${opts.pickupDelayMs} ms`);

@@ -8,6 +8,7 @@ import { mkdirSync, openSync, closeSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { repoRoot } from "./images.ts";
 import type { ImageProcess } from "./images.ts";
 import type { Exit, RunningServer, ServerContext } from "./server.ts";
 
@@ -35,7 +36,9 @@ export function startProcessServer(ctx: ServerContext, spec: ImageProcess, logDi
       .replaceAll("{prefix}", prefix)
       .replaceAll("{pod}", ctx.pod)
       .replaceAll("{namespace}", ctx.namespace)
-      .replaceAll("{home}", home);
+      .replaceAll("{home}", home)
+      .replaceAll("{node}", process.execPath)
+      .replaceAll("{repo}", repoRoot);
   // A container starts from a clean environment: only what the image and the pod spec give it.
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
   for (const [k, v] of ctx.env) env[k] = v;

@@ -1,0 +1,159 @@
+/**
+ * The fake ingress controller on the real bed (testbed-2): routes by host and path like a real
+ * one (longest prefix, Exact, wildcard hosts), keeps Host and path, lags by the pickup delay,
+ * answers 404 without a route and 503 without a ready pod, and passes WebSockets through.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { V1Pod } from "@kubernetes/client-node";
+import { ensureBed } from "../testbed/bed.ts";
+import { condition, getJson, httpGet, kc, serverManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
+
+let t: Target;
+let ingressUrl: string;
+const id = process.pid;
+const a = `agent-ing-a-${id}`;
+const b = `agent-ing-b-${id}`;
+const prefixA = `/user/${a}/`;
+const prefixB = `${prefixA}nested/`;
+
+before(async () => {
+  const bed = await ensureBed({ clusters: 3 });
+  assert.ok(bed.agents, "the bed runs without agents: test/testbed/agent/main.ts was not started");
+  const c2 = bed.clusters.find((c) => c.name === "testbed-2");
+  assert.ok(c2, "the bed has no testbed-2");
+  t = { kubeconfig: bed.kubeconfig, context: c2.context };
+  ingressUrl = c2.ingressUrl;
+});
+
+after(() => {
+  if (!t) return;
+  kc(t, ["delete", "pod,service,ingress", "-l", `agent-test-run=${id}`, "--ignore-not-found", "--wait=false"]);
+  kc(t, ["delete", "pod,service,ingress", a, b, `${a}-host`, `${a}-503`, "--ignore-not-found", "--wait=false"]);
+});
+
+async function ready(name: string): Promise<V1Pod> {
+  return waitFor(`pod ${name} Ready`, () => {
+    const p = getJson<V1Pod>(t, `pod/${name}`);
+    return p && condition(p, "Ready")?.status === "True" ? p : undefined;
+  });
+}
+
+async function answers(url: string, host?: string) {
+  return waitFor(`${url} to answer 200`, async () => {
+    const r = await httpGet(url, host ? { host } : {});
+    return r.status === 200 ? r : undefined;
+  });
+}
+
+describe("fake ingress controller", () => {
+  test("healthz reports the agent", async () => {
+    const r = await httpGet(`${ingressUrl}/_agent/healthz`);
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.body).node, "testbed-2-node");
+  });
+
+  test("a new route is served only after the pickup delay, then with X-JupyterHub-Version", async () => {
+    kc(t, ["apply", "-f", "-"], serverManifest(a, "testbed/singleuser:latest", prefixA).split("---\napiVersion: networking.k8s.io/v1")[0]!);
+    await ready(a);
+    const [ingressYaml] = serverManifest(a, "x", prefixA).split("---\n").slice(-1);
+    const created = Date.now();
+    kc(t, ["apply", "-f", "-"], ingressYaml);
+    const early = await httpGet(`${ingressUrl}${prefixA}api`);
+    assert.equal(early.status, 404, `served ${Date.now() - created} ms after the Ingress was created: the pickup delay is missing`);
+    const r = await answers(`${ingressUrl}${prefixA}api`);
+    assert.ok(Date.now() - created >= 250, `route served after only ${Date.now() - created} ms`);
+    assert.ok(r.headers["x-jupyterhub-version"], "X-JupyterHub-Version passed through");
+    assert.equal(typeof JSON.parse(r.body).version, "string");
+  });
+
+  test("keeps Host and path, streams request bodies", async () => {
+    const r = await httpGet(`${ingressUrl}${prefixA}files/a%20b.txt?x=1`, { host: "hub.example.org", method: "POST", body: "x".repeat(100_000) });
+    assert.equal(r.status, 200);
+    const seen = JSON.parse(r.body);
+    assert.equal(seen.host, "hub.example.org");
+    assert.equal(seen.path, `${prefixA}files/a%20b.txt?x=1`);
+    assert.equal(seen.method, "POST");
+    assert.equal(seen.bodyBytes, 100_000);
+    assert.equal(seen.pod, a);
+  });
+
+  test("404 without a route, longest prefix wins, Prefix matches whole path elements", async () => {
+    assert.equal((await httpGet(`${ingressUrl}/no/such/route/${id}`)).status, 404);
+    kc(t, ["apply", "-f", "-"], serverManifest(b, "testbed/singleuser:latest", prefixB));
+    await ready(b);
+    const nested = await answers(`${ingressUrl}${prefixB}api`);
+    assert.ok(nested.body.includes("version"));
+    const deeper = await answers(`${ingressUrl}${prefixB}tree`);
+    assert.equal(JSON.parse(deeper.body).pod, b, "the longer prefix goes to b");
+    const outer = await httpGet(`${ingressUrl}${prefixA}nestedX/tree`);
+    assert.equal(JSON.parse(outer.body).pod, a, "/nestedX is not under the Prefix /nested");
+  });
+
+  test("host rules: exact and wildcard hosts are separate from the catch-all", async () => {
+    kc(
+      t,
+      ["apply", "-f", "-"],
+      `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ${a}-host, labels: { agent-test-run: "${id}" } }
+spec:
+  rules:
+    - host: "*.hosts-${id}.test"
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: ${b}, port: { number: 80 } } } }
+    - host: "exact.hosts-${id}.test"
+      http:
+        paths:
+          - { path: /only/, pathType: Exact, backend: { service: { name: ${a}, port: { number: 80 } } } }
+`,
+    );
+    const wild = await answers(`${ingressUrl}${prefixB}x`, `one.hosts-${id}.test`);
+    assert.equal(JSON.parse(wild.body).pod, b);
+    // The exact host has only an Exact /only/ path: the catch-all rules do not apply to it.
+    const miss = await httpGet(`${ingressUrl}${prefixA}x`, { host: `exact.hosts-${id}.test:80` });
+    assert.equal(miss.status, 404);
+    assert.equal((await httpGet(`${ingressUrl}${prefixA}x`, { host: `two.levels.hosts-${id}.test` })).status, 200, "a wildcard covers one label only; this falls to the catch-all");
+  });
+
+  test("503 when the Service has no ready pod", async () => {
+    const name = `${a}-503`;
+    const yaml = serverManifest(name, "testbed/unschedulable:latest", `/user/${name}/`);
+    kc(t, ["apply", "-f", "-"], yaml);
+    const r = await waitFor("503 from the ingress", async () => {
+      const res = await httpGet(`${ingressUrl}/user/${name}/api`);
+      return res.status === 503 ? res : undefined;
+    });
+    assert.match(r.body, /no ready endpoints/);
+  });
+
+  test("WebSocket upgrade is passed through and echoes", async () => {
+    const ws = new WebSocket(`${ingressUrl.replace("http", "ws")}${prefixA}api/kernels/k1/channels`);
+    const got: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => {
+        ws.send("hello kernel");
+        ws.send("x".repeat(70_000));
+      };
+      ws.onmessage = (e) => {
+        got.push(String(e.data));
+        if (got.length === 2) ws.close(1000);
+      };
+      ws.onclose = () => resolve();
+      ws.onerror = () => reject(new Error("websocket through the ingress failed"));
+    });
+    assert.equal(got[0], "hello kernel");
+    assert.equal(got[1]?.length, 70_000);
+  });
+
+  test("deleting the pod makes the route answer 503 after the pickup delay", async () => {
+    kc(t, ["delete", "pod", a, "--wait=false"]);
+    const r = await waitFor("503 after the pod is gone", async () => {
+      const res = await httpGet(`${ingressUrl}${prefixA}api`);
+      return res.status === 503 ? res : undefined;
+    });
+    assert.equal(r.status, 503);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Helpers for test/integration/agent-*.test.ts: objects go in with kubectl (as an operator would),
+ * state comes back with `kubectl get -o json`, and waits poll with a deadline that fails loudly.
+ */
+import { request } from "node:http";
+import type { V1Pod, V1PodCondition } from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
+import { kubectl } from "../bootstrap.ts";
+
+export interface Target {
+  readonly kubeconfig: string;
+  readonly context: string;
+}
+
+export function kc(t: Target, args: readonly string[], input?: string): string {
+  const r = kubectl(t.kubeconfig, t.context, args, input);
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export function getJson<T>(t: Target, what: string, namespace = "default"): T | undefined {
+  const r = kubectl(t.kubeconfig, t.context, ["get", what, "-n", namespace, "-o", "json", "--ignore-not-found"]);
+  if (r.status !== 0) throw new Error(`kubectl get ${what} failed: ${r.stderr.trim()}`);
+  return r.stdout.trim() === "" ? undefined : (JSON.parse(r.stdout) as T);
+}
+
+export interface EventItem {
+  reason: string;
+  message: string;
+  type: string;
+  involvedObject: { kind: string; name: string; uid: string; namespace: string; fieldPath?: string };
+  source?: { component?: string; host?: string };
+}
+
+export function podEvents(t: Target, pod: string, namespace = "default"): EventItem[] {
+  const out = kc(t, ["get", "events", "-n", namespace, "--field-selector", `involvedObject.name=${pod}`, "-o", "json"]);
+  return (JSON.parse(out) as { items: EventItem[] }).items;
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes; then fails with `what` and the last state. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** Plain node:http, so the Host header can be set (fetch forbids it). */
+export function httpGet(url: string, opts: { host?: string; method?: string; body?: string } = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? "GET", headers: opts.host ? { Host: opts.host } : {}, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.end(opts.body);
+  });
+}
+
+/** Pod + Service + Ingress (path `prefix`, Prefix) for one mock server, as mcks would render them. */
+export function serverManifest(name: string, image: string, prefix: string, extra = ""): string {
+  return `
+apiVersion: v1
+kind: Pod
+metadata: { name: ${name}, labels: { app: agent-test, instance: ${name} } }
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: notebook
+      image: ${image}
+      ports: [{ name: http, containerPort: 8888 }]
+      env:
+        - { name: JUPYTERHUB_SERVICE_PREFIX, value: "${prefix}" }${extra}
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name} }
+spec:
+  selector: { instance: ${name} }
+  ports: [{ port: 80, targetPort: http }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ${name} }
+spec:
+  rules:
+    - http:
+        paths:
+          - path: ${prefix}
+            pathType: Prefix
+            backend: { service: { name: ${name}, port: { number: 80 } } }
+`;
+}
+
+export function podManifest(name: string, image: string, extra = ""): string {
+  return `
+apiVersion: v1
+kind: Pod
+metadata: { name: ${name}, labels: { app: agent-test } }
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: notebook
+      image: ${image}
+      ports: [{ containerPort: 8888 }]${extra}
+`;
+}
+
+export function condition(pod: V1Pod, type: string): V1PodCondition | undefined {
+  return pod.status?.conditions?.find((c) => c.type === type);
+}
