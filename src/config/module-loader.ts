@@ -8,10 +8,10 @@ import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { compileFunction } from "node:vm";
-import { transform } from "sucrase";
 import * as api from "../index.ts";
 import { UserError } from "../errors.ts";
 import type { SourceFile } from "./source-index.ts";
+import { transpile } from "./transpile.ts";
 
 /** The specifier operators import the DSL from; mapped to this program's own API. */
 export const API_SPECIFIER = "multicluster-kubespawner";
@@ -133,20 +133,4 @@ export function loadModules(entry: string): LoadedModules {
   }
 
   return { exports: load(entry), files };
-}
-
-function transpile(file: SourceFile): string {
-  try {
-    return transform(file.text, {
-      transforms: ["typescript", "imports"],
-      filePath: file.path,
-      // Node 24 runs modern syntax as is; only types and ESM syntax need rewriting.
-      disableESTransforms: true,
-    }).code;
-  } catch (err) {
-    const e = err as { message?: string; loc?: { line: number; column: number } };
-    const msg = (e.message ?? String(err)).replace(/^Error transforming [^:]*: /, "").replace(/ \(\d+:\d+\)$/, "");
-    const where = e.loc ? `${file.display}:${e.loc.line}:${e.loc.column}` : file.display;
-    throw new UserError(`syntax error`, [`${where}: ${msg}`]);
-  }
 }

@@ -3,11 +3,18 @@
  * forms, and located syntax/runtime errors.
  */
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
+import { cacheFile } from "../../src/config/transpile.ts";
 import { UserError } from "../../src/errors.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
+
+// Keep this file's transpile cache away from the developer's own.
+const CACHE = mkdtempSync(join(tmpdir(), "mcks-transpile-cache-"));
+process.env.MCKS_CACHE_DIR = CACHE;
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/config");
 const CLUSTERS = `clusters: { aws: { context: "aws", ingressPublicUrl: "https://aws.example.org" } }`;
@@ -150,5 +157,24 @@ describe("loadConfig: located errors", () => {
   it("names a config file that does not exist", async () => {
     const err = await loadError("/nonexistent/config.ts");
     assert.deepEqual(err.details, ["/nonexistent/config.ts: not found; pass the path of your config.ts with -c"]);
+  });
+});
+
+describe("transpile cache", () => {
+  it("reuses the transpiled code of an unchanged file, and can be turned off", async () => {
+    const text = `export default { ${CLUSTERS}, ${PROFILES}, startTimeout: 10 };\n`;
+    const path = writeConfig(text);
+    assert.equal((await loadConfig(path)).config.startTimeout, 10);
+    const entry = cacheFile(CACHE, text);
+    assert.ok(existsSync(entry), "the first load writes the cache");
+    // Tamper with the entry: if the next load reads it, the cache is really used.
+    writeFileSync(entry, readFileSync(entry, "utf8").replace("startTimeout: 10", "startTimeout: 42"));
+    assert.equal((await loadConfig(path)).config.startTimeout, 42);
+    process.env.MCKS_CACHE_DIR = "off";
+    try {
+      assert.equal((await loadConfig(path)).config.startTimeout, 10);
+    } finally {
+      process.env.MCKS_CACHE_DIR = CACHE;
+    }
   });
 });
