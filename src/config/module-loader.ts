@@ -56,8 +56,10 @@ function frameIn(err: unknown, files: readonly SourceFile[]): { file: SourceFile
   return undefined;
 }
 
+/** One line: Node appends the require stack to "Cannot find module" messages. */
 function messageOf(err: unknown): string {
-  return err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+  const message = err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+  return message.split("\n")[0] ?? message;
 }
 
 /**

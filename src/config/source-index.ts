@@ -15,7 +15,7 @@ export interface SourceIndex {
   readonly files: readonly SourceFile[];
   /** "config.ts:12" for a config path such as ["profiles", 2, "memLimit"]; `slugs[i]` is profile i's slug. */
   locatePath(path: readonly PropertyKey[], slugs: readonly unknown[]): string | undefined;
-  /** Where a patch/resource key is written; inside profile `slug` when given. */
+  /** Where a patch/resource key is written: inside profile `slug` when given, else in `defaults` first. */
   locateKey(key: string, slug?: string): string | undefined;
 }
 
@@ -107,6 +107,14 @@ export function createSourceIndex(files: readonly SourceFile[]): SourceIndex {
       if (anchor) {
         const at = search(keyPattern(key), anchor.hit.file.text, anchor.hit.offset, anchor.end);
         if (at !== undefined) return show({ file: anchor.hit.file, offset: at });
+      }
+      if (slug === undefined) {
+        // A key of the defaults: look after `defaults:` (a profile may use the same key earlier).
+        for (const file of files) {
+          const d = search(keyPattern("defaults"), file.text, 0, file.text.length);
+          const at = d === undefined ? undefined : search(keyPattern(key), file.text, d, file.text.length);
+          if (at !== undefined) return show({ file, offset: at });
+        }
       }
       for (const file of files) {
         const at = search(keyPattern(key), file.text, 0, file.text.length);

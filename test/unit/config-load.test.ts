@@ -70,6 +70,28 @@ export default defineConfig({ ${CLUSTERS}, ${PROFILES}, plugins: [plugin], start
     assert.equal(config.startTimeout, 60);
   });
 
+  it("locates a patch key in the profile asked for, or in the defaults", async () => {
+    const path = writeConfig(
+      [
+        `export default {`,
+        `  ${CLUSTERS},`,
+        `  profiles: [`,
+        `    { slug: "small", displayName: "Small", cluster: "aws", patches: { "01-x": "kind: Pod" } },`,
+        `    { slug: "big", displayName: "Big", cluster: "aws", patches: {`,
+        `      "01-x": "kind: Pod" } },`,
+        `  ],`,
+        `  defaults: { patches: {`,
+        `    "01-x": "kind: Pod" } },`,
+        `};`,
+      ].join("\n"),
+    );
+    const { config } = await loadConfig(path);
+    assert.equal(config.locate("01-x", "small"), "config.ts:4");
+    assert.equal(config.locate("01-x", "big"), "config.ts:6");
+    assert.equal(config.locate("01-x"), "config.ts:9");
+    assert.equal(config.locate("02-missing"), undefined);
+  });
+
   const exportForms: [string, string][] = [
     ["export default object", `export default { ${CLUSTERS}, ${PROFILES} };`],
     ["module.exports without a default", `module.exports = { ${CLUSTERS}, ${PROFILES} };`],
@@ -134,6 +156,11 @@ describe("loadConfig: located errors", () => {
       name: "relative import that does not exist",
       files: { "config.ts": `import { x } from "./missing.ts";\nexport default x;\n` },
       detail: `config.ts: cannot find "./missing.ts"`,
+    },
+    {
+      name: "package that is not installed",
+      files: { "config.ts": `import pad from "left-pad-not-installed";\nexport default pad;\n` },
+      detail: `config.ts:1: Cannot find module 'left-pad-not-installed'`,
     },
     {
       name: "nothing exported",
