@@ -55,7 +55,9 @@ export function applyPatches(set: ObjectSet, rendered: ReadonlyArray<RenderedSou
       let result: KubeObject;
       try {
         const asObject = patched as KubeObject;
-        result = withIdentity(asObject, identityOf(target), lifetimeOf(asObject, lifetimeOf(target, "server")));
+        // What the patch itself says wins; else what the result carries; else (label deleted) the old one.
+        const lifetime = lifetimeOf(patch, lifetimeOf(asObject, lifetimeOf(target, "server")));
+        result = withIdentity(asObject, identityOf(target), lifetime);
       } catch (err) {
         throw new UserError(`${name}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
       }

@@ -50,13 +50,14 @@ export function serverIdentity(ctx: SpawnContext, overrides: { servername?: stri
  * `fallback` otherwise. Any other value of our label is an operator mistake.
  */
 export function lifetimeOf(obj: KubeObject, fallback: Lifetime): Lifetime {
-  const labels = obj.metadata.labels ?? {};
+  // unknown: a patch document may hold null (delete) where the type says string.
+  const labels: Record<string, unknown> = obj.metadata.labels ?? {};
   const own = labels[LABEL_LIFETIME];
-  if (own !== undefined) {
+  if (own !== undefined && own !== null) {
     if (own === "user" || own === "server") return own;
     throw new UserError(`${obj.kind}/${obj.metadata.name} has label ${LABEL_LIFETIME}: ${JSON.stringify(own)}; use "user" (kept across stops) or "server" (deleted on stop)`);
   }
-  const legacy = labels[LEGACY_DELETE_ON_STOP] as unknown;
+  const legacy = labels[LEGACY_DELETE_ON_STOP];
   if (legacy === "false" || legacy === false) return "user";
   return fallback;
 }
