@@ -1,5 +1,21 @@
 import type { Spawn } from "../config/types.ts";
+import { UserError } from "../errors.ts";
 import type { KubeObject } from "../objects/types.ts";
+
+/** What the API server refuses in an Exact/Prefix Ingress path (k8s networking validation). */
+const REJECTED_IN_PATH = ["//", "/./", "/../", "%2f", "%2F"];
+
+/**
+ * Fails early, with the reason, for names whose URL the API server would refuse as an Ingress
+ * path (a "/" in a name is percent-encoded to %2F; "." and ".." are path traversal).
+ */
+function checkPath(path: string, user: string, server: string): void {
+  const bad = REJECTED_IN_PATH.find((s) => path.includes(s)) ?? (path.endsWith("/.") || path.endsWith("/..") ? "a trailing dot segment" : undefined);
+  if (bad === undefined) return;
+  throw new UserError(
+    `the server URL prefix ${JSON.stringify(path)} (user ${JSON.stringify(user)}${server ? `, server ${JSON.stringify(server)}` : ""}) contains ${bad.startsWith("a ") ? bad : JSON.stringify(bad)}, which Kubernetes does not accept in an Ingress path; have the hub's authenticator normalise such names (e.g. Authenticator.username_map)`,
+  );
+}
 
 /**
  * Routes the hub's prefix for this server (`/user/<name>/[<server>/]`) to the Service, on any
@@ -9,6 +25,7 @@ import type { KubeObject } from "../objects/types.ts";
  */
 export function ingress(spawn: Spawn): KubeObject {
   const { ctx, cluster } = spawn;
+  checkPath(ctx.prefix, ctx.user.name, ctx.server.name);
   const spec: Record<string, unknown> = {};
   if (cluster.ingressClass) spec.ingressClassName = cluster.ingressClass;
   spec.rules = [

@@ -51,7 +51,7 @@ const NAMES: Array<[string, string]> = [
   ["alice", "Gpu Server"],
   ["alice", "gpu"],
   ["🦄", "🦄"],
-  ["", ""],
+  ["0", ""],
   ["a--b", ""],
   ["a", "b--c"],
   ["a--b", "c"],
@@ -95,8 +95,18 @@ test("names stay valid, unique per (user, server), and the structure never chang
 });
 
 test("the ingress path is the hub's percent-encoded prefix, never raw text", () => {
-  const objects = render("a b/c?d#e", "x y");
+  const objects = render("a b?c#d", "x y");
   const ingress = objects.find((o) => o.kind === "Ingress");
   const path = (ingress?.spec as { rules: Array<{ http: { paths: Array<{ path: string }> } }> }).rules[0]?.http.paths[0]?.path;
-  assert.equal(path, "/user/a%20b%2Fc%3Fd%23e/x%20y/");
+  assert.equal(path, "/user/a%20b%3Fc%23d/x%20y/");
+});
+
+test("names whose URL Kubernetes refuses as an Ingress path fail early with the reason", () => {
+  assert.throws(() => render("a/b", ""), {
+    name: "UserError",
+    message:
+      'the server URL prefix "/user/a%2Fb/" (user "a/b") contains "%2F", which Kubernetes does not accept in an Ingress path; have the hub\'s authenticator normalise such names (e.g. Authenticator.username_map)',
+  });
+  assert.throws(() => render("..", ""), /contains "\/\.\.\/"/);
+  assert.throws(() => render("alice", "."), /contains "\/\.\/"/);
 });
