@@ -103,16 +103,20 @@ export class ExecCredential {
     env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion, kind: "ExecCredential", spec });
     const command = this.#command();
     return new Promise((resolve, reject) => {
-      const child = spawn(command, [...(this.#exec.args ?? [])], { env, stdio: ["ignore", "pipe", "pipe"], timeout: EXEC_TIMEOUT_MS });
+      const child = spawn(command, [...(this.#exec.args ?? [])], { env, stdio: ["ignore", "pipe", "pipe"] });
+      // Our own timer: spawn's `timeout` option keeps the process alive when the command is missing.
+      const timer = setTimeout(() => child.kill("SIGKILL"), EXEC_TIMEOUT_MS);
       let out = "";
       let err = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
       child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
       child.on("error", (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
         const hint = e.code === "ENOENT" && this.#exec.installHint ? ` (${this.#exec.installHint.trim()})` : "";
         reject(new UserError(`exec credential plugin "${command}" could not run: ${e.message}${hint}`, [], { cause: e }));
       });
       child.on("close", (code, signal) => {
+        clearTimeout(timer);
         if (code === 0) return resolve(out);
         const why = signal ? `was killed by ${signal}` : `exited with ${code}`;
         reject(new UserError(`exec credential plugin "${command}" ${why}: ${err.trim().slice(0, 500) || "(no output)"}`));

@@ -1,0 +1,92 @@
+/** Pod + events → the hub's view (ready / failed with the Kubernetes reason / progress). */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { serverStatus, type EventLike, type PodLike } from "../../src/kube/pod-status.ts";
+
+function pod(status: PodLike["status"] = {}, extra: Partial<PodLike["metadata"]> = {}, nodeName?: string): PodLike {
+  return {
+    metadata: { name: "jupyter-alice", namespace: "default", uid: "u1", labels: { "mcks.hub.jupyter.org/key": "jupyter-alice" }, ...extra },
+    spec: { nodeName, containers: [{ name: "notebook", image: "img" }] },
+    status,
+  };
+}
+
+function event(reason: string, message: string, name = reason): EventLike {
+  return { metadata: { name }, involvedObject: { kind: "Pod", name: "jupyter-alice", uid: "u1" }, reason, message };
+}
+
+const waiting = (reason: string, message: string) => ({
+  phase: "Pending",
+  containerStatuses: [{ name: "notebook", state: { waiting: { reason, message } } }],
+});
+
+describe("serverStatus", () => {
+  test("a fresh pod is pending at 10%", () => {
+    const s = serverStatus(pod());
+    assert.equal(s.phase, "pending");
+    assert.equal(s.key, "jupyter-alice");
+    assert.deepEqual(s.progress, { progress: 10, message: "Pod created, waiting to be scheduled" });
+    assert.equal(s.failure, undefined);
+  });
+
+  test("events move the progress forward, never backwards", () => {
+    const p = pod({ phase: "Pending" }, {}, "node-1");
+    assert.equal(serverStatus(p).progress.progress, 30);
+    const s = serverStatus(p, [event("Pulled", 'Successfully pulled image "img"'), event("Pulling", 'Pulling image "img"')]);
+    assert.deepEqual(s.progress, { progress: 60, message: 'Pulled: Successfully pulled image "img"' });
+  });
+
+  test("Ready condition true → ready", () => {
+    const s = serverStatus(pod({ phase: "Running", conditions: [{ type: "Ready", status: "True" }], podIP: "10.0.0.5" }, {}, "n"));
+    assert.equal(s.phase, "ready");
+    assert.equal(s.ready, true);
+    assert.equal(s.podIP, "10.0.0.5");
+    assert.equal(s.progress.progress, 90);
+  });
+
+  const fatal: [string, PodLike["status"], string][] = [
+    ["ErrImagePull", waiting("ErrImagePull", "pull access denied"), "container notebook: pull access denied"],
+    ["ImagePullBackOff", waiting("ImagePullBackOff", "Back-off pulling image"), "container notebook: Back-off pulling image"],
+    ["InvalidImageName", waiting("InvalidImageName", 'couldn\'t parse image name "A:B:C"'), 'container notebook: couldn\'t parse image name "A:B:C"'],
+    ["CrashLoopBackOff", { phase: "Running", containerStatuses: [{ name: "notebook", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s" } } }] }, "container notebook: back-off 10s"],
+    [
+      "Unschedulable",
+      { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes are available" }] },
+      "0/1 nodes are available",
+    ],
+  ];
+  for (const [reason, status, message] of fatal) {
+    test(`${reason} is a failure with the Kubernetes reason and message`, () => {
+      const s = serverStatus(pod(status));
+      assert.equal(s.phase, "failed");
+      assert.deepEqual(s.failure, { reason, message });
+      assert.equal(s.progress.message, `${reason}: ${message}`);
+    });
+  }
+
+  test("a FailedScheduling event fails an unbound pod even before the condition is written", () => {
+    const s = serverStatus(pod({ phase: "Pending" }), [event("FailedScheduling", "0/3 nodes are available: insufficient cpu")]);
+    assert.deepEqual(s.failure, { reason: "Unschedulable", message: "0/3 nodes are available: insufficient cpu" });
+  });
+
+  test("a transient waiting reason is not a failure", () => {
+    assert.equal(serverStatus(pod(waiting("ContainerCreating", ""))).failure, undefined);
+  });
+
+  test("a deleting pod is terminating, not failed", () => {
+    const s = serverStatus(pod(waiting("ErrImagePull", "x"), { deletionTimestamp: "2026-01-01T00:00:00Z" }));
+    assert.equal(s.phase, "terminating");
+    assert.equal(s.failure, undefined);
+  });
+
+  test("a completed pod reports its exit code", () => {
+    const s = serverStatus(pod({ phase: "Succeeded", containerStatuses: [{ name: "notebook", state: { terminated: { exitCode: 0 } } }] }));
+    assert.equal(s.phase, "succeeded");
+    assert.equal(s.exitCode, 0);
+  });
+
+  test("the start marker annotation is read", () => {
+    const s = serverStatus(pod({}, { annotations: { "mcks.hub.jupyter.org/started-at": "2026-11-26T01:00:00.000Z" } }));
+    assert.equal(s.startedAt, "2026-11-26T01:00:00.000Z");
+  });
+});
