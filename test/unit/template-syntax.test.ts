@@ -160,3 +160,9 @@ test("with control flow, YAML error lines count lines of the rendered text, and 
   const e = errorOf("{{# if (true) { }}\na: 1\n{{# } }}\nb: [\n");
   assert.equal(e.renderedLine, true);
 });
+
+test("only standalone {{# }} lines vanish: inline tags keep their text, CRLF templates work", () => {
+  assert.deepEqual(renderTemplate('a: {{# if (options.gpu === "yes") { }}gpu{{# } else { }}cpu{{# } }}\nb: 1\n', ctx), [{ a: "gpu", b: 1 }]);
+  assert.deepEqual(renderTemplate("a: 1\r\n  {{# if (true) { }}\r\nb: 2\r\n{{# } }}", ctx), [{ a: 1, b: 2 }]);
+  assert.deepEqual(renderTemplate("\t{{# const n = 3 }}\ncount: {{ n }}\nliteral: 'a\\\\n {{ key }}'\n", ctx), [{ count: 3, literal: "a\\\\n jupyter-alice" }]);
+});
