@@ -1,5 +1,6 @@
 import { subcommands } from "cmd-ts";
 import { VERSION } from "../version.ts";
+import { patchCommand } from "./patch.ts";
 import { typesCommand } from "./types.ts";
 
 /** Every verb of `mcks`; each lives in its own file under cli/. */
@@ -7,5 +8,5 @@ export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: { types: typesCommand },
+  cmds: { types: typesCommand, patch: patchCommand },
 });
