@@ -22,7 +22,7 @@ import { describeSource, renderSources } from "./sources.ts";
 
 export { renderSources } from "./sources.ts";
 export type { RenderedSource, SourceKind } from "./sources.ts";
-export { renderTemplate, TemplateError } from "./template.ts";
+export { checkTemplate, renderTemplate, TemplateError } from "./template.ts";
 
 const BUILTIN: Origin = { stage: "builtin", name: "built-in" };
 

@@ -229,3 +229,17 @@ export function renderTemplate(template: string, ctx: SpawnContext): unknown[] {
     throw err;
   }
 }
+
+/**
+ * Compiles a template without rendering it, for `mcks validate`: returns the syntax problem
+ * (with its line) or undefined. Runtime and YAML problems need a spawn and show at dry-run.
+ */
+export function checkTemplate(template: string): TemplateError | undefined {
+  try {
+    compile(template);
+    return undefined;
+  } catch (err) {
+    if (err instanceof TemplateError) return err;
+    throw err;
+  }
+}

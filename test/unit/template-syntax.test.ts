@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { renderTemplate, TemplateError } from "../../src/render/template.ts";
+import { checkTemplate, renderTemplate, TemplateError } from "../../src/render/template.ts";
 import { makeSpawn } from "./render-fixture.ts";
 
 const ctx = makeSpawn({ options: { gpu: "yes", image: "other" }, settings: { memLimit: 1024 } }).ctx;
@@ -165,4 +165,11 @@ test("only standalone {{# }} lines vanish: inline tags keep their text, CRLF tem
   assert.deepEqual(renderTemplate('a: {{# if (options.gpu === "yes") { }}gpu{{# } else { }}cpu{{# } }}\nb: 1\n', ctx), [{ a: "gpu", b: 1 }]);
   assert.deepEqual(renderTemplate("a: 1\r\n  {{# if (true) { }}\r\nb: 2\r\n{{# } }}", ctx), [{ a: 1, b: 2 }]);
   assert.deepEqual(renderTemplate("\t{{# const n = 3 }}\ncount: {{ n }}\nliteral: 'a\\\\n {{ key }}'\n", ctx), [{ count: 3, literal: "a\\\\n jupyter-alice" }]);
+});
+
+test("checkTemplate finds syntax problems without a spawn (for mcks validate)", () => {
+  assert.equal(checkTemplate("a: {{key}}\n"), undefined);
+  const e = checkTemplate("a: 1\nb: {{ key ) }}\n");
+  assert.ok(e instanceof TemplateError);
+  assert.equal(e.line, 2);
 });
