@@ -34,7 +34,14 @@ export function patchObject(target: unknown, patch: unknown, type: PatchType): u
   }
   if (!isMap(target)) throw new UserError(`cannot patch: the object must be a map with apiVersion, kind and metadata, got ${JSON.stringify(target)}`);
   const what = describe(target);
-  if (type === "json") return jsonPatch(cloneJson(target), cloneJson(patch as Json));
+  if (type === "json") {
+    try {
+      return jsonPatch(cloneJson(target), cloneJson(patch as Json));
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`cannot patch ${what}: ${e.message}`, e.details, { cause: e });
+      throw e;
+    }
+  }
   if (!isMap(patch)) {
     throw new UserError(`cannot patch ${what}: a ${type} patch must be a map (like the object it changes), got ${JSON.stringify(patch)}`);
   }
