@@ -1,0 +1,92 @@
+/**
+ * Injected failures (the agent's image-name convention) surface through the shared watch as
+ * the Kubernetes reason within seconds, and stop then leaves nothing behind. Runs as the
+ * restricted identity on testbed-3.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Kube, KubeCluster } from "../../src/kube/index.ts";
+import { kubectl } from "../testbed/bootstrap.ts";
+import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
+import { bedKube, objectsOnCluster, serverObjects, uniqueKey } from "./kube-fixtures.ts";
+
+let bed: Bed;
+let c3: BedCluster;
+let kube: Kube;
+let cluster: KubeCluster;
+let kubeMod: typeof import("../../src/kube/index.ts");
+const keys: string[] = [];
+
+before(async () => {
+  bed = await ensureBed({ clusters: 3 });
+  c3 = bed.clusters.find((c) => c.name === "testbed-3")!;
+  assert.ok(c3, "the bed has no testbed-3");
+  kubeMod = await import("../../src/kube/index.ts");
+  kube = await bedKube(bed, [{ name: c3.name, context: c3.restrictedContext }]);
+  cluster = kube.cluster(c3.name);
+  await cluster.watch.whenSynced();
+});
+
+after(async () => {
+  for (const key of keys) {
+    kubectl(bed.kubeconfig, c3.context, ["delete", "pods,services,secrets,serviceaccounts,pvc,ingresses", "-l", `mcks.hub.jupyter.org/key=${key}`, "--wait=false"]);
+  }
+  await kube?.close();
+});
+
+const cases: { image: string; reasons: string[]; message: RegExp }[] = [
+  { image: "testbed/fail-pull:latest", reasons: ["ErrImagePull", "ImagePullBackOff"], message: /fail-pull/ },
+  { image: "testbed/unschedulable:latest", reasons: ["Unschedulable"], message: /nodes? (are|is) available|unschedulable/i },
+  { image: "testbed/crashloop:latest", reasons: ["CrashLoopBackOff"], message: /back-off/i },
+];
+
+describe("failures surface with the Kubernetes reason", () => {
+  for (const c of cases) {
+    test(`${c.image} → ${c.reasons.join(" / ")} within seconds, and stop leaves nothing`, async (t) => {
+      const key = uniqueKey(c.image.split("/")[1]!.split(":")[0]!);
+      keys.push(key);
+      const started = performance.now();
+      await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: c.image }));
+      const progress: string[] = [];
+      await assert.rejects(
+        cluster.watch.waitReady(key, { timeoutMs: 15_000, onProgress: (p) => progress.push(`${p.progress}`) }),
+        (e: unknown) => {
+          assert.ok(e instanceof kubeMod.ServerFailedError, `expected ServerFailedError, got ${String(e)}`);
+          assert.ok(c.reasons.includes(e.reason), `reason ${e.reason}`);
+          assert.match(e.message, new RegExp(`^Pod/${key} cannot start: (${c.reasons.join("|")}): `));
+          assert.match(e.message, c.message);
+          return true;
+        },
+      );
+      const ms = performance.now() - started;
+      t.diagnostic(`${c.image}: failed after ${ms.toFixed(0)} ms (progress ${progress.join(" → ") || "none"})`);
+      assert.ok(ms < 10_000, `took ${ms} ms`);
+      const status = cluster.watch.get(key);
+      assert.equal(status?.phase, "failed");
+      await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
+      assert.deepEqual(objectsOnCluster(bed, c3.context, key), []);
+    });
+  }
+
+  test("a pod deleted while starting ends the wait with a clear error", async () => {
+    const key = uniqueKey("slow");
+    keys.push(key);
+    await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: "testbed/slow-start-5000:latest" }));
+    const waiting = cluster.watch.waitReady(key, { timeoutMs: 20_000 });
+    await cluster.watch.waitReady(key, { timeoutMs: 100 }).catch(() => undefined); // let the watch see it
+    await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
+    await assert.rejects(waiting, (e: unknown) => e instanceof kubeMod.ServerFailedError && /was deleted while starting/.test(e.message));
+  });
+
+  test("waitReady honours its timeout and abort signal", async () => {
+    const key = uniqueKey("timeout");
+    keys.push(key);
+    await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: "testbed/slow-start-5000:latest" }));
+    await assert.rejects(cluster.watch.waitReady(key, { timeoutMs: 200 }), /was not ready within/);
+    const ac = new AbortController();
+    const p = cluster.watch.waitReady(key, { signal: ac.signal });
+    ac.abort(new Error("stop requested"));
+    await assert.rejects(p, /stop requested/);
+    await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
+  });
+});
