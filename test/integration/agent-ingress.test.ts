@@ -46,6 +46,14 @@ async function answers(url: string, host?: string) {
   });
 }
 
+/** Waits until the mock server of `pod` answers `url` (other routes may serve it while a new one lags). */
+async function answersFrom(pod: string, url: string, host?: string) {
+  return waitFor(`${url} to be served by ${pod}`, async () => {
+    const r = await httpGet(url, host ? { host } : {});
+    return r.status === 200 && JSON.parse(r.body).pod === pod ? r : undefined;
+  });
+}
+
 describe("fake ingress controller", () => {
   test("healthz reports the agent", async () => {
     const r = await httpGet(`${ingressUrl}/_agent/healthz`);
@@ -82,10 +90,10 @@ describe("fake ingress controller", () => {
     assert.equal((await httpGet(`${ingressUrl}/no/such/route/${id}`)).status, 404);
     kc(t, ["apply", "-f", "-"], serverManifest(b, "testbed/singleuser:latest", prefixB));
     await ready(b);
-    const nested = await answers(`${ingressUrl}${prefixB}api`);
-    assert.ok(nested.body.includes("version"));
-    const deeper = await answers(`${ingressUrl}${prefixB}tree`);
-    assert.equal(JSON.parse(deeper.body).pod, b, "the longer prefix goes to b");
+    // Until b's route is picked up, a's shorter prefix serves these paths.
+    await answersFrom(b, `${ingressUrl}${prefixB}tree`);
+    const api = await httpGet(`${ingressUrl}${prefixB}api`);
+    assert.equal(typeof JSON.parse(api.body).version, "string", "b's own /api answers under b's prefix");
     const outer = await httpGet(`${ingressUrl}${prefixA}nestedX/tree`);
     assert.equal(JSON.parse(outer.body).pod, a, "/nestedX is not under the Prefix /nested");
   });
@@ -110,12 +118,19 @@ spec:
           - { path: /only/, pathType: Exact, backend: { service: { name: ${a}, port: { number: 80 } } } }
 `,
     );
-    const wild = await answers(`${ingressUrl}${prefixB}x`, `one.hosts-${id}.test`);
-    assert.equal(JSON.parse(wild.body).pod, b);
-    // The exact host has only an Exact /only/ path: the catch-all rules do not apply to it.
+    // On the wildcard host every path goes to b, even a's prefix: the catch-all rules no longer apply.
+    // b's server does not serve a's prefix, so once the wildcard rule is picked up it answers 404 itself.
+    await waitFor("a's prefix on the wildcard host to reach b's server", async () => {
+      const r = await httpGet(`${ingressUrl}${prefixA}x`, { host: `one.hosts-${id}.test` });
+      return r.status === 404 && r.headers["x-jupyterhub-version"] ? r : undefined;
+    });
+    await answersFrom(b, `${ingressUrl}${prefixB}x`, `one.hosts-${id}.test`);
+    // The exact host has only an Exact /only/ path: nothing else is routed for it.
     const miss = await httpGet(`${ingressUrl}${prefixA}x`, { host: `exact.hosts-${id}.test:80` });
     assert.equal(miss.status, 404);
-    assert.equal((await httpGet(`${ingressUrl}${prefixA}x`, { host: `two.levels.hosts-${id}.test` })).status, 200, "a wildcard covers one label only; this falls to the catch-all");
+    assert.equal(miss.headers["x-testbed-ingress"], "1", "the ingress itself answered 404");
+    const other = await httpGet(`${ingressUrl}${prefixA}x`, { host: `two.levels.hosts-${id}.test` });
+    assert.equal(JSON.parse(other.body).pod, a, "a wildcard covers one label only; this falls to the catch-all");
   });
 
   test("503 when the Service has no ready pod", async () => {

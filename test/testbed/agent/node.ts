@@ -35,7 +35,7 @@ export async function registerNode(kube: Kube, name: string, ip: string): Promis
     reason,
     message,
   });
-  const resources = { cpu: "1000", memory: "4000Gi", pods: "2000", "ephemeral-storage": "1000Gi" };
+  const resources = { cpu: "1000", memory: "4000Gi", pods: "1100", "ephemeral-storage": "1000Gi" };
   await kube.core.patchNodeStatus(
     {
       name,
