@@ -10,7 +10,7 @@ import { describe } from "../objects/identity.ts";
 import type { KubeObject } from "../objects/types.ts";
 import { UserError } from "../errors.ts";
 import type { KubeClient } from "./clients.ts";
-import { KubeApiError } from "./errors.ts";
+import { ClusterUnreachableError, KubeApiError } from "./errors.ts";
 import { FIELD_MANAGER, MARKER_FIELD_MANAGER, STARTED_AT_ANNOTATION } from "./labels.ts";
 import { objectPath } from "./resources.ts";
 
@@ -145,6 +145,8 @@ export async function applyObjects(client: KubeClient, objects: readonly KubeObj
       if (err instanceof KubeApiError) {
         throw new ApplyError(`${describe(obj)}: ${err.status.message}`, err, applied);
       }
+      // The cluster being down is not about this object: keep the error as it is.
+      if (err instanceof ClusterUnreachableError) throw err;
       if (err instanceof UserError) throw new UserError(`${describe(obj)}: ${err.message}`, err.details, { cause: err });
       throw err;
     }
