@@ -4,7 +4,7 @@
  * without a schema (CRDs, like the API server), and JSON patch on request.
  */
 import { UserError } from "../errors.ts";
-import { assertJson, cloneJson, isMap, type Json, type JsonMap } from "./json.ts";
+import { isMap, type Json, type JsonMap, toJsonCopy } from "./json.ts";
 import { jsonPatch } from "./json-patch.ts";
 import { jsonMergePatch } from "./merge.ts";
 import { kindSchema } from "./schema.ts";
@@ -26,29 +26,31 @@ function describe(obj: JsonMap): string {
 
 /** Returns the patched copy; never mutates its inputs. Throws UserError with a clear message. */
 export function patchObject(target: unknown, patch: unknown, type: PatchType): unknown {
+  let t: Json;
+  let p: Json;
   try {
-    assertJson(target, "object");
-    assertJson(patch, "patch");
+    t = toJsonCopy(target, "object");
+    p = toJsonCopy(patch, "patch");
   } catch (e) {
     throw new UserError(`cannot patch: ${(e as Error).message}`);
   }
-  if (!isMap(target)) throw new UserError(`cannot patch: the object must be a map with apiVersion, kind and metadata, got ${JSON.stringify(target)}`);
-  const what = describe(target);
+  if (!isMap(t)) throw new UserError(`cannot patch: the object must be a map with apiVersion, kind and metadata, got ${JSON.stringify(target)}`);
+  const what = describe(t);
   if (type === "json") {
     try {
-      return jsonPatch(cloneJson(target), cloneJson(patch as Json));
+      return jsonPatch(t, p);
     } catch (e) {
       if (e instanceof UserError) throw new UserError(`cannot patch ${what}: ${e.message}`, e.details, { cause: e });
       throw e;
     }
   }
-  if (!isMap(patch)) {
+  if (!isMap(p)) {
     throw new UserError(`cannot patch ${what}: a ${type} patch must be a map (like the object it changes), got ${JSON.stringify(patch)}`);
   }
-  if (type === "merge") return jsonMergePatch(cloneJson(target), cloneJson(patch));
+  if (type === "merge") return jsonMergePatch(t, p);
   if (type !== "strategic") throw new UserError(`unknown patch type ${JSON.stringify(type)}; use strategic, merge or json`);
-  const apiVersion = typeof target.apiVersion === "string" ? target.apiVersion : undefined;
-  const kind = typeof target.kind === "string" ? target.kind : "";
+  const apiVersion = typeof t.apiVersion === "string" ? t.apiVersion : undefined;
+  const kind = typeof t.kind === "string" ? t.kind : "";
   const schema = kindSchema(apiVersion, kind);
   if (!schema) {
     throw new UserError(
@@ -57,7 +59,7 @@ export function patchObject(target: unknown, patch: unknown, type: PatchType): u
     );
   }
   try {
-    return strategicMergeMap(cloneJson(target), cloneJson(patch), schema);
+    return strategicMergeMap(t, p, schema);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`cannot patch ${what}: ${e.message}`, e.details, { cause: e });
     throw e;

@@ -38,9 +38,17 @@ export function goType(v: Json | undefined): GoType {
 /** Deep copy of JSON data: the engine mutates its working copies the way kubectl's Go code does. */
 export function cloneJson<T extends Json>(v: T): T {
   if (v === null || typeof v !== "object") return v;
-  if (Array.isArray(v)) return v.map((x) => cloneJson(x)) as T;
+  if (Array.isArray(v)) {
+    const out = new Array<Json>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]!);
+    return out as T;
+  }
   const out: JsonMap = {};
-  for (const k of Object.keys(v)) setKey(out, k, cloneJson((v as JsonMap)[k]!));
+  for (const k in v) {
+    const x = cloneJson((v as JsonMap)[k]!);
+    if (k === "__proto__") setKey(out, k, x);
+    else out[k] = x;
+  }
   return out as T;
 }
 
@@ -56,20 +64,68 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   return ak.every((k) => hasKey(bm, k) && jsonEqual(am[k], bm[k]));
 }
 
-/** Rejects values JSON cannot hold (functions, undefined, Dates, NaN…) with the path where they are. */
-export function assertJson(v: unknown, where: string): asserts v is Json {
-  if (v === null || typeof v === "string" || typeof v === "boolean") return;
+const NOT_JSON = Symbol("not JSON");
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function copyOrThrow(v: unknown): Json {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
   if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new TypeError(`${where || "value"}: ${v} is not a JSON number`);
-    return;
+    if (Number.isFinite(v)) return v;
+    throw NOT_JSON;
   }
   if (Array.isArray(v)) {
-    v.forEach((x, i) => assertJson(x, `${where}[${i}]`));
-    return;
+    const out = new Array<Json>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyOrThrow(v[i]);
+    return out;
   }
-  if (typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
-    for (const [k, x] of Object.entries(v)) assertJson(x, where ? `${where}.${k}` : k);
-    return;
+  if (typeof v === "object" && isPlainObject(v)) {
+    const out: JsonMap = {};
+    for (const k of Object.keys(v)) {
+      const x = copyOrThrow((v as Record<string, unknown>)[k]);
+      if (k === "__proto__") setKey(out, k, x);
+      else out[k] = x;
+    }
+    return out;
   }
-  throw new TypeError(`${where || "value"}: ${typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v} is not JSON data`);
+  throw NOT_JSON;
+}
+
+/** Where the first non-JSON value is, and what it is (only walked when copying failed). */
+function findNotJson(v: unknown, where: string): string | undefined {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return undefined;
+  if (typeof v === "number") return Number.isFinite(v) ? undefined : `${where}: ${v} is not a JSON number`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = findNotJson(v[i], `${where}[${i}]`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (typeof v === "object" && isPlainObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const bad = findNotJson(x, `${where}.${k}`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  const what = typeof v === "object" ? ((v as object).constructor?.name ?? "object") : typeof v;
+  return `${where}: ${what} is not JSON data`;
+}
+
+/**
+ * A deep copy of `v` that is guaranteed to be JSON data; anything else (functions, undefined,
+ * Dates, NaN, class instances…) is rejected with the path where it is. One pass, since the
+ * engine needs a private copy anyway.
+ */
+export function toJsonCopy(v: unknown, where: string): Json {
+  try {
+    return copyOrThrow(v);
+  } catch (e) {
+    if (e !== NOT_JSON) throw e;
+    throw new TypeError(findNotJson(v, where) ?? `${where} is not JSON data`);
+  }
 }

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:patch`: the cost of applying the upstream README's example patches to a user's
+ * Pod, our way (in-process strategic merge) vs. upstream's way (one `kubectl patch --local`
+ * process per patch, chained), in the same run.
+ *
+ *   npm run bench:patch -- [--users 2000] [--kubectl-users 5] [--kubectl /usr/bin/kubectl]
+ *
+ * Both sides do the same work per user: substitute {{key}} into each patch's text, parse it as
+ * YAML and apply it to the output of the previous patch; kubectl also reads and prints YAML.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { POD } from "../scripts/patch/bases.ts";
+import { patchObject } from "../src/patch/index.ts";
+import { isMap, type Json } from "../src/patch/json.ts";
+import { parseKubectlYaml, printKubectlYaml } from "../src/patch/kubectl-yaml.ts";
+
+const { values } = parseArgs({
+  options: {
+    users: { type: "string", default: "2000" },
+    "kubectl-users": { type: "string", default: "5" },
+    kubectl: { type: "string", default: "/usr/bin/kubectl" },
+  },
+});
+const USERS = Number(values.users);
+const KUBECTL_USERS = Number(values["kubectl-users"]);
+
+/** The upstream README's patches (01-memory as its author meant it: under the notebook container). */
+const PATCHES: Record<string, string> = {
+  "01-memory": `kind: Pod
+metadata:
+  name: {{key}}
+spec:
+  containers:
+  - name: notebook
+    resources:
+      requests:
+        memory: 16Mi
+`,
+  "01-annotations": `kind: Pod
+metadata:
+  name: {{key}}
+  annotations:
+    something-else: hey
+`,
+  "02-gpu": `kind: Pod
+metadata:
+  name: {{key}}
+spec:
+  containers:
+  - name: notebook
+    resources:
+      limits:
+        nvidia.com/gpu: 1
+`,
+};
+const ORDERED = Object.keys(PATCHES).sort().map((k) => PATCHES[k]!);
+const keyOf = (i: number): string => `jupyter-user${i}`;
+const basePod = parseKubectlYaml(POD, "pod") as Record<string, Json>;
+
+function podFor(key: string): Json {
+  const meta = basePod.metadata;
+  return { ...basePod, metadata: { ...(isMap(meta) ? meta : {}), name: key } };
+}
+
+function ours(users: number): { ms: number; last: Json } {
+  let last: Json = null;
+  const t0 = performance.now();
+  for (let i = 0; i < users; i++) {
+    const key = keyOf(i);
+    let obj = podFor(key);
+    for (const text of ORDERED) obj = patchObject(obj, parseKubectlYaml(text.replaceAll("{{key}}", key), "patch"), "strategic") as Json;
+    last = obj;
+  }
+  return { ms: performance.now() - t0, last };
+}
+
+function upstream(users: number): { ms: number; last: string } {
+  const dir = mkdtempSync(join(tmpdir(), "mcks-bench-patch-"));
+  let last = "";
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < users; i++) {
+      const key = keyOf(i);
+      let current = printKubectlYaml(podFor(key));
+      for (const text of ORDERED) {
+        writeFileSync(join(dir, "object.yaml"), current);
+        writeFileSync(join(dir, "patch.yaml"), text.replaceAll("{{key}}", key));
+        const r = spawnSync(
+          values.kubectl,
+          ["patch", "--local", "-f", join(dir, "object.yaml"), "--type", "strategic", "--patch-file", join(dir, "patch.yaml"), "-o", "yaml"],
+          { encoding: "utf8", env: { ...process.env, KUBECONFIG: "/dev/null" } },
+        );
+        if (r.status !== 0) throw new Error(`kubectl failed: ${r.stderr || r.error?.message}`);
+        current = r.stdout;
+      }
+      last = current;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { ms: performance.now() - t0, last };
+}
+
+ours(50); // warm-up (JIT), not counted
+const a = ours(USERS);
+const b = upstream(KUBECTL_USERS);
+// Same answer, or the comparison means nothing.
+const lastKey = keyOf(KUBECTL_USERS - 1);
+const check = ours(KUBECTL_USERS).last;
+if (printKubectlYaml(check) !== b.last) throw new Error(`results differ for ${lastKey}: ours and kubectl's Pods are not identical`);
+
+const perOurs = a.ms / USERS;
+const perKubectl = b.ms / KUBECTL_USERS;
+const fmt = (ms: number): string => (ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(1)} µs`);
+process.stdout.write(
+  [
+    `patches per user: ${ORDERED.length} (upstream README: 01-annotations, 01-memory, 02-gpu) on a ${POD.split("\n").length}-line Pod`,
+    `ours    (in-process strategic merge): ${USERS} users in ${fmt(a.ms)} → ${fmt(perOurs)} per user`,
+    `upstream (kubectl patch --local × ${ORDERED.length}): ${KUBECTL_USERS} users in ${fmt(b.ms)} → ${fmt(perKubectl)} per user (${fmt(perKubectl / ORDERED.length)} per process)`,
+    `results identical: yes; speed-up per user: ${Math.round(perKubectl / perOurs)}×`,
+    "",
+  ].join("\n"),
+);
