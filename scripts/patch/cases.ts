@@ -623,6 +623,28 @@ c("json-tilde-escape", "~0 is ~", B.CONFIG_MAP, `- op: add
   value: tilde
 `, "json");
 
+// --- long lists: past 20 items Go's stable sort switches to merging blocks ---------------------------
+const manyEnv = (names: readonly string[]): string => names.map((n) => `  - name: ${n}\n    value: "${n.toLowerCase()}"`).join("\n");
+const VARS = Array.from({ length: 30 }, (_, i) => `VAR_${String(i).padStart(2, "0")}`);
+const LONG_POD = B.POD.replace("    - name: MEM_LIMIT\n", `${manyEnv(VARS).replace(/^ {2}/gm, "    ")}\n    - name: MEM_LIMIT\n`);
+const shuffled = VARS.filter((_, i) => i % 4 !== 1).map((v, i, a) => a[(i * 7) % a.length]!);
+c("long-env-shuffled", "45 env vars, 22 patched in a scrambled order with new ones between", LONG_POD, pod(`containers:
+- name: notebook
+  env:
+${[...new Set(shuffled)].flatMap((v, i) => (i % 5 === 0 ? [v, `NEW_${i}`] : [v])).map((n) => `  - name: ${n}\n    value: p-${n.toLowerCase()}`).join("\n")}`));
+c("long-env-set-order-reversed", "$setElementOrder reverses 33 env vars", LONG_POD, pod(`containers:
+- name: notebook
+  $setElementOrder/env:
+${["JUPYTERHUB_USER", "JUPYTERHUB_API_TOKEN", ...VARS, "MEM_LIMIT"].reverse().map((n) => `  - name: ${n}`).join("\n")}
+  env:
+  - name: VAR_03
+    value: changed`));
+const FIN_POD = B.POD.replace("  - example.com/audit\n", `  - example.com/audit\n${Array.from({ length: 25 }, (_, i) => `  - example.com/f${i}`).join("\n")}\n`);
+c("long-finalizers", "27 finalizers merged with 24 more, some shared, in a scrambled order", FIN_POD, `metadata:
+  finalizers:
+${Array.from({ length: 24 }, (_, i) => `  - example.com/f${(i * 5) % 37}`).join("\n")}
+`);
+
 // --- errors (kubectl refuses; so must we) --------------------------------------------------------
 c("error-strategic-crd", "strategic merge on a custom resource", B.WIDGET, `spec:
   size: 5
