@@ -4,7 +4,8 @@
  * without it the ServiceAccount admission plugin rejects pods), and the restricted user's
  * minimal RBAC from rbac-minimal.yaml. Applied with kubectl as the admin, so it is idempotent.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.ts";
@@ -26,15 +27,27 @@ export function kubectl(kubeconfig: string, context: string, args: readonly stri
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function bootstrapCluster(kubeconfig: string, context: string): void {
-  // Namespaces are listed first in the manifest, but apply sends objects in order and a
-  // namespace may not be visible to the next object instantly; one retry covers that.
+/** Async kubectl, so `up` can bootstrap every cluster at once. */
+function kubectlAsync(kubeconfig: string, context: string, args: readonly string[], input: string): Promise<{ status: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("kubectl", ["--kubeconfig", kubeconfig, "--context", context, ...args], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (e) => reject(new UserError(`could not run kubectl (${e.message}); the test bed needs kubectl on PATH`)));
+    child.on("exit", (code) => resolve({ status: code ?? 1, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+export async function bootstrapCluster(kubeconfig: string, context: string): Promise<void> {
+  // Namespaces come first in the manifest, but a just-created namespace may not be visible to
+  // the next object at once, and a just-started API server may still be loading RBAC; retry.
   let last = "";
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const r = kubectl(kubeconfig, context, ["apply", "--server-side", "--field-manager=mcks-testbed", "-f", "-"], bootstrapManifest());
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const r = await kubectlAsync(kubeconfig, context, ["apply", "--server-side", "--field-manager=mcks-testbed", "-f", "-"], bootstrapManifest());
     if (r.status === 0) return;
     last = r.stderr.trim();
-    spawnSync("sleep", ["0.5"]);
+    await sleep(500);
   }
   throw new UserError(`bootstrapping ${context} (namespaces, default ServiceAccounts, RBAC) failed: ${last}`);
 }

@@ -10,8 +10,13 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const testbedSrc = join(repoRoot, "test/testbed");
 
-/** Runtime state of the bed: git-ignored (`.testbed/` is in .gitignore). */
-export const stateDir = join(repoRoot, ".testbed");
+/**
+ * Runtime state of the bed: git-ignored (`.testbed/` is in .gitignore). MCKS_TESTBED_DIR and
+ * MCKS_TESTBED_PORT_OFFSET run a second, separate bed (e.g. to measure a cold `up` while
+ * others use the first one).
+ */
+export const stateDir = process.env.MCKS_TESTBED_DIR ? resolve(process.env.MCKS_TESTBED_DIR) : join(repoRoot, ".testbed");
+const portOffset = Number(process.env.MCKS_TESTBED_PORT_OFFSET ?? 0);
 export const logDir = join(stateDir, "logs");
 export const pkiDir = join(stateDir, "pki");
 export const etcdDataDir = join(stateDir, "etcd-data");
@@ -29,10 +34,10 @@ export const maxClusters = 20;
  * Ports: fixed, high and unusual so they do not meet a system etcd (2379) or a dev server.
  * All bind to 127.0.0.1 only.
  */
-export const etcdClientPort = 23790;
-export const etcdPeerPort = 23800;
-export const apiserverPort = (cluster: number): number => 16440 + cluster;
-export const ingressPort = (cluster: number): number => 18080 + cluster;
+export const etcdClientPort = 23790 + portOffset;
+export const etcdPeerPort = 23800 + portOffset;
+export const apiserverPort = (cluster: number): number => 16440 + portOffset + cluster;
+export const ingressPort = (cluster: number): number => 18080 + portOffset + cluster;
 
 export const clusterName = (cluster: number): string => `testbed-${cluster}`;
 export const restrictedContext = (cluster: number): string => `testbed-${cluster}-restricted`;

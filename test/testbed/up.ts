@@ -101,11 +101,19 @@ export function up(opts: { clusters?: number; log?: (line: string) => void } = {
 async function upLocked(opts: { clusters?: number; log?: (line: string) => void }): Promise<UpResult> {
   const log = opts.log ?? console.log;
   const t0 = Date.now();
+  const phases: string[] = [];
+  let tPhase = t0;
+  const phase = (name: string): void => {
+    const now = Date.now();
+    phases.push(`${name} ${((now - tPhase) / 1000).toFixed(1)} s`);
+    tPhase = now;
+  };
   const previous = readClusters()?.clusters.length ?? 0;
   const n = Math.max(opts.clusters ?? L.defaultClusters, previous);
   if (!Number.isInteger(n) || n < 1 || n > L.maxClusters) throw new UserError(`--clusters must be an integer from 1 to ${L.maxClusters}, got ${opts.clusters}`);
 
   const bins: Binaries = await ensureBinaries(log);
+  phase("binaries");
   for (const d of [L.stateDir, L.logDir]) mkdirSync(d, { recursive: true });
   const pki = ensurePki();
   const pids: PidsFile = readPids();
@@ -127,6 +135,7 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
   await waitFor("etcd", () => probeEtcd(L.etcdClientPort), () => isOurs(etcdRec), 30_000).catch((e: Error) => {
     throw new UserError(e.message, tail(etcdRec.log));
   });
+  phase("etcd");
 
   // API servers: started together, waited for together (each takes a few seconds to boot).
   const clusters: BedCluster[] = [];
@@ -160,10 +169,15 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
     }),
   );
 
+  phase("apiservers");
   writeKubeconfig(L.kubeconfigPath, pki.caCert, clusters.map((c) => ({ index: c.index, server: c.apiserverUrl, tokens: tokens.get(c.index)! })));
+  // clusters.json is written only after bootstrap, so a cluster listed there whose etcd and API
+  // server were both kept is already bootstrapped and needs no second kubectl round.
+  const bootstrapped = new Set(kept.includes("etcd") ? (readClusters()?.clusters ?? []).map((c) => c.index) : []);
+  await Promise.all(clusters.filter((c) => !(bootstrapped.has(c.index) && kept.includes(`apiserver-${c.index}`))).map((c) => bootstrapCluster(L.kubeconfigPath, c.context)));
   const file: ClustersFile = { kubeconfig: L.kubeconfigPath, kubernetesVersion: bins.kubernetesVersion, clusters };
   writeClusters(file);
-  for (const c of clusters) bootstrapCluster(L.kubeconfigPath, c.context);
+  phase("bootstrap");
 
   // Agents (fake kubelet + ingress), one per cluster.
   if (existsSync(agentMain)) {
@@ -190,6 +204,8 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
     log(`note: ${agentMain} does not exist yet: no fake kubelet/ingress started, pods will stay Pending`);
   }
 
+  phase("agents");
+  log(`timings: ${phases.join(", ")}`);
   const seconds = (Date.now() - t0) / 1000;
   return { started, kept, clusters: file, seconds };
 }
