@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   const stamp = createHash("sha256")
     .update(readFileSync(BUNDLE))
     .update(`${base.size}:${base.mtimeMs}`)
+    .update(readFileSync(join(ROOT, "build", "sea.ts")))
     .digest("hex");
   const previous = statSync(BINARY, { throwIfNoEntry: false }) ? readIfExists(STAMP) : undefined;
   let size: number;

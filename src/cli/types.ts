@@ -2,17 +2,17 @@
  * `mcks types [--out FILE]`: writes the public API's `.d.ts`, so an operator who only has the
  * binary still gets editor type-checking for `import { defineConfig } from "multicluster-kubespawner"`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { command, option, optional, string } from "cmd-ts";
 import { UserError } from "../errors.ts";
 
 /** Set by build/build.ts (esbuild `define`) to the flattened declarations; absent when run from source. */
 declare const __MCKS_DTS__: string | undefined;
 
-const HINT = `To type-check config.ts in an editor, save this file as
-  node_modules/multicluster-kubespawner/index.d.ts   (next to config.ts)
-or keep it anywhere and map the name in tsconfig.json:
+const HINT = `To type-check config.ts in an editor, run
+  mcks types --out node_modules/multicluster-kubespawner/index.d.ts   (next to config.ts)
+or write it anywhere (mcks types --out mcks.d.ts) and map the name in tsconfig.json:
   "compilerOptions": { "paths": { "multicluster-kubespawner": ["./mcks.d.ts"] } }`;
 
 async function declarations(): Promise<string> {
@@ -22,6 +22,30 @@ async function declarations(): Promise<string> {
   const generator = "../../build/declarations.ts";
   const mod = (await import(generator)) as { generateDeclarations: () => string };
   return mod.generateDeclarations();
+}
+
+/**
+ * Writes the declarations to `path`. When that is `…/node_modules/multicluster-kubespawner/index.d.ts`
+ * it also writes the package's package.json (unless one exists), because ES-module resolution
+ * (`"type": "module"` projects) only finds a package's index.d.ts through its package.json.
+ * Returns the files written.
+ */
+export function writeDeclarations(path: string, text: string): string[] {
+  const dir = dirname(path);
+  const written = [path];
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, text);
+    const pkg = join(dir, "package.json");
+    if (basename(dir) === "multicluster-kubespawner" && basename(dirname(dir)) === "node_modules" && !existsSync(pkg)) {
+      writeFileSync(pkg, `${JSON.stringify({ name: "multicluster-kubespawner", types: `./${basename(path)}` }, null, 2)}\n`);
+      written.push(pkg);
+    }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UserError(`cannot write the declarations to ${path}: ${reason}; choose a writable --out path`);
+  }
+  return written;
 }
 
 export const typesCommand = command({
@@ -42,14 +66,7 @@ export const typesCommand = command({
       process.stderr.write(`${HINT}\n`);
       return;
     }
-    const path = resolve(out);
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new UserError(`cannot write the declarations to ${path}: ${reason}; choose a writable --out path`);
-    }
-    process.stderr.write(`wrote ${path}\n${HINT}\n`);
+    const written = writeDeclarations(resolve(out), text);
+    process.stderr.write(`wrote ${written.join(", ")}\n${HINT}\n`);
   },
 });
