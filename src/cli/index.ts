@@ -1,12 +1,14 @@
 import { subcommands } from "cmd-ts";
 import { VERSION } from "../version.ts";
+import { dryRun } from "./dry-run.ts";
 import { patchCommand } from "./patch.ts";
 import { typesCommand } from "./types.ts";
+import { validate } from "./validate.ts";
 
 /** Every verb of `mcks`; each lives in its own file under cli/. */
 export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: { types: typesCommand, patch: patchCommand },
+  cmds: { "dry-run": dryRun, validate, patch: patchCommand, types: typesCommand },
 });
