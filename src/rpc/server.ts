@@ -95,10 +95,13 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
     connections.add(conn);
     let waitingForDrain = false;
 
+    let paused = false;
     const updateFlow = (): void => {
       const shouldPause = waitingForDrain || conn.inflight >= maxInflight;
-      if (shouldPause && !socket.isPaused()) socket.pause();
-      else if (!shouldPause && socket.isPaused() && !conn.readEnded) socket.resume();
+      if (shouldPause === paused || (!shouldPause && conn.readEnded)) return;
+      paused = shouldPause;
+      if (paused) socket.pause();
+      else socket.resume();
     };
     const write = (line: string): boolean => {
       if (socket.destroyed || !socket.writable) return false;
@@ -119,6 +122,8 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
       }
     };
 
+    const notify = (method: string, params?: unknown): boolean =>
+      write(JSON.stringify(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }));
     const env: DispatchEnv = {
       methods: options.methods,
       log,
@@ -128,27 +133,41 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
         id,
         connectionId,
         log,
-        notify: (method, params) =>
-          write(JSON.stringify(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params })),
+        notify,
       }),
+    };
+    // Lines read while at the in-flight limit (at most one read chunk's worth: reading is paused).
+    const waiting: string[] = [];
+    const settle = (): void => {
+      conn.inflight -= 1;
+      const next = waiting.shift();
+      if (next !== undefined) run(next);
+      else {
+        updateFlow();
+        finishIfDone();
+      }
+    };
+    const accept = (line: string): void => {
+      if (conn.inflight >= maxInflight) waiting.push(line);
+      else run(line);
     };
     const run = (line: string): void => {
       conn.inflight += 1;
       updateFlow();
-      dispatchLine(line, env)
-        .then((response) => {
+      dispatchLine(line, env).then(
+        (response) => {
           if (response !== undefined) write(response);
-        })
-        .catch((err: unknown) => log.error(`connection ${connectionId}: dispatch failed`, err))
-        .finally(() => {
-          conn.inflight -= 1;
-          updateFlow();
-          finishIfDone();
-        });
+          settle();
+        },
+        (err: unknown) => {
+          log.error(`connection ${connectionId}: dispatch failed`, err);
+          settle();
+        },
+      );
     };
     const splitter = createLineSplitter({
       maxLineBytes: maxMessageBytes,
-      onLine: run,
+      onLine: accept,
       onOversized: (limit) => {
         log.warn(`connection ${connectionId}: dropped a message over ${limit} bytes`);
         const err = new RpcError(
@@ -175,6 +194,7 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
     socket.on("error", (err) => log.debug(`connection ${connectionId}: ${err.message}`));
     socket.on("close", () => {
       connections.delete(conn);
+      waiting.length = 0; // nobody left to answer
       conn.controller.abort(new Error("the client closed the connection"));
     });
   };

@@ -421,6 +421,37 @@ describe("rpc server: connections", () => {
     await assert.rejects(call, /closed before it answered forever/);
   });
 
+  it("runs at most maxInflightPerConnection requests of one connection at a time", async (t) => {
+    const path = await socketPathIn(t);
+    let running = 0;
+    let peak = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const methods = new Map<string, MethodHandler>([
+      ["block", async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await gate;
+        running -= 1;
+        return "ok";
+      }],
+    ]);
+    await start(t, listenMethods({ socketPath: path, methods, log: recordingLog().log, maxInflightPerConnection: 2 }));
+    const raw = await openRaw(path);
+    // All five in one write, so they arrive in one chunk.
+    raw.send(Array.from({ length: 5 }, (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"block"}\n`).join(""));
+    await sleep(100);
+    assert.equal(running, 2);
+    release();
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await raw.next()).id);
+    assert.deepEqual([...ids].sort(), [0, 1, 2, 3, 4]);
+    assert.equal(peak, 2);
+    raw.socket.destroy();
+  });
+
   it("client: a call times out without breaking the connection", async (t) => {
     const path = await socketPathIn(t);
     const methods = new Map<string, MethodHandler>([
