@@ -146,7 +146,10 @@ export class Informer<T extends WatchedObject> {
     while (!signal.aborted) {
       try {
         if (this.#rv === undefined) this.#rv = await this.#list(signal);
+        const began = Date.now();
         await this.#watch(this.#rv, signal);
+        // A watch the server ends at once, again and again, must not become a busy loop.
+        if (Date.now() - began < 1000) await sleep(BACKOFF_MIN_MS, signal);
         backoff = BACKOFF_MIN_MS;
       } catch (err) {
         if (signal.aborted) break;

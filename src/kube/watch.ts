@@ -151,7 +151,9 @@ export class ClusterWatch {
   waitReady(key: string, opts: WaitReadyOptions = {}): Promise<ServerStatus> {
     return new Promise((resolve, reject) => {
       let best = -1;
-      let seen = false;
+      /** uid of the live (not terminating) Pod we have seen: a leftover terminating Pod of
+       * an earlier start is not ours to wait for, but ours being deleted ends the wait. */
+      let liveUid: string | undefined;
       let last: ServerStatus | undefined;
       const cleanup: (() => void)[] = [];
       const finish = (fn: () => void) => {
@@ -159,11 +161,12 @@ export class ClusterWatch {
         fn();
       };
       const check = (s: ServerStatus | undefined) => {
-        if (!s) {
-          if (seen) finish(() => reject(new ServerFailedError(`Pod/${last?.podName ?? key} was deleted while starting`, "Deleted")));
+        if (!s || (s.phase === "terminating" && s.uid === liveUid)) {
+          if (liveUid !== undefined) finish(() => reject(new ServerFailedError(`Pod/${last?.podName ?? key} was deleted while starting`, "Deleted")));
           return;
         }
-        seen = true;
+        if (s.phase === "terminating") return;
+        liveUid = s.uid;
         last = s;
         if (s.failure) {
           const f = s.failure;

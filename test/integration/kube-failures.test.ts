@@ -49,7 +49,7 @@ describe("failures surface with the Kubernetes reason", () => {
       await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: c.image }));
       const progress: string[] = [];
       await assert.rejects(
-        cluster.watch.waitReady(key, { timeoutMs: 15_000, onProgress: (p) => progress.push(`${p.progress}`) }),
+        cluster.watch.waitReady(key, { timeoutMs: 30_000, onProgress: (p) => progress.push(`${p.progress}`) }),
         (e: unknown) => {
           assert.ok(e instanceof kubeMod.ServerFailedError, `expected ServerFailedError, got ${String(e)}`);
           assert.ok(c.reasons.includes(e.reason), `reason ${e.reason}`);
@@ -74,8 +74,9 @@ describe("failures surface with the Kubernetes reason", () => {
     await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: "testbed/slow-start-5000:latest" }));
     const waiting = cluster.watch.waitReady(key, { timeoutMs: 20_000 });
     await cluster.watch.waitReady(key, { timeoutMs: 100 }).catch(() => undefined); // let the watch see it
+    const ended = assert.rejects(waiting, (e: unknown) => e instanceof kubeMod.ServerFailedError && /was deleted while starting/.test(e.message));
     await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
-    await assert.rejects(waiting, (e: unknown) => e instanceof kubeMod.ServerFailedError && /was deleted while starting/.test(e.message));
+    await ended;
   });
 
   test("waitReady honours its timeout and abort signal", async () => {
