@@ -20,7 +20,8 @@ interface BedClusterEntry {
 // mcks's config loader gives each file its __dirname; under plain Node ESM there is none, and
 // the repository root (where tests run) is the best guess.
 const here = typeof __dirname === "string" ? __dirname : resolve(process.cwd(), "test/testbed");
-const stateDir = join(here, "../../.testbed");
+// MCKS_TESTBED_DIR: the same override test/testbed/layout.ts honours, for a second bed.
+const stateDir = process.env.MCKS_TESTBED_DIR ? resolve(process.env.MCKS_TESTBED_DIR) : join(here, "../../.testbed");
 const clustersFile = join(stateDir, "clusters.json");
 
 if (!existsSync(clustersFile)) {
