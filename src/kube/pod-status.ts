@@ -148,7 +148,8 @@ function progressOf(pod: PodLike, phase: ServerPhase, events: readonly EventLike
   }
   for (const e of events) {
     const p = e.reason ? EVENT_PROGRESS[e.reason] : undefined;
-    if (p !== undefined) consider({ progress: p, message: e.message ? `${e.reason}: ${e.message}` : e.reason ?? "" });
+    // Kubelet messages read well on their own: `Pulling image "x"`, `Started container notebook`.
+    if (p !== undefined) consider({ progress: p, message: e.message || (e.reason ?? "") });
   }
   const running = pod.status?.containerStatuses?.some((c) => c.state?.running);
   if (running) consider({ progress: 80, message: "Server started, waiting until it is ready" });

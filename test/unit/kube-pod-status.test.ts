@@ -33,7 +33,7 @@ describe("serverStatus", () => {
     const p = pod({ phase: "Pending" }, {}, "node-1");
     assert.equal(serverStatus(p).progress.progress, 30);
     const s = serverStatus(p, [event("Pulled", 'Successfully pulled image "img"'), event("Pulling", 'Pulling image "img"')]);
-    assert.deepEqual(s.progress, { progress: 60, message: 'Pulled: Successfully pulled image "img"' });
+    assert.deepEqual(s.progress, { progress: 60, message: 'Successfully pulled image "img"' });
   });
 
   test("Ready condition true → ready", () => {
