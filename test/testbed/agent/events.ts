@@ -58,7 +58,7 @@ export class EventRecorder {
       reportingInstance: e.source === "kubelet" ? this.#node : "default-scheduler-testbed",
     };
     try {
-      await this.#kube.limiter.run(() => this.#kube.core.createNamespacedEvent({ namespace, body }));
+      await this.#kube.limiter.run(() => this.#kube.core.createNamespacedEvent({ namespace, body }), "low");
     } catch (err) {
       // Events are best effort in Kubernetes too; a lost one must not stall the pod.
       this.#log(`event ${e.reason} for ${namespace}/${meta.name} not recorded: ${(err as Error).message}`);

@@ -4,7 +4,6 @@
  */
 import {
   CoreV1Api,
-  KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
   makeInformer,
@@ -13,17 +12,18 @@ import {
 import type { Informer, KubernetesObject, ObjectCache, V1Pod, V1Service, V1Ingress } from "@kubernetes/client-node";
 import { UserError } from "../../../src/errors.ts";
 import { Limiter } from "./limiter.ts";
+import { PooledKubeConfig } from "./pooled-kubeconfig.ts";
 import type { Log } from "./log.ts";
 
 export interface Kube {
-  readonly kc: KubeConfig;
+  readonly kc: PooledKubeConfig;
   readonly core: CoreV1Api;
   readonly net: NetworkingV1Api;
   readonly limiter: Limiter;
 }
 
 export function connect(kubeconfig: string, context: string): Kube {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   try {
     kc.loadFromFile(kubeconfig);
   } catch (err) {

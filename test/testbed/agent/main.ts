@@ -37,7 +37,18 @@ async function main(): Promise<void> {
 
   const proxy = createProxy(ingress.table, {
     healthy: () => ready,
-    info: () => ({ cluster: opts.cluster, node: opts.nodeName, pods: kubelet.podCount, routes: ingress.table.size }),
+    info: () => {
+      const m = process.memoryUsage();
+      const mib = (n: number) => Math.round(n / 1048576);
+      return {
+        cluster: opts.cluster,
+        node: opts.nodeName,
+        pods: kubelet.podCount,
+        routes: ingress.table.size,
+        apiRequestsQueued: kube.limiter.pending,
+        memoryMiB: { rss: mib(m.rss), heapUsed: mib(m.heapUsed), external: mib(m.external) },
+      };
+    },
   });
   try {
     await registerNode(kube, opts.nodeName, pool.nodeIp);
