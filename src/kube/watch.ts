@@ -60,6 +60,8 @@ export class ClusterWatch {
   readonly #pendingEvents = new Map<string, EventLike[]>();
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #goneWaiters = new Map<string, Set<() => void>>();
+  /** Uids the watch saw deleted (bounded): a stop asking after the fact returns at once. */
+  readonly #recentlyDeleted = new Set<string>();
   readonly #connectionListeners = new Set<(s: ConnectionState) => void>();
   readonly #probeIntervalMs: number;
   #probeTimer: NodeJS.Timeout | undefined;
@@ -260,8 +262,6 @@ export class ClusterWatch {
       // Other errors: the watch (or the caller's timeout) settles it.
     }
   }
-
-  readonly #recentlyDeleted = new Set<string>();
 
   #rememberDeleted(uid: string): void {
     this.#recentlyDeleted.add(uid);
