@@ -5,6 +5,7 @@
  */
 import { createConnection } from "node:net";
 import type { Socket } from "node:net";
+import { UserError } from "../errors.ts";
 import { createLineSplitter, MAX_MESSAGE_BYTES } from "./framing.ts";
 import type { MethodName, ParamsIn, Results } from "./protocol.ts";
 
@@ -60,9 +61,15 @@ interface Pending {
 export function connect(socketPath: string, options: ClientOptions = {}): Promise<RpcClient> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(socketPath);
-    socket.once("error", reject);
+    const fail = (err: Error): void =>
+      reject(
+        new UserError(`cannot connect to mcks at ${socketPath}: ${err.message}; is "mcks serve --socket ${socketPath}" running?`, [], {
+          cause: err,
+        }),
+      );
+    socket.once("error", fail);
     socket.once("connect", () => {
-      socket.off("error", reject);
+      socket.off("error", fail);
       resolve(wrap(socket, options));
     });
   });

@@ -401,7 +401,7 @@ describe("rpc server: connections", () => {
     assert.equal((await raw.next((m) => m.id === 1)).result, "done");
     await closing;
     await assert.rejects(lstat(path), { code: "ENOENT" });
-    await assert.rejects(connect(path), { code: "ENOENT" });
+    await assert.rejects(connect(path), (err: unknown) => err instanceof UserError && /cannot connect to mcks at .*ENOENT.*is "mcks serve/.test(err.message));
   });
 
   it("cuts requests that outlive the close timeout, aborting their signal", async (t) => {
