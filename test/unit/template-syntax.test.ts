@@ -173,3 +173,8 @@ test("checkTemplate finds syntax problems without a spawn (for mcks validate)", 
   assert.ok(e instanceof TemplateError);
   assert.equal(e.line, 2);
 });
+
+test("flow mappings ending in }} are plain text; a literal {{ is written {{~ \"{{\" }}", () => {
+  assert.deepEqual(renderTemplate("a: {b: {c: {{ spawn.port }}}}\n", ctx), [{ a: { b: { c: 8888 } } }]);
+  assert.deepEqual(renderTemplate("helm: '{{~ \"{{\" }} .Values.x }}'\n", ctx), [{ helm: "{{ .Values.x }}" }]);
+});
