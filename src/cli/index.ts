@@ -2,6 +2,7 @@ import { subcommands } from "cmd-ts";
 import { VERSION } from "../version.ts";
 import { dryRun } from "./dry-run.ts";
 import { patchCommand } from "./patch.ts";
+import { serve } from "./serve.ts";
 import { typesCommand } from "./types.ts";
 import { validate } from "./validate.ts";
 
@@ -10,5 +11,5 @@ export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: { "dry-run": dryRun, validate, patch: patchCommand, types: typesCommand },
+  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, types: typesCommand },
 });

@@ -1,0 +1,42 @@
+import type { ResolvedConfig } from "../config/types.ts";
+import type { Kube } from "../kube/index.ts";
+import { describeProfiles } from "../profile/resolve-spawn.ts";
+import { sendProgress, type Handlers } from "../rpc/protocol.ts";
+import { VERSION } from "../version.ts";
+import type { ServerManager } from "./manager.ts";
+
+/** The socket methods of DESIGN.md, each a thin wrapper around the manager. */
+export function serveHandlers(config: ResolvedConfig, kube: Kube, servers: ServerManager): Handlers {
+  return {
+    health() {
+      const clusters: Record<string, { reachable: boolean; error?: string }> = {};
+      for (const [name, h] of Object.entries(kube.health())) {
+        clusters[name] = h.error && !h.reachable ? { reachable: false, error: h.error } : { reachable: h.reachable };
+      }
+      return { version: VERSION, clusters };
+    },
+    "profiles.list"({ user }) {
+      return describeProfiles(config, user);
+    },
+    "server.start"(p, ctx) {
+      return servers.start(
+        p,
+        (event) => sendProgress(ctx, { user: p.user.name, server: p.server, event }),
+        // The hub hanging up (restart, its own timeout) cancels the start: nobody would
+        // store the result, so the objects must not stay behind.
+        ctx.signal,
+      );
+    },
+    "server.poll"(p) {
+      return { status: servers.poll(p) };
+    },
+    async "server.stop"(p) {
+      await servers.stop(p, p.now);
+      return {};
+    },
+    async "server.delete"(p) {
+      await servers.delete(p);
+      return {};
+    },
+  };
+}

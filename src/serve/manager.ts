@@ -1,0 +1,280 @@
+import type { HubUser, ResolvedConfig } from "../config/types.ts";
+import { UserError } from "../errors.ts";
+import { cleanupIncomplete, deleteServerObjects, recoverState } from "../kube/index.ts";
+import type { Kube, KubeCluster, KindRef } from "../kube/index.ts";
+import { serverKey } from "../names/safe-name.ts";
+import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
+import type { ServeLog } from "./log.ts";
+import { operatorKinds } from "./operator-kinds.ts";
+import { Registry, type ServerRecord } from "./registry.ts";
+import { startFailureMessage, startServer, type StartTrace } from "./start.ts";
+
+export interface StartParams {
+  readonly user: HubUser;
+  readonly server: string;
+  readonly profile: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface ServerRef {
+  readonly user: HubUser;
+  readonly server: string;
+  readonly state: ServerState | null;
+}
+
+/**
+ * Starts, polls and stops servers; the RPC handlers are thin wrappers around this.
+ * All state is in memory and can be rebuilt from the clusters (`recover`), because every
+ * object carries the labels of DESIGN.md: a daemon restart loses nothing.
+ */
+export class ServerManager {
+  readonly #config: ResolvedConfig;
+  readonly #kube: Kube;
+  readonly #log: ServeLog;
+  readonly #registry = new Registry();
+  readonly #extraKinds: KindRef[];
+  /** Since when this daemon runs: the poll grace period of a cluster never seen counts from here. */
+  readonly #startedAt = Date.now();
+
+  constructor(config: ResolvedConfig, kube: Kube, log: ServeLog) {
+    this.#config = config;
+    this.#kube = kube;
+    this.#log = log;
+    this.#extraKinds = operatorKinds(config);
+  }
+
+  get registry(): Registry {
+    return this.#registry;
+  }
+
+  /**
+   * Rebuild the registry from the clusters: servers whose Pod carries the started marker are
+   * running; objects of starts that never completed (a crash mid-start) are deleted.
+   */
+  async recover(): Promise<{ running: number; cleaned: number; unreachable: string[] }> {
+    const clusters = this.#kube.clusters();
+    const state = await recoverState(clusters, {
+      extraKinds: this.#extraKinds,
+      inFlight: (cluster, key) => this.#registry.has(cluster, key),
+    });
+    let running = 0;
+    for (const s of state.servers) {
+      if (!s.started || !s.pod || this.#registry.get(s.key)) continue;
+      const cluster = this.#config.clusters.get(s.cluster);
+      if (!cluster) continue;
+      this.#registry.set({
+        key: s.key,
+        cluster: s.cluster,
+        namespace: s.namespace,
+        profile: "",
+        url: "",
+        phase: "running",
+        extraKinds: this.#extraKinds,
+        progress: new Set(),
+      });
+      running += 1;
+    }
+    const deleted = await cleanupIncomplete(clusters, state, { extraKinds: this.#extraKinds });
+    for (const s of state.incomplete) this.#log.warn(`removed the objects of an incomplete start: ${s.cluster}/${s.namespace}/${s.key}`);
+    for (const u of state.unreachable) this.#log.warn(`cluster ${u.cluster} unreachable at startup: ${u.error}`);
+    return { running, cleaned: deleted.length, unreachable: state.unreachable.map((u) => u.cluster) };
+  }
+
+  /**
+   * `server.start`. Idempotent: a running server answers at once; a start already under way
+   * is joined (its progress relayed to this caller too). A stop while starting cancels it.
+   */
+  async start(params: StartParams, onProgress: (e: ProgressEvent) => void, signal: AbortSignal): Promise<StartResult> {
+    const key = serverKey(params.user.name, params.server);
+    for (;;) {
+      const existing = this.#registry.get(key);
+      if (!existing) break;
+      if (existing.phase === "running" && existing.url) {
+        return { url: existing.url, state: this.#stateOf(existing) };
+      }
+      if (existing.phase === "starting" && existing.started) {
+        existing.progress.add(onProgress);
+        try {
+          return await existing.started;
+        } finally {
+          existing.progress.delete(onProgress);
+        }
+      }
+      // Stopping (or a running server recovered without its URL): let the stop finish, or
+      // re-run the start, which re-applies the same objects and answers with the URL.
+      if (existing.stopped) await existing.stopped.catch(() => {});
+      else this.#registry.delete(existing);
+    }
+
+    const controller = new AbortController();
+    const timeoutMs = this.#config.startTimeout * 1000;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const both = AbortSignal.any([controller.signal, timeout, signal]);
+    const trace: StartTrace = { extraKinds: [], applied: false };
+    const progress = new Set([onProgress]);
+    const emit = (e: ProgressEvent) => {
+      for (const p of progress) p(e);
+    };
+    const started = startServer({ config: this.#config, kube: this.#kube, log: this.#log }, params, trace, emit, both);
+    const record: ServerRecord = {
+      key,
+      cluster: "",
+      namespace: "",
+      profile: params.profile,
+      url: "",
+      phase: "starting",
+      extraKinds: trace.extraKinds,
+      controller,
+      started,
+      trace,
+      progress,
+    };
+    this.#registry.set(record);
+    const t0 = Date.now();
+    try {
+      const result = await started;
+      this.#registry.set({
+        key,
+        cluster: result.state.cluster,
+        namespace: result.state.namespace,
+        profile: result.state.profile,
+        url: result.url,
+        phase: "running",
+        extraKinds: trace.extraKinds,
+        progress: new Set(),
+      });
+      this.#log.info(`started ${key} on ${result.state.cluster} in ${Date.now() - t0} ms`);
+      return result;
+    } catch (err) {
+      const stoppedByHub = controller.signal.aborted;
+      const message = startFailureMessage(err, this.#config.startTimeout, timeout.aborted && !stoppedByHub);
+      // A stop that cancelled us cleans up itself; otherwise nothing of a failed start stays.
+      if (!stoppedByHub && trace.applied && trace.cluster && trace.namespace) {
+        await this.#remove(trace.cluster, trace.namespace, key, trace.extraKinds, { includePersistent: false, now: true }).catch(
+          (e: unknown) => this.#log.error(`cleanup after failed start of ${key}: ${e instanceof Error ? e.message : String(e)}`),
+        );
+      }
+      if (!stoppedByHub) this.#registry.delete(record);
+      this.#log.warn(`start of ${key} failed: ${message}`);
+      throw new UserError(message, [], { cause: err });
+    }
+  }
+
+  /**
+   * `server.poll`: answered from the shared watch's cache, no API call. `null` = running.
+   * Unreachable cluster: the last known state holds for `pollGracePeriod` seconds (a network
+   * blip must not make the hub drop running servers); after that the server counts as gone.
+   */
+  poll(ref: ServerRef): number | null {
+    const key = ref.state?.key ?? serverKey(ref.user.name, ref.server);
+    const record = this.#registry.get(key);
+    if (record?.phase === "starting") return null;
+    const clusterName = record?.cluster ?? ref.state?.cluster;
+    const cluster = clusterName ? this.#clusterOrUndefined(clusterName) : undefined;
+    if (!cluster) return record ? null : 0;
+    const conn = cluster.watch.connection();
+    if (!conn.reachable || !cluster.watch.synced) {
+      const since = Math.max(conn.since.getTime(), this.#startedAt);
+      const withinGrace = Date.now() - since < this.#config.pollGracePeriod * 1000;
+      if (withinGrace && (record || ref.state)) return null;
+      return 1;
+    }
+    const status = cluster.watch.get(key);
+    if (!status || status.phase === "terminating") {
+      if (record && record.phase !== "stopping") this.#registry.delete(record);
+      return status?.exitCode ?? 0;
+    }
+    if (status.phase === "failed" || status.phase === "succeeded") return status.exitCode ?? 1;
+    if (!record && status.startedAt) {
+      // Started by an earlier daemon and not yet in the registry (its cluster was down at startup).
+      this.#registry.set({
+        key,
+        cluster: cluster.name,
+        namespace: status.namespace,
+        profile: ref.state?.profile ?? "",
+        url: "",
+        phase: "running",
+        extraKinds: this.#extraKinds,
+        progress: new Set(),
+      });
+    }
+    return null;
+  }
+
+  /** `server.stop`: cancel a start under way, delete the server's objects except persistent ones, wait until gone. */
+  async stop(ref: ServerRef, now: boolean): Promise<void> {
+    await this.#end(ref, { includePersistent: false, now });
+  }
+
+  /** `server.delete`: like stop, and also the objects that outlive a stop, on every cluster. */
+  async delete(ref: ServerRef): Promise<void> {
+    await this.#end(ref, { includePersistent: true, now: true });
+  }
+
+  async #end(ref: ServerRef, opts: { includePersistent: boolean; now: boolean }): Promise<void> {
+    const key = ref.state?.key ?? serverKey(ref.user.name, ref.server);
+    const record = this.#registry.get(key);
+    if (record?.stopped) {
+      await record.stopped;
+      if (!opts.includePersistent) return;
+    }
+    if (record?.phase === "starting" && record.started) {
+      record.phase = "stopping";
+      record.controller?.abort(new UserError("the server was stopped while starting"));
+      await record.started.catch(() => {});
+    }
+    // A cancelled start knows (in its trace) where it got to.
+    const cluster = record?.trace?.cluster || record?.cluster || ref.state?.cluster;
+    const namespace = record?.trace?.namespace || record?.namespace || ref.state?.namespace;
+    const kinds: readonly KindRef[] = record?.trace?.extraKinds ?? record?.extraKinds ?? this.#extraKinds;
+    const stopping = (async () => {
+      const targets = opts.includePersistent || !cluster ? this.#kube.clusters() : [this.#kube.cluster(cluster)];
+      await Promise.all(
+        targets.map((c) =>
+          this.#remove(c.name, c.name === cluster ? namespace : undefined, key, [...kinds, ...this.#extraKinds], opts),
+        ),
+      );
+    })();
+    if (record) {
+      record.phase = "stopping";
+      record.stopped = stopping;
+    }
+    try {
+      await stopping;
+      this.#log.info(`${opts.includePersistent ? "deleted" : "stopped"} ${key}`);
+    } finally {
+      if (record) this.#registry.delete(record);
+    }
+  }
+
+  async #remove(
+    clusterName: string,
+    namespace: string | undefined,
+    key: string,
+    extraKinds: readonly KindRef[],
+    opts: { includePersistent: boolean; now: boolean },
+  ): Promise<void> {
+    const cluster = this.#kube.cluster(clusterName);
+    const ns = namespace ?? this.#fixedNamespace(clusterName);
+    await deleteServerObjects(cluster, ns, key, {
+      includePersistent: opts.includePersistent,
+      ...(opts.now ? { gracePeriodSeconds: 0 } : {}),
+      extraKinds,
+    });
+  }
+
+  /** A cluster's namespace when it is not a per-user template (then every namespace is searched). */
+  #fixedNamespace(clusterName: string): string | undefined {
+    const ns = this.#config.clusters.get(clusterName)?.namespace;
+    return ns && !ns.includes("{{") ? ns : undefined;
+  }
+
+  #clusterOrUndefined(name: string): KubeCluster | undefined {
+    return this.#kube.clusters().find((c) => c.name === name);
+  }
+
+  #stateOf(r: ServerRecord): ServerState {
+    return { cluster: r.cluster, namespace: r.namespace, key: r.key, profile: r.profile };
+  }
+}

@@ -1,0 +1,58 @@
+import type { KindRef } from "../kube/index.ts";
+import type { StartResult } from "../rpc/protocol.ts";
+import type { StartTrace } from "./start.ts";
+
+export type Phase = "starting" | "running" | "stopping";
+
+/** What the daemon knows about one server (a key), in memory; rebuilt from clusters at startup. */
+export interface ServerRecord {
+  readonly key: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly profile: string;
+  /** Where the hub's proxy routes to. */
+  readonly url: string;
+  phase: Phase;
+  /** Kinds of operator resources this server has, for stop. */
+  readonly extraKinds: readonly KindRef[];
+  /** While starting: cancels the start (a stop, the hub hanging up, the timeout). */
+  readonly controller?: AbortController;
+  /** While starting: resolves with the start's answer; shared by concurrent identical starts. */
+  readonly started?: Promise<StartResult>;
+  /** While starting: how far the start got (cluster, namespace, kinds), for a stop that cancels it. */
+  readonly trace?: StartTrace;
+  /** While stopping: resolves when the objects are gone. */
+  stopped?: Promise<void>;
+  /** Progress listeners of everyone waiting for this start. */
+  readonly progress: Set<(e: { progress: number; message: string }) => void>;
+}
+
+/** Servers by key. Keys are unique per (user, server) by construction (names/safe-name.ts). */
+export class Registry {
+  readonly #byKey = new Map<string, ServerRecord>();
+
+  get(key: string): ServerRecord | undefined {
+    return this.#byKey.get(key);
+  }
+
+  set(record: ServerRecord): void {
+    this.#byKey.set(record.key, record);
+  }
+
+  /** Removes the record only if it is still this one (a newer start may have replaced it). */
+  delete(record: ServerRecord): void {
+    if (this.#byKey.get(record.key) === record) this.#byKey.delete(record.key);
+  }
+
+  has(cluster: string, key: string): boolean {
+    return this.#byKey.get(key)?.cluster === cluster;
+  }
+
+  values(): ServerRecord[] {
+    return [...this.#byKey.values()];
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+}
