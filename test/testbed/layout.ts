@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { UserError } from "../../src/errors.ts";
 
 /** Repository root (this file is test/testbed/layout.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -17,6 +18,9 @@ export const testbedSrc = join(repoRoot, "test/testbed");
  */
 export const stateDir = process.env.MCKS_TESTBED_DIR ? resolve(process.env.MCKS_TESTBED_DIR) : join(repoRoot, ".testbed");
 const portOffset = Number(process.env.MCKS_TESTBED_PORT_OFFSET ?? 0);
+if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 5000) {
+  throw new UserError(`MCKS_TESTBED_PORT_OFFSET must be an integer from 0 to 5000, got "${process.env.MCKS_TESTBED_PORT_OFFSET}"`);
+}
 export const logDir = join(stateDir, "logs");
 export const pkiDir = join(stateDir, "pki");
 export const etcdDataDir = join(stateDir, "etcd-data");
