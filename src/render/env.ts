@@ -55,7 +55,10 @@ function operatorValue(spawn: Spawn, name: string): string {
 }
 
 export function planEnv(spawn: Spawn): EnvPlan {
-  const { ctx, hubEnv } = spawn;
+  const { ctx } = spawn;
+  // The Ingress routes ctx.prefix, so the server must serve exactly there even when the
+  // caller passes no hub environment (ctx.prefix is the hub's own value when it passes one).
+  const hubEnv: Readonly<Record<string, string>> = { ...spawn.hubEnv, JUPYTERHUB_SERVICE_PREFIX: ctx.prefix };
   const settings = ctx.spawn;
   const computed: Array<[string, string]> = [];
   if (settings.memLimit) computed.push(["MEM_LIMIT", memoryEnv(settings.memLimit)]);

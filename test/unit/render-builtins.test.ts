@@ -156,7 +156,8 @@ test("no limits or guarantees: no resources and no MEM_/CPU_ variables", () => {
   const pod = renderAll(makeSpawn()).find((o) => o.kind === "Pod");
   const container = (pod?.spec as { containers: Array<Record<string, unknown>> }).containers[0];
   assert.equal(container?.resources, undefined);
-  assert.deepEqual(container?.env, []);
+  // Only the prefix the Ingress routes, which the server must serve under.
+  assert.deepEqual(container?.env, [{ name: "JUPYTERHUB_SERVICE_PREFIX", value: "/user/alice/" }]);
   const ingress = renderAll(makeSpawn()).find((o) => o.kind === "Ingress");
   assert.equal((ingress?.spec as Record<string, unknown>).ingressClassName, undefined);
 });
@@ -166,6 +167,7 @@ test("memory and cpu quantities: exact binary units or bytes, millicores", () =>
   const c = (pod?.spec as { containers: Array<{ resources: unknown; env: unknown }> }).containers[0];
   assert.deepEqual(c?.resources, { limits: { cpu: "250m", memory: "1500000000" }, requests: { cpu: "1500m", memory: "1Ki" } });
   assert.deepEqual(c?.env, [
+    { name: "JUPYTERHUB_SERVICE_PREFIX", value: "/user/alice/" },
     { name: "MEM_LIMIT", value: "1500000000" },
     { name: "MEM_GUARANTEE", value: "1024" },
     { name: "CPU_LIMIT", value: "0.25" },
@@ -182,6 +184,7 @@ test("environment: operator values override the hub's, except its JUPYTERHUB_* c
   ).find((o) => o.kind === "Pod");
   const env = (pod?.spec as { containers: Array<{ env: unknown }> }).containers[0]?.env;
   assert.deepEqual(env, [
+    { name: "JUPYTERHUB_SERVICE_PREFIX", value: "/user/alice/" },
     { name: "JUPYTERHUB_USER", value: "alice" },
     { name: "LANG", value: "C.UTF-8" },
     { name: "MEM_LIMIT", value: "1048576" },

@@ -64,6 +64,8 @@ spec:
     - containerPort: 8888
       name: notebook-port
     env:
+    - name: JUPYTERHUB_SERVICE_PREFIX
+      value: /user/alice/
     - name: MEM_LIMIT
       value: "2147483648"
     resources:
@@ -121,6 +123,8 @@ spec:
     - containerPort: 8888
       name: notebook-port
     env:
+    - name: JUPYTERHUB_SERVICE_PREFIX
+      value: /user/alice/
     - name: MEM_LIMIT
       value: "2147483648"
     resources:
