@@ -1,6 +1,7 @@
 /**
  * The user's answers to a profile's options: each is a listed choice, or free text accepted
- * by the option's `unlisted` regex. Options not sent take their default choice (or the first).
+ * by the option's `unlisted` regex. Options not sent (or sent empty) take their default choice
+ * (or the first).
  */
 import { UserError } from "../errors.ts";
 import { settingsProblems } from "../config/validate.ts";
@@ -60,7 +61,8 @@ export function chooseOptions(profile: ResolvedProfile, sent: Readonly<Record<st
   const values: Record<string, string> = {};
   const layers: SettingsLayer[] = [];
   for (const [name, option] of options) {
-    const value = sent[name] ?? defaultChoice(option);
+    // An empty form field means "no answer", not an empty free-text value.
+    const value = sent[name] || defaultChoice(option);
     const choiceNames = Object.keys(option.choices);
     if (value === undefined) {
       throw new UserError(`option ${JSON.stringify(name)} of profile ${JSON.stringify(profile.slug)} needs a value (${option.unlisted?.displayName ?? "free text"})`);

@@ -124,6 +124,10 @@ describe("options", () => {
     assert.deepEqual(spawn({}).ctx.options, { size: "l", image: "base" });
   });
 
+  it("treat an empty value as not sent", () => {
+    assert.deepEqual(spawn({ options: { size: "", image: "" } }).ctx.options, { size: "l", image: "base" });
+  });
+
   it("accept a listed choice", () => {
     const s = spawn({ options: { size: "s" } });
     assert.deepEqual(s.ctx.options, { size: "s", image: "base" });
