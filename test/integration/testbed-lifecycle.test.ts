@@ -53,13 +53,13 @@ describe("test bed lifecycle (separate bed, ports +200)", () => {
   test("up starts etcd, one API server and its agent; a second up keeps them", () => {
     const first = cli("up", "--clusters", "1");
     assert.equal(first.status, 0, first.out);
-    assert.match(first.out, /started: etcd, apiserver-1, agent-1/);
+    assert.match(first.out, /started: etcd, apiserver-1, controllers, agent-1/);
     assert.ok(existsSync(join(dir, "kubeconfig")) && existsSync(join(dir, "clusters.json")));
 
     const second = cli("up", "--clusters", "1");
     assert.equal(second.status, 0, second.out);
     assert.doesNotMatch(second.out, /started:/);
-    assert.match(second.out, /already running: etcd, apiserver-1, agent-1/);
+    assert.match(second.out, /already running: etcd, apiserver-1, controllers, agent-1/);
 
     const s = cli("status");
     assert.equal(s.status, 0, s.out);
@@ -77,7 +77,7 @@ describe("test bed lifecycle (separate bed, ports +200)", () => {
     const r = cli("up", "--clusters", "1");
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /started: apiserver-1\n/);
-    assert.match(r.out, /already running: etcd, agent-1/);
+    assert.match(r.out, /already running: etcd, controllers, agent-1/);
     assert.equal(pids().etcd!.pid, before.etcd!.pid);
   });
 

@@ -29,7 +29,7 @@ async function running(n: number): Promise<Bed | undefined> {
   if (!file || file.clusters.length < n) return undefined;
   const pids = readPids();
   const agents = existsSync(join(L.testbedSrc, "agent/main.ts"));
-  const want = ["etcd", ...file.clusters.slice(0, n).flatMap((c) => [`apiserver-${c.index}`, ...(agents ? [`agent-${c.index}`] : [])])];
+  const want = ["etcd", "controllers", ...file.clusters.slice(0, n).flatMap((c) => [`apiserver-${c.index}`, ...(agents ? [`agent-${c.index}`] : [])])];
   if (!want.every((k) => isOurs(pids[k]))) return undefined;
   const ca = join(L.pkiDir, "ca.crt");
   for (const c of file.clusters.slice(0, n)) {

@@ -13,11 +13,12 @@ import { ensurePki, ensureTokens, tokenAuthFile, type Pki } from "./certs.ts";
 import { probeApiserver, probeEtcd, waitFor } from "./health.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import * as L from "./layout.ts";
-import { isOurs, startDetached, tail } from "./processes.ts";
+import { isOurs, startDetached, stopProcess, tail } from "./processes.ts";
 import { readClusters, readPids, writeClusters, writePids, type BedCluster, type ClustersFile, type PidsFile } from "./state.ts";
 import { withLock } from "./lock.ts";
 
 const agentMain = join(L.testbedSrc, "agent/main.ts");
+const controllersMain = join(L.testbedSrc, "controllers.ts");
 const nodeBin = join(L.repoRoot, "node_modules/.bin/node");
 
 function portOpen(port: number): Promise<boolean> {
@@ -178,6 +179,17 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
   const file: ClustersFile = { kubeconfig: L.kubeconfigPath, kubernetesVersion: bins.kubernetesVersion, clusters };
   writeClusters(file);
   phase("bootstrap");
+
+  // The kube-controller-manager loops the bed needs (controllers.ts), one process for all clusters.
+  const contexts = `--contexts ${clusters.map((c) => c.context).join(",")}`;
+  const ctrl = pids.controllers;
+  if (isOurs(ctrl) && ctrl?.marker === contexts) kept.push("controllers");
+  else {
+    if (ctrl) await stopProcess(ctrl); // it watches a different set of clusters
+    const args = [controllersMain, "--kubeconfig", L.kubeconfigPath, ...contexts.split(" ")];
+    save("controllers", startDetached("controllers", nodeBin, args, contexts, process.env, L.repoRoot));
+  }
+  phase("controllers");
 
   // Agents (fake kubelet + ingress), one per cluster.
   if (existsSync(agentMain)) {
