@@ -10,8 +10,8 @@ import { ROOT } from "./paths.ts";
 
 /**
  * Optional native helpers that dependencies try to `require()` inside try/catch (ws: bufferutil,
- * utf-8-validate; debug: supports-color; node-fetch: encoding). They are not installed; a SEA
- * cannot load files from disk anyway, so each becomes a module that fails the way a missing
+ * utf-8-validate; debug: supports-color; node-fetch: encoding). When one is not installed, a SEA
+ * could not load it from disk anyway, so it becomes a module that fails the way a missing
  * package does and the dependency takes its pure-JS path, silently.
  */
 export const OPTIONAL_DEPENDENCIES = ["bufferutil", "utf-8-validate", "supports-color", "encoding"] as const;
@@ -20,7 +20,12 @@ const stubOptionalDependencies: esbuild.Plugin = {
   name: "mcks-stub-optional-dependencies",
   setup(build) {
     const filter = new RegExp(`^(${OPTIONAL_DEPENDENCIES.join("|")})$`);
-    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "mcks-missing" }));
+    build.onResolve({ filter }, async (args) => {
+      if ((args.pluginData as { probe?: boolean } | undefined)?.probe) return undefined;
+      // Bundle the real package when it is installed; stub it only when it is not.
+      const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { probe: true } });
+      return real.errors.length === 0 ? real : { path: args.path, namespace: "mcks-missing" };
+    });
     build.onLoad({ filter: /.*/, namespace: "mcks-missing" }, (args) => ({
       contents: `const e = new Error("Cannot find module '${args.path}' (not bundled into mcks)"); e.code = "MODULE_NOT_FOUND"; throw e;`,
       loader: "js",
@@ -29,6 +34,8 @@ const stubOptionalDependencies: esbuild.Plugin = {
 };
 
 export interface BundleInput {
+  /** Entry file relative to the repository; src/main.ts unless an experiment says otherwise. */
+  readonly entry?: string;
   readonly outfile: string;
   readonly version: string;
   /** The flattened public declarations, embedded for `mcks types`. */
@@ -44,7 +51,7 @@ export interface BundleResult {
 export async function bundle(input: BundleInput): Promise<BundleResult> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: ["src/main.ts"],
+    entryPoints: [input.entry ?? "src/main.ts"],
     outfile: input.outfile,
     bundle: true,
     platform: "node",
