@@ -63,7 +63,12 @@ function mergeMap(original: JsonMap, patch: JsonMap, schema: Schema, path: strin
   applyRetainKeys(original, patch, path);
   mergeOrderedLists(original, patch, schema, path);
 
-  for (let k of Object.keys(patch)) {
+  // kubectl walks a Go map here, so when `$deleteFromPrimitiveList/x` and `x` share a value the
+  // result varies between its runs; deleting first is its usual outcome (the directive sorts
+  // first in the patch's JSON, and Go map iteration mostly keeps insertion order for small maps).
+  const keys = Object.keys(patch);
+  const ordered = [...keys.filter((k) => k.startsWith(DELETE_FROM_PRIMITIVE_LIST)), ...keys.filter((k) => !k.startsWith(DELETE_FROM_PRIMITIVE_LIST))];
+  for (let k of ordered) {
     const patchV = patch[k]!;
     let isDeleteList = false;
     if (k.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
