@@ -93,7 +93,7 @@ function randomPatch(): JsonMap {
     if (c.order) spec["$setElementOrder/containers"] = c.order;
   }
   if (chance(0.3)) {
-    spec.volumes = keyedList("name", ["home", "shm"], ["data"], (n) =>
+    spec.volumes = keyedList("name", ["home", "shm"], ["data"], (n): JsonMap =>
       chance(0.4) ? { $retainKeys: ["name", "configMap"], configMap: { name: n } } : { emptyDir: {} },
     ).list;
   }
