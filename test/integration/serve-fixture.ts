@@ -1,0 +1,206 @@
+/**
+ * Shared by the serve-*.test.ts files: a real `mcks serve` process (the built binary when
+ * MCKS_BIN is set, as `npm test` does, otherwise the sources) on the real test bed, a config
+ * written for it, and kubectl to look at what landed in the clusters.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureBed, type Bed } from "../testbed/bed.ts";
+import { connect, type RpcClient } from "../../src/rpc/client.ts";
+
+const root = join(import.meta.dirname, "../..");
+const token = (s: string) => `tok-${s}-${Math.random().toString(36).slice(2)}`;
+
+export { ensureBed, type Bed, token };
+
+/** The DSL config the serve tests use; every profile runs against the bed's restricted identities. */
+export function writeServeConfig(bed: Bed, dir: string, extra = ""): string {
+  const c = (i: number) => bed.clusters[i - 1]!;
+  const cluster = (i: number) =>
+    `"${c(i).name}": { context: "${c(i).restrictedContext}", kubeconfig: ${JSON.stringify(bed.kubeconfig)}, ingressPublicUrl: "${c(i).ingressUrl}", namespace: "default" }`;
+  const file = join(dir, "config.ts");
+  writeFileSync(
+    file,
+    `import { defineConfig } from "multicluster-kubespawner";
+export default defineConfig({
+  clusters: { ${[1, 2, 3].map(cluster).join(",\n    ")} },
+  defaults: { image: "testbed/singleuser:latest", cpuLimit: 1, memLimit: "256M", memGuarantee: "64M" },
+  profiles: [
+    {
+      slug: "alpha", displayName: "Alpha", cluster: "testbed-1", default: true,
+      patches: {
+        "01-annotations": \`
+    kind: Pod
+    metadata:
+        name: {{key}}
+        annotations:
+            something-else: hey
+    \`,
+        "02-gpu": \`
+    kind: Pod
+    metadata:
+        name: {{key}}
+    spec:
+        containers:
+        - name: notebook
+          resources:
+            limits:
+                nvidia.com/gpu: 1
+    \`,
+      },
+      resources: {
+        "00-home": \`
+    apiVersion: v1
+    kind: PersistentVolumeClaim
+    metadata:
+      name: {{key}}-home
+      labels:
+        mcks.hub.jupyter.org/lifetime: user
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 1Gi
+    \`,
+        "10-dask-role": \`
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata:
+      name: {{key}}-dask
+    rules:
+    - apiGroups:
+      - ""
+      resources:
+      - pods
+      verbs:
+      - list
+      - create
+      - delete
+    \`,
+        "11-dask-rolebinding": \`
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata:
+      name: {{key}}-dask
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: Role
+      name: {{key}}-dask
+    subjects:
+    - apiGroup: ""
+      kind: ServiceAccount
+      name: {{key}}
+    \`,
+      },
+    },
+    { slug: "beta", displayName: "Beta", cluster: "testbed-2" },
+    { slug: "gamma", displayName: "Gamma", cluster: "testbed-3" },
+    { slug: "pullfail", displayName: "Broken image", cluster: "testbed-3", image: "testbed/fail-pull:1" },
+    { slug: "unsched", displayName: "No room", cluster: "testbed-3", image: "testbed/unschedulable:1" },
+    { slug: "slow", displayName: "Slow", cluster: "testbed-1", image: "testbed/slow-start-4000:1" },
+  ],
+  startTimeout: 60,
+  pollGracePeriod: 30,
+  ${extra}
+});
+`,
+  );
+  return file;
+}
+
+export interface ServeProcess {
+  readonly socket: string;
+  readonly child: ChildProcess;
+  /** Everything the daemon wrote to stderr and stdout so far. */
+  log(): string;
+  client(onNotification?: (method: string, params: unknown) => void): Promise<RpcClient>;
+  /** SIGTERM and wait; or SIGKILL with `kill("SIGKILL")`. */
+  stop(): Promise<void>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+function command(): string[] {
+  const bin = process.env.MCKS_BIN;
+  if (bin) {
+    if (!existsSync(bin)) throw new Error(`MCKS_BIN=${bin} does not exist; run npm run build`);
+    return [bin];
+  }
+  return [process.execPath, join(root, "src/main.ts")];
+}
+
+/** Start `mcks serve` and wait until it answers `health`; fails loudly with its log otherwise. */
+export async function startServe(configPath: string, socket?: string): Promise<ServeProcess> {
+  const sock = socket ?? join(mkdtempSync(join(tmpdir(), "mcks-serve-")), "mcks.sock");
+  const [cmd, ...args] = command();
+  const child = spawn(cmd!, [...args, "serve", "-c", configPath, "--socket", sock], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env },
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mcks serve exited with ${child.exitCode}:\n${out}`);
+    if (existsSync(sock)) {
+      try {
+        const c = await connect(sock);
+        await c.call("health", {}, { timeoutMs: 5000 });
+        await c.close();
+        break;
+      } catch {
+        // not answering yet
+      }
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`mcks serve did not answer on ${sock} within 30 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    socket: sock,
+    child,
+    log: () => out,
+    client: (onNotification) => connect(sock, onNotification ? { onNotification } : {}),
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    async kill(signal) {
+      if (child.exitCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export function kubectl(bed: Bed, context: string, args: string[]): string {
+  const r = spawnSync("kubectl", ["--kubeconfig", bed.kubeconfig, "--context", context, ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+const KINDS = "pods,services,serviceaccounts,secrets,configmaps,persistentvolumeclaims,ingresses.networking.k8s.io,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io";
+
+/** `Kind/name` of every managed object on a bed cluster, optionally of one key. */
+export function managedObjects(bed: Bed, cluster: string, key?: string): string[] {
+  const selector = `app.kubernetes.io/managed-by=multicluster-kubespawner${key ? `,mcks.hub.jupyter.org/key=${key}` : ""}`;
+  const json = kubectl(bed, cluster, ["get", KINDS, "-A", "-l", selector, "-o", "json"]);
+  const items = (JSON.parse(json) as { items: Array<{ kind: string; metadata: { name: string; deletionTimestamp?: string } }> }).items;
+  return items.filter((i) => !i.metadata.deletionTimestamp).map((i) => `${i.kind}/${i.metadata.name}`).sort();
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function dryRun(configPath: string, args: string[]): string {
+  const [cmd, ...rest] = command();
+  const r = spawnSync(cmd!, [...rest, "dry-run", "-c", configPath, "-o", "json", ...args], { cwd: root, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`dry-run failed: ${r.stderr}`);
+  return r.stdout;
+}
