@@ -7,9 +7,9 @@
 import { ensureTokens } from "./certs.ts";
 import { probeApiserver } from "./health.ts";
 import * as L from "./layout.ts";
-import { isOurs } from "./processes.ts";
+import { isOurs, staleCode } from "./processes.ts";
 import { readClusters, readPids, type BedCluster } from "./state.ts";
-import { up } from "./up.ts";
+import { agentCode, controllersCode, up } from "./up.ts";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 
@@ -31,6 +31,8 @@ async function running(n: number): Promise<Bed | undefined> {
   const agents = existsSync(join(L.testbedSrc, "agent/main.ts"));
   const want = ["etcd", "controllers", ...file.clusters.slice(0, n).flatMap((c) => [`apiserver-${c.index}`, ...(agents ? [`agent-${c.index}`] : [])])];
   if (!want.every((k) => isOurs(pids[k]))) return undefined;
+  if (staleCode(pids.controllers!, controllersCode)) return undefined;
+  if (agents && file.clusters.slice(0, n).some((c) => staleCode(pids[`agent-${c.index}`]!, agentCode))) return undefined;
   const ca = join(L.pkiDir, "ca.crt");
   for (const c of file.clusters.slice(0, n)) {
     if (!(await probeApiserver(c.apiserverUrl, ca, ensureTokens(c.index).admin)).ok) return undefined;

@@ -4,7 +4,7 @@
  * command line, never by name, so `down` cannot hit someone else's etcd.
  */
 import { spawn } from "node:child_process";
-import { openSync, closeSync, readFileSync } from "node:fs";
+import { openSync, closeSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { logDir } from "./layout.ts";
@@ -74,4 +74,20 @@ export function rssMiB(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * True when a TypeScript process (agent, controllers) runs older code than is on disk: any
+ * .ts file under `dirs` changed after it started. `up` then restarts it, so tests never run
+ * against stale code.
+ */
+export function staleCode(rec: ProcessRecord, dirsOrFiles: readonly string[]): boolean {
+  const started = Date.parse(rec.startedAt);
+  const newest = (p: string): number => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return 0;
+    if (!st.isDirectory()) return st.mtimeMs;
+    return Math.max(0, ...readdirSync(p).filter((f) => f.endsWith(".ts") || !f.includes(".")).map((f) => newest(join(p, f))));
+  };
+  return Math.max(...dirsOrFiles.map(newest)) > started;
 }

@@ -13,12 +13,15 @@ import { ensurePki, ensureTokens, tokenAuthFile, type Pki } from "./certs.ts";
 import { probeApiserver, probeEtcd, waitFor } from "./health.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import * as L from "./layout.ts";
-import { isOurs, startDetached, stopProcess, tail } from "./processes.ts";
+import { isOurs, staleCode, startDetached, stopProcess, tail } from "./processes.ts";
 import { readClusters, readPids, writeClusters, writePids, type BedCluster, type ClustersFile, type PidsFile } from "./state.ts";
 import { withLock } from "./lock.ts";
 
 const agentMain = join(L.testbedSrc, "agent/main.ts");
 const controllersMain = join(L.testbedSrc, "controllers.ts");
+/** Code whose change makes `up` restart the process running it. */
+export const agentCode = [join(L.testbedSrc, "agent"), join(L.repoRoot, "src/errors.ts")];
+export const controllersCode = [controllersMain];
 const nodeBin = join(L.repoRoot, "node_modules/.bin/node");
 
 function portOpen(port: number): Promise<boolean> {
@@ -183,9 +186,9 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
   // The kube-controller-manager loops the bed needs (controllers.ts), one process for all clusters.
   const contexts = `--contexts ${clusters.map((c) => c.context).join(",")}`;
   const ctrl = pids.controllers;
-  if (isOurs(ctrl) && ctrl?.marker === contexts) kept.push("controllers");
+  if (isOurs(ctrl) && ctrl?.marker === contexts && !staleCode(ctrl, controllersCode)) kept.push("controllers");
   else {
-    if (ctrl) await stopProcess(ctrl); // it watches a different set of clusters
+    if (ctrl) await stopProcess(ctrl); // it watches a different set of clusters, or runs old code
     const args = [controllersMain, "--kubeconfig", L.kubeconfigPath, ...contexts.split(" ")];
     save("controllers", startDetached("controllers", nodeBin, args, contexts, process.env, L.repoRoot));
   }
@@ -195,10 +198,12 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
   if (existsSync(agentMain)) {
     for (const c of clusters) {
       const key = `agent-${c.index}`;
-      if (isOurs(pids[key])) {
+      const rec = pids[key];
+      if (isOurs(rec) && !staleCode(rec!, agentCode)) {
         kept.push(key);
         continue;
       }
+      if (rec) await stopProcess(rec); // runs code older than what is on disk now
       await requireFreePort(c.ingressPort, `ingress of ${c.name}`);
       const args = [agentMain, "--kubeconfig", L.kubeconfigPath, "--context", c.context, "--cluster", String(c.index), "--ingress-port", String(c.ingressPort)];
       save(key, startDetached(key, nodeBin, args, `--ingress-port ${c.ingressPort}`, process.env, L.repoRoot));
