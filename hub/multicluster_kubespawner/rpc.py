@@ -1,7 +1,8 @@
-"""JSON-RPC 2.0 over the mcks Unix socket: one JSON object per line.
+"""JSON-RPC 2.0 over the mcks Unix socket: one JSON object per ``\\n``-terminated line.
 
-One connection per call: the daemon sends a call's notifications (``server.progress``) on the
-connection that made it, and Unix-socket connections cost next to nothing.
+One connection per call: the daemon sends ``server.progress`` notifications only on the connection
+that made the ``server.start``, and closing a connection aborts the daemon's work for the calls
+still running on it — which is how a cancelled start stops the remote side.
 """
 
 from __future__ import annotations
@@ -9,16 +10,24 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-# The daemon rejects messages over 1 MiB; allow a little more for responses.
-LINE_LIMIT = 2 * 1024 * 1024
+# The daemon drops lines over 1 MiB; its answers are far smaller, but don't choke on a big one.
+LINE_LIMIT = 4 * 1024 * 1024
+
+# Error codes of the daemon (src/rpc/errors.ts): -32000 is a failure written for people.
+OPERATION_FAILED = -32000
+INTERNAL_ERROR = -32001
+SHUTTING_DOWN = -32002
 
 _ids = itertools.count(1)
 
+Notify = Callable[[str, dict], "Awaitable[None] | None"]
+
 
 class RpcError(Exception):
-    """The daemon answered with an error; ``str(err)`` is its human message."""
+    """The daemon answered with an error; ``str(err)`` is its message."""
 
     def __init__(self, code: int, message: str, data: Any = None):
         super().__init__(message)
@@ -27,10 +36,7 @@ class RpcError(Exception):
 
 
 class DaemonUnavailable(Exception):
-    """The socket could not be reached (daemon not running, wrong path, permissions)."""
-
-
-Notify = Callable[[str, dict], Awaitable[None] | None]
+    """The socket could not be reached or the daemon went away mid-call."""
 
 
 async def call(
@@ -42,14 +48,23 @@ async def call(
     timeout: float | None,
     on_notification: Notify | None = None,
 ) -> Any:
-    """Call ``method`` and return its result; relays notifications while waiting."""
+    """Call ``method`` and return its result, relaying notifications until the answer arrives.
+
+    Cancelling the awaiting task closes the connection, which aborts the call in the daemon.
+    """
     try:
         reader, writer = await asyncio.wait_for(
             asyncio.open_unix_connection(socket_path, limit=LINE_LIMIT), connect_timeout
         )
-    except (OSError, asyncio.TimeoutError) as e:
+    except asyncio.TimeoutError as e:
         raise DaemonUnavailable(
-            f"cannot reach the mcks daemon at {socket_path}: {e or 'timed out'}; is `mcks serve` running?"
+            f"cannot reach the mcks daemon at {socket_path}: no connection within {connect_timeout:g} s;"
+            " is `mcks serve` running and not overloaded?"
+        ) from e
+    except OSError as e:
+        raise DaemonUnavailable(
+            f"cannot reach the mcks daemon at {socket_path}: {e.strerror or e};"
+            " start it with `mcks serve -c CONFIG --socket PATH` or fix MultiClusterKubeSpawner.socket_path"
         ) from e
     request_id = next(_ids)
     try:
@@ -57,11 +72,15 @@ async def call(
         writer.write(line.encode() + b"\n")
         await writer.drain()
         return await asyncio.wait_for(_read_reply(reader, request_id, on_notification), timeout)
+    except asyncio.TimeoutError as e:
+        raise DaemonUnavailable(f"the mcks daemon did not answer {method} within {timeout:g} s") from e
+    except (ConnectionError, BrokenPipeError) as e:
+        raise DaemonUnavailable(f"the connection to the mcks daemon at {socket_path} broke during {method}: {e}") from e
     finally:
         writer.close()
         try:
             await writer.wait_closed()
-        except OSError:
+        except (OSError, asyncio.CancelledError):
             pass
 
 
@@ -69,17 +88,20 @@ async def _read_reply(reader: asyncio.StreamReader, request_id: int, on_notifica
     while True:
         raw = await reader.readline()
         if not raw:
-            raise DaemonUnavailable("the mcks daemon closed the connection before answering")
+            raise DaemonUnavailable("the mcks daemon closed the connection before answering (did it stop or restart?)")
         msg = json.loads(raw)
-        if "id" not in msg or msg.get("id") is None and "method" in msg:
+        if not isinstance(msg, dict):
+            continue
+        if "method" in msg and "id" not in msg:
             if on_notification is not None:
-                r = on_notification(msg.get("method", ""), msg.get("params") or {})
+                r = on_notification(msg["method"], msg.get("params") or {})
                 if asyncio.iscoroutine(r):
                     await r
             continue
-        if msg.get("id") != request_id:
+        # An error with id null answers a line the daemon could not read: ours, one per connection.
+        if msg.get("id") not in (request_id, None):
             continue
         if "error" in msg:
             err = msg["error"] or {}
-            raise RpcError(err.get("code", -32000), err.get("message", "unknown error"), err.get("data"))
+            raise RpcError(int(err.get("code", OPERATION_FAILED)), str(err.get("message", "unknown error")), err.get("data"))
         return msg.get("result")

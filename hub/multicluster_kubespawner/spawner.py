@@ -1,7 +1,7 @@
 """``MultiClusterKubeSpawner``: JupyterHub's side of multicluster-kubespawner.
 
-All Kubernetes work happens in the ``mcks serve`` daemon; this class translates the Spawner API
-into the daemon's socket protocol (see DESIGN.md in the repository):
+All Kubernetes work happens in the ``mcks serve`` daemon; this class maps the Spawner API onto the
+daemon's socket protocol (DESIGN.md, "Socket protocol"):
 
 =================  ==================
 Spawner            socket method
@@ -27,15 +27,20 @@ from jupyterhub.spawner import Spawner
 from traitlets import Float, Unicode, default
 
 from . import rpc
-from .form import options_from_form as _options_from_form
-from .form import render_form, split_user_options
+from .form import options_from_form, render_form, split_user_options
 
-_DONE = object()
+
+class SpawnError(Exception):
+    """A failure the daemon described for people; JupyterHub shows ``jupyterhub_message`` as is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.jupyterhub_message = message
 
 
 class MultiClusterKubeSpawner(Spawner):
     socket_path = Unicode(
-        help="""Path of the Unix socket `mcks serve --socket PATH` listens on.
+        help="""Path of the Unix socket that `mcks serve --socket PATH` listens on.
 
         Defaults to $MCKS_SOCKET, else /run/mcks/mcks.sock.""",
     ).tag(config=True)
@@ -44,127 +49,154 @@ class MultiClusterKubeSpawner(Spawner):
     def _default_socket_path(self) -> str:
         return os.environ.get("MCKS_SOCKET", "/run/mcks/mcks.sock")
 
-    connect_timeout = Float(10, help="Seconds to wait for a connection to the daemon.").tag(config=True)
+    connect_timeout = Float(
+        10, help="Seconds to wait for a connection to the daemon's socket."
+    ).tag(config=True)
     request_timeout = Float(
         60,
-        help="Seconds to wait for quick calls (profiles, poll). `start` uses start_timeout, `stop` its own.",
-    ).tag(config=True)
-    stop_timeout = Float(300, help="Seconds to wait for `stop` to remove every object.").tag(config=True)
+        help="""Seconds to wait for the answer to a quick call (profiles.list, server.poll).
 
-    # ---------------------------------------------------------------- helpers
+        `server.start` is bounded by JupyterHub's `start_timeout` (and the daemon's own startTimeout);
+        `server.stop` and `server.delete` by `stop_request_timeout`.""",
+    ).tag(config=True)
+    stop_request_timeout = Float(
+        300, help="Seconds to wait for `server.stop` / `server.delete` to report every object gone."
+    ).tag(config=True)
+
+    @default("options_from_form")
+    def _default_options_from_form(self):
+        return lambda formdata: options_from_form(formdata)
+
+    # State the daemon returned for the running server: {cluster, namespace, key, profile}.
+    mcks_state: dict | None = None
+
+    # ------------------------------------------------------------------ calls
     def _user(self) -> dict[str, Any]:
         groups = [getattr(g, "name", g) for g in (getattr(self.user, "groups", None) or [])]
-        return {"name": self.user.name, "groups": groups, "admin": bool(getattr(self.user, "admin", False))}
+        return {"name": self.user.name, "groups": [str(g) for g in groups], "admin": bool(getattr(self.user, "admin", False))}
 
-    async def _call(self, method: str, params: dict, timeout: float | None = None, on_notification=None) -> Any:
+    def _target(self) -> dict[str, Any]:
+        return {"user": self._user(), "server": self.name or ""}
+
+    async def _call(self, method: str, params: dict, timeout: float | None, on_notification=None) -> Any:
         try:
             return await rpc.call(
                 self.socket_path,
                 method,
                 params,
                 connect_timeout=self.connect_timeout,
-                timeout=self.request_timeout if timeout is None else timeout,
+                timeout=timeout,
                 on_notification=on_notification,
             )
-        except rpc.RpcError as e:
-            # The daemon's message is written for people: what failed and why.
-            raise RuntimeError(str(e)) from None
+        except (rpc.RpcError, rpc.DaemonUnavailable) as e:
+            # The daemon's message says what failed and how to fix it: it is what the user should read.
+            raise SpawnError(str(e)) from e
 
-    # ---------------------------------------------------------------- state
-    _state: dict | None = None
-
+    # ------------------------------------------------------------------ state
     def load_state(self, state: dict) -> None:
         super().load_state(state)
-        mcks = state.get("mcks") if state else None
-        self._state = dict(mcks) if mcks else None
+        mcks = (state or {}).get("mcks")
+        self.mcks_state = dict(mcks) if isinstance(mcks, dict) else None
 
     def get_state(self) -> dict:
         state = super().get_state()
-        if self._state:
-            state["mcks"] = dict(self._state)
+        if self.mcks_state:
+            state["mcks"] = dict(self.mcks_state)
         return state
 
     def clear_state(self) -> None:
         super().clear_state()
-        self._state = None
+        self.mcks_state = None
 
-    # ---------------------------------------------------------------- options
-    async def _profiles(self) -> list[dict]:
-        return await self._call("profiles.list", {"user": self._user()})
+    # ------------------------------------------------------------------ options
+    async def profiles(self) -> list[dict]:
+        """The profiles this user may pick (``profiles.list``)."""
+        return await self._call("profiles.list", {"user": self._user()}, timeout=self.request_timeout)
 
     async def get_options_form(self) -> str:
+        # An operator-set options_form wins, as with every spawner.
         if self.options_form:
             return await super().get_options_form()
-        return render_form(await self._profiles())
+        return render_form(await self.profiles())
 
-    def options_from_form(self, formdata: dict) -> dict:
-        return _options_from_form(formdata)
+    # ------------------------------------------------------------------ lifecycle
+    def _reset_progress(self) -> None:
+        self._events: list[dict] = []
+        self._events_done = False
+        self._events_wake = asyncio.Event()
 
-    # ---------------------------------------------------------------- lifecycle
-    def _queue(self) -> asyncio.Queue:
-        q = getattr(self, "_progress_queue", None)
-        if q is None:
-            q = self._progress_queue = asyncio.Queue()
-        return q
+    def _push_progress(self, event: dict | None) -> None:
+        if event is None:
+            self._events_done = True
+        else:
+            self._events.append(event)
+        wake, self._events_wake = self._events_wake, asyncio.Event()
+        wake.set()
 
-    async def start(self):
+    async def start(self) -> str:
         profile, options = split_user_options(self.user_options or {})
-        queue = self._queue()
-        # Drop events of an earlier start.
-        while not queue.empty():
-            queue.get_nowait()
+        self._reset_progress()
 
         def relay(method: str, params: dict) -> None:
-            if method == "server.progress" and isinstance(params.get("event"), dict):
-                queue.put_nowait(params["event"])
+            event = params.get("event")
+            if method == "server.progress" and isinstance(event, dict) and "message" in event:
+                out: dict[str, Any] = {"message": str(event["message"])}
+                if isinstance(event.get("progress"), (int, float)):
+                    out["progress"] = int(event["progress"])
+                self._push_progress(out)
 
-        params = {
-            "user": self._user(),
-            "server": self.name or "",
+        params: dict[str, Any] = {
+            **self._target(),
             "profile": profile or "",
             "options": options,
             "env": {k: str(v) for k, v in self.get_env().items()},
         }
-        if not profile:
-            del params["profile"]
+        # A task of its own, so that stop() during a pending start can cancel it (closing the
+        # connection is what aborts the daemon's side).
+        self._start_call = asyncio.ensure_future(self._call("server.start", params, timeout=None, on_notification=relay))
         try:
-            result = await self._call("server.start", params, timeout=None, on_notification=relay)
+            result = await self._start_call
         except asyncio.CancelledError:
-            # The hub gave up (stop while pending, start timeout): don't leave objects behind.
-            await asyncio.shield(self._stop_remote(now=True, state=None))
+            self._start_call.cancel()
+            # JupyterHub gave up (start_timeout, or a stop while pending): remove what was applied.
+            self._cleanup = asyncio.ensure_future(self._stop_remote(now=True, state=None))
             raise
         finally:
-            queue.put_nowait(_DONE)
-        self._state = dict(result["state"])
-        return result["url"]
+            self._push_progress(None)
+        self.mcks_state = dict(result["state"])
+        return str(result["url"])
 
     async def progress(self):
-        queue = self._queue()
+        # Every reader (a reloaded progress page) sees every event of this start from the beginning.
+        if not hasattr(self, "_events"):
+            return
+        i = 0
         while True:
-            event = await queue.get()
-            if event is _DONE:
+            wake = self._events_wake
+            while i < len(self._events):
+                yield self._events[i]
+                i += 1
+            if self._events_done:
                 return
-            yield event
+            await wake.wait()
 
-    async def poll(self):
-        if not self._state:
+    async def poll(self) -> int | None:
+        if not self.mcks_state:
+            # Nothing started (or the state was cleared): JupyterHub's "not running".
             return 0
-        result = await self._call(
-            "server.poll", {"user": self._user(), "server": self.name or "", "state": self._state}
-        )
-        return result.get("status")
+        result = await self._call("server.poll", {**self._target(), "state": self.mcks_state}, timeout=self.request_timeout)
+        status = result.get("status")
+        return None if status is None else int(status)
 
     async def _stop_remote(self, now: bool, state: dict | None) -> None:
-        params: dict[str, Any] = {"user": self._user(), "server": self.name or "", "now": bool(now)}
-        params["state"] = state or {}
-        await self._call("server.stop", params, timeout=self.stop_timeout)
+        # state None: the daemon finds the server's objects by their labels.
+        await self._call("server.stop", {**self._target(), "state": state, "now": bool(now)}, timeout=self.stop_request_timeout)
 
-    async def stop(self, now: bool = False):
-        await self._stop_remote(now, self._state)
+    async def stop(self, now: bool = False) -> None:
+        pending = getattr(self, "_start_call", None)
+        if pending is not None and not pending.done():
+            pending.cancel()
+        await self._stop_remote(now, self.mcks_state)
 
-    async def delete_forever(self):
-        await self._call(
-            "server.delete",
-            {"user": self._user(), "server": self.name or "", "state": self._state or {}},
-            timeout=self.stop_timeout,
-        )
+    async def delete_forever(self) -> None:
+        await self._call("server.delete", {**self._target(), "state": self.mcks_state}, timeout=self.stop_request_timeout)

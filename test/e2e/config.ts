@@ -1,0 +1,106 @@
+/**
+ * The mcks config of the hub tests (hub/tests, test/e2e): the bed's clusters testbed-1…3 and
+ * profiles that exercise the spawn page and the spawner:
+ *   - `mock-1` (default) / `mock-2`: the agent's in-process mock server, which reports the pod that
+ *     answered, so a test can tell which cluster served a request. `mock-1` has an option with
+ *     listed choices and an unlisted free-text choice with a validation pattern.
+ *   - `real`: the REAL jupyterhub-singleuser from hub/.venv (image mapped by
+ *     test/testbed/agent/images.json), so the OAuth handshake with the hub really happens.
+ *   - `broken`: an image the agent fails to pull (ErrImagePull → ImagePullBackOff).
+ *   - `admins-only`: only admins see it (profiles.list filters per user).
+ * The clusters come from `.testbed/clusters.json` (`npm run testbed -- up`).
+ */
+import { defineConfig } from "multicluster-kubespawner";
+import type { ClusterConfig } from "multicluster-kubespawner";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+interface BedClusterEntry {
+  readonly name: string;
+  readonly restrictedContext: string;
+  readonly ingressUrl: string;
+}
+
+// mcks's loader gives each config file its __dirname; plain Node ESM has none.
+const here = typeof __dirname === "string" ? __dirname : resolve(process.cwd(), "test/e2e");
+const stateDir = process.env.MCKS_TESTBED_DIR ? resolve(process.env.MCKS_TESTBED_DIR) : join(here, "../../.testbed");
+const clustersFile = join(stateDir, "clusters.json");
+if (!existsSync(clustersFile)) {
+  throw new Error(`${clustersFile} does not exist: start the test bed first with \`npm run testbed -- up\``);
+}
+const bed = JSON.parse(readFileSync(clustersFile, "utf8")) as { clusters: BedClusterEntry[] };
+
+const clusters: Record<string, ClusterConfig> = {};
+for (const name of ["testbed-1", "testbed-2", "testbed-3"]) {
+  const c = bed.clusters.find((x) => x.name === name);
+  if (!c) throw new Error(`${clustersFile} has no ${name}: run \`npm run testbed -- up --clusters 3\``);
+  clusters[name] = {
+    context: c.restrictedContext,
+    kubeconfig: join(stateDir, "kubeconfig"),
+    ingressPublicUrl: c.ingressUrl,
+    namespace: "default",
+  };
+}
+
+export default defineConfig({
+  clusters,
+  defaults: {
+    image: "testbed/singleuser:latest",
+    port: 8888,
+    cpuGuarantee: 0.1,
+    memGuarantee: "64M",
+  },
+  profiles: [
+    {
+      slug: "mock-1",
+      displayName: "Small server on testbed-1",
+      description: "A mock notebook server in cluster testbed-1",
+      default: true,
+      cluster: "testbed-1",
+      options: {
+        memory: {
+          displayName: "Memory",
+          choices: {
+            small: { displayName: "64 MB", default: true, overrides: { memGuarantee: "64M" } },
+            large: { displayName: "128 MB", overrides: { memGuarantee: "128M" } },
+          },
+          unlisted: {
+            displayName: "Other size",
+            validation: "[1-9][0-9]{0,3}M",
+            validationMessage: "a size in megabytes, like 96M",
+            overrides: (value) => ({ memGuarantee: value }),
+          },
+        },
+      },
+    },
+    {
+      slug: "mock-2",
+      displayName: "Small server on testbed-2",
+      description: "A mock notebook server in cluster testbed-2",
+      cluster: "testbed-2",
+    },
+    {
+      slug: "real",
+      displayName: "Jupyter Server on testbed-3",
+      description: "The real jupyterhub-singleuser, logging in through the hub",
+      cluster: "testbed-3",
+      image: "testbed/singleuser-real:latest",
+    },
+    {
+      slug: "broken",
+      displayName: "Broken image",
+      description: "Its image cannot be pulled: shows how a failure reaches the user",
+      cluster: "testbed-2",
+      image: "testbed/fail-pull:latest",
+    },
+    {
+      slug: "admins-only",
+      displayName: "Admins only",
+      description: "Only hub admins see this one",
+      cluster: "testbed-1",
+      allowed: (user) => user.admin === true,
+    },
+  ],
+  // The broken image's start fails at the latest after this; the real server needs a few seconds.
+  startTimeout: 40,
+});
