@@ -365,6 +365,15 @@ c("meta-finalizers-duplicates", "duplicate values collapse (kubectl's dedupe ord
   - example.com/a
   - example.com/b
 `);
+c("meta-finalizers-duplicates-in-object", "the object's own duplicates: kubectl's in-place dedupe changes the order it sorts by", B.POD.replace("  - example.com/audit\n", "  - example.com/audit\n  - example.com/keep\n"), `metadata:
+  finalizers:
+  - example.com/new
+`);
+c("meta-finalizers-duplicates-in-object-no-room", "the same, but the patch does not fit the decoded list's spare capacity", B.POD.replace("  - example.com/audit\n", "  - example.com/audit\n  - example.com/keep\n"), `metadata:
+  finalizers:
+  - example.com/new
+  - example.com/newer
+`);
 c("meta-owner-references-merge", "ownerReferences merge by uid", B.POD, `metadata:
   ownerReferences:
   - uid: 0a1b2c3d-0000-0000-0000-000000000001

@@ -103,21 +103,42 @@ export function goSliceStable<T>(data: T[], less: (a: T, b: T) => boolean): void
 }
 
 /**
- * kubectl's deduplication of a merged primitive list: a later duplicate is overwritten by the
- * last element and the list shrinks, so the order is NOT first-seen order. Works on a copy.
+ * kubectl's deduplication of a merged primitive list, in place: a later duplicate is overwritten
+ * by the current last element and the logical length shrinks, so the order is NOT first-seen
+ * order. Returns the new length; slots past it keep what Go's backing array would keep.
  */
-export function goDeduplicateScalars<T>(input: readonly T[]): T[] {
-  const s = input.slice();
+export function goDeduplicateInPlace<T>(s: T[]): number {
   let length = s.length - 1;
   for (let i = 0; i < length; i++) {
     for (let j = i + 1; j <= length; j++) {
       if (s[i] === s[j]) {
         s[j] = s[length]!;
-        s.length = length;
         length--;
         j--;
       }
     }
   }
-  return s;
+  return Math.max(length + 1, 0);
+}
+
+/** goDeduplicateInPlace on a copy, truncated. */
+export function goDeduplicateScalars<T>(input: readonly T[]): T[] {
+  const s = input.slice();
+  return s.slice(0, goDeduplicateInPlace(s));
+}
+
+/**
+ * The capacity Go's encoding/json gives a decoded array of n items: it appends one by one, and
+ * append doubles small slices (16-byte elements land exactly on size classes up to 256 items).
+ * kubectl's merge of primitive lists appends into that spare room, so it matters (see strategic.ts).
+ */
+export function goDecodedCapacity(n: number): number {
+  let cap = 0;
+  for (let len = 1; len <= n; len++) {
+    if (len <= cap) continue;
+    if (len > cap * 2) cap = len;
+    else if (cap < 256) cap *= 2;
+    else while (cap < len) cap += (cap + 768) >> 2;
+  }
+  return cap;
 }

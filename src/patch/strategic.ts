@@ -9,7 +9,7 @@
  * clones so callers' values are never touched.
  */
 import { UserError } from "../errors.ts";
-import { goDeduplicateScalars, goSliceStable } from "./go-order.ts";
+import { goDecodedCapacity, goDeduplicateInPlace, goSliceStable } from "./go-order.ts";
 import { type GoType, goType, hasKey, isMap, type Json, type JsonMap, setKey } from "./json.ts";
 import { type Schema, SchemaLookupError, lookupField, lookupSliceField } from "./schema.ts";
 
@@ -209,6 +209,9 @@ function noMergeKey(path: string, item: Json, mergeKey: string): UserError {
   return fail(path, `the item ${show(item)} has no "${mergeKey}", the key this list is merged by; add "${mergeKey}" to it`);
 }
 
+/** Capacities of lists kubectl built itself (not decoded from JSON). */
+const sliceCapacity = new WeakMap<readonly Json[], number>();
+
 function mergeSlice(original: Json[], patch: Json[] | null, elem: Schema, mergeKey: string, isDeleteList: boolean, path: string): Json[] {
   if (original.length === 0 && (patch?.length ?? 0) === 0) return original;
   const kind = elementType([original, patch ?? []], path);
@@ -216,9 +219,18 @@ function mergeSlice(original: Json[], patch: Json[] | null, elem: Schema, mergeK
   if (kind !== "map") {
     if (isDeleteList) {
       const drop = new Set(patch);
-      return original.filter((v) => !drop.has(v));
+      const kept = original.filter((v) => !drop.has(v));
+      sliceCapacity.set(kept, original.length); // Go: make([]T, 0, len(current))
+      return kept;
     }
-    merged = goDeduplicateScalars([...original, ...(patch ?? [])]);
+    // Go appends the patch into the original's spare capacity when it fits, so deduplicating
+    // in place can overwrite the ORIGINAL list's items (only when it holds duplicates); that
+    // changed list is what the order is then taken from. Mirror it, as kubectl's output shows it.
+    const all = [...original, ...(patch ?? [])];
+    const n = goDeduplicateInPlace(all);
+    const cap = sliceCapacity.get(original) ?? goDecodedCapacity(original.length);
+    if (all.length <= cap) for (let i = 0; i < original.length; i++) original[i] = all[i]!;
+    merged = all.slice(0, n);
   } else {
     if (mergeKey === "") throw fail(path, "this list of objects has no merge key, so kubectl cannot merge it");
     [original, patch] = applyListDirectives(original, patch ?? [], mergeKey, path);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { goDeduplicateScalars, goSliceStable } from "../../src/patch/go-order.ts";
+import { goDecodedCapacity, goDeduplicateScalars, goSliceStable } from "../../src/patch/go-order.ts";
 import { goYamlKeyLess } from "../../src/patch/kubectl-yaml.ts";
 import { patchObject } from "../../src/patch/index.ts";
 
@@ -57,4 +57,8 @@ test("an empty strategic patch returns an equal copy; inputs are never mutated (
       assert.equal(JSON.stringify(target), before);
     }),
   );
+});
+
+test("goDecodedCapacity: Go's append growth for decoded JSON arrays", () => {
+  assert.deepStrictEqual([0, 1, 2, 3, 4, 5, 8, 9, 17, 100, 256, 257].map(goDecodedCapacity), [0, 1, 2, 4, 4, 8, 8, 16, 32, 128, 256, 512]);
 });
