@@ -4,12 +4,33 @@
  * Builds the binary first when it is missing or older than its sources.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseAllDocuments } from "yaml";
 import { BINARY, ROOT, binaryIsStale } from "../../build/paths.ts";
+
+const CONFIG = `import { defineConfig } from "multicluster-kubespawner";
+import { image } from "./image.ts";
+
+export default defineConfig({
+  clusters: { dead: { context: "dead", ingressPublicUrl: "https://hub.example.org" } },
+  profiles: [{ slug: "small", displayName: "Small", cluster: "dead", default: true, image, memLimit: "1G" }],
+});
+`;
+
+// A cluster nobody listens on: serve must still start (after its reachability wait) and say so.
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters: [{ name: dead, cluster: { server: "https://127.0.0.1:9" } }]
+users: [{ name: u, user: { token: not-a-secret } }]
+contexts: [{ name: dead, context: { cluster: dead, user: u } }]
+current-context: dead
+`;
 
 let dir = "";
 let mcks = "";
@@ -30,7 +51,14 @@ before(() => {
   // A copy far from the repository proves nothing is read from its node_modules.
   mcks = join(dir, "mcks");
   copyFileSync(BINARY, mcks);
+  // An operator's config: imports the DSL by its package name (mapped to the binary's own API)
+  // and a sibling file relatively, as config.example.ts does.
+  writeFileSync(join(dir, "config.ts"), CONFIG);
+  writeFileSync(join(dir, "image.ts"), `export const image: string = "quay.io/jupyter/base-notebook:2025-01-01";\n`);
+  writeFileSync(join(dir, "kubeconfig"), KUBECONFIG);
 });
+
+
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("dist/mcks (Node SEA)", () => {
@@ -75,5 +103,64 @@ describe("dist/mcks (Node SEA)", () => {
     const r = run("types", "--out", "/etc/hostname/mcks.d.ts");
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^mcks: cannot write the declarations to \/etc\/hostname\/mcks\.d\.ts: .*choose a writable --out path\n$/);
+  });
+
+  test("dry-run loads a config.ts importing \"multicluster-kubespawner\" and prints multi-document YAML", () => {
+    const r = run("dry-run", "-c", "config.ts", "--user", "alice");
+    assert.equal(r.stderr, "");
+    assert.equal(r.status, 0);
+    const docs = parseAllDocuments(r.stdout);
+    for (const d of docs) assert.deepEqual(d.errors, []);
+    const objects = docs.map((d) => d.toJS() as { kind: string; spec?: { containers?: Array<{ image: string }> } });
+    assert.deepEqual(objects.map((o) => o.kind), ["ServiceAccount", "Secret", "Pod", "Service", "Ingress"]);
+    assert.equal(objects[2]?.spec?.containers?.[0]?.image, "quay.io/jupyter/base-notebook:2025-01-01");
+  });
+
+  test("validate accepts the config and rejects an unknown cluster with its config path", () => {
+    assert.equal(run("validate", "-c", "config.ts").status, 0);
+    writeFileSync(join(dir, "bad.ts"), CONFIG.replace('cluster: "dead"', 'cluster: "nowhere"'));
+    const r = run("validate", "-c", "bad.ts");
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /profiles\[0\]\.cluster/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  test("serve loads the Kubernetes client inside the binary and answers health", { timeout: 90_000 }, async () => {
+    const socket = join(dir, "mcks.sock");
+    const child = spawn(mcks, ["serve", "-c", "config.ts", "--socket", socket], {
+      cwd: dir,
+      env: { KUBECONFIG: join(dir, "kubeconfig") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    try {
+      // The daemon listens once its clusters answered or their 15 s reachability wait ran out.
+      for (let i = 0; i < 120 && !existsSync(socket); i++) {
+        assert.equal(child.exitCode, null, `serve exited early:\n${stderr}`);
+        await sleep(500);
+      }
+      assert.ok(existsSync(socket), `no socket after 60 s:\n${stderr}`);
+      const reply = await new Promise<string>((resolve, reject) => {
+        const c = connect(socket);
+        let buf = "";
+        c.on("data", (b) => {
+          buf += b.toString();
+          if (buf.includes("\n")) {
+            c.end();
+            resolve(buf.slice(0, buf.indexOf("\n")));
+          }
+        });
+        c.on("error", reject);
+        c.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "health" })}\n`);
+      });
+      const health = JSON.parse(reply) as { result: { version: string; clusters: Record<string, { reachable: boolean; error?: string }> } };
+      assert.equal(health.result.clusters.dead?.reachable, false);
+      assert.match(health.result.clusters.dead?.error ?? "", /127\.0\.0\.1:9|ECONNREFUSED|unreachable/);
+      assert.doesNotMatch(stderr, /ExperimentalWarning|single executable|\n\s+at /i);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
   });
 });
