@@ -20,8 +20,12 @@ const ns = values.namespace!;
 const root = new URL("../../../", import.meta.url).pathname;
 const clusters = JSON.parse(readFileSync(`${root}.testbed/clusters.json`, "utf8")) as { kubeconfig: string; clusters: Array<{ index: number; context: string; ingressUrl: string }> };
 const c = clusters.clusters.find((x) => x.index === cluster)!;
-const pids = JSON.parse(readFileSync(`${root}.testbed/pids.json`, "utf8")) as Record<string, { pid: number }>;
-const agentPid = pids[`agent-${cluster}`]!.pid;
+interface Health {
+  pid: number;
+  memoryMiB: { rss: number; heapUsed: number };
+}
+const health = async (): Promise<Health> => JSON.parse((await httpGet(`${c.ingressUrl}/_agent/healthz?gc=1`)).body) as Health;
+const agentPid = (await health()).pid;
 const kc = new PooledKubeConfig();
 kc.loadFromFile(clusters.kubeconfig);
 kc.setCurrentContext(c.context);
@@ -29,9 +33,10 @@ const core = kc.makeApiClient(CoreV1Api);
 const net = kc.makeApiClient(NetworkingV1Api);
 const limit = new Limiter(32);
 
-const rss = () => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${agentPid}/status`, "utf8"));
-  return `${Math.round(Number(m?.[1]) / 1024)} MiB`;
+/** RSS and live heap (after a GC when the agent runs with --expose-gc). */
+const rss = async () => {
+  const h = await health();
+  return `RSS ${h.memoryMiB.rss} MiB, heap ${h.memoryMiB.heapUsed} MiB`;
 };
 const cpu = () => {
   const f = readFileSync(`/proc/${agentPid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -43,7 +48,7 @@ const prefix = (i: number) => `/user/bench-${i}/`;
 await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
 // No kube-controller-manager in the bed: make the namespace's default ServiceAccount ourselves.
 await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "default" } } }).catch(() => undefined);
-console.log(`agent-${cluster} pid ${agentPid}: RSS before ${rss()}, ${n} pods in namespace ${ns}`);
+console.log(`agent-${cluster} pid ${agentPid}: ${await rss()} before, ${n} pods in namespace ${ns}`);
 const cpu0 = cpu();
 const t0 = Date.now();
 await Promise.all(
@@ -79,7 +84,7 @@ for (;;) {
   await sleep(500);
 }
 const tReady = Date.now();
-console.log(`all ${n} pods Ready ${((tReady - t0) / 1000).toFixed(1)} s after the first create; agent RSS ${rss()}`);
+console.log(`all ${n} pods Ready ${((tReady - t0) / 1000).toFixed(1)} s after the first create; agent ${await rss()}`);
 const pending = new Set(Array.from({ length: n }, (_, i) => i));
 while (pending.size > 0) {
   await Promise.all(
@@ -93,7 +98,7 @@ while (pending.size > 0) {
   if (pending.size > 0) await sleep(300);
 }
 const tRoutes = Date.now();
-console.log(`all ${n} routes answer through ${c.ingressUrl} ${((tRoutes - t0) / 1000).toFixed(1)} s after the first create; agent RSS ${rss()}, agent CPU ${(cpu() - cpu0).toFixed(1)} s`);
+console.log(`all ${n} routes answer through ${c.ingressUrl} ${((tRoutes - t0) / 1000).toFixed(1)} s after the first create; agent ${await rss()}, agent CPU ${(cpu() - cpu0).toFixed(1)} s`);
 const t1 = Date.now();
 const h0 = Date.now();
 await Promise.all(Array.from({ length: n }, (_, i) => limit.run(() => httpGet(`${c.ingressUrl}${prefix(i)}api`))));
@@ -106,4 +111,4 @@ for (;;) {
   if (pods.items.length === 0) break;
   await sleep(500);
 }
-console.log(`all ${n} pods deleted and finalized in ${((Date.now() - t1) / 1000).toFixed(1)} s; agent RSS ${rss()}`);
+console.log(`all ${n} pods deleted and finalized in ${((Date.now() - t1) / 1000).toFixed(1)} s; agent ${await rss()}`);

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
       return {
         cluster: opts.cluster,
         node: opts.nodeName,
+        pid: process.pid,
         pods: kubelet.podCount,
         routes: ingress.table.size,
         apiRequestsQueued: kube.limiter.pending,

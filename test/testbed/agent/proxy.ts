@@ -75,6 +75,9 @@ export function createProxy(table: RouteTable, status: ProxyStatus): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/_agent/healthz") {
+      // `?gc=1` on an agent started with --expose-gc: measure live memory, not garbage.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc && (req.url ?? "").includes("gc=1")) gc();
       const ok = status.healthy();
       res.writeHead(ok ? 200 : 503, { "Content-Type": "application/json" }).end(JSON.stringify({ ok, ...status.info() }));
       return;

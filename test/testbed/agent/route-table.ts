@@ -89,23 +89,36 @@ export class RouteTable {
     }
   }
 
-  /** The route serving `host` + `path` (no query string), as a controller would pick it. */
+  /** The route serving `host` + `path` (no query string), as a controller would pick it. One pass, no allocation. */
   lookup(host: string, path: string): Route | undefined {
     const t = this.#clock();
-    const served: Route[] = [];
+    // Like nginx server blocks: an exact host's rules, else a wildcard host's, else the host-less ones.
+    let exact: Route | undefined;
+    let wild: Route | undefined;
+    let any: Route | undefined;
+    let fallback: Route | undefined;
+    let hostKnown = false;
+    let wildKnown = false;
     for (const e of this.#entries.values()) {
       const r = this.#served(e, t);
-      if (r) served.push(r);
+      if (!r) continue;
+      if (r.pathType === "Default") {
+        fallback ??= r;
+        continue;
+      }
+      if (r.host === "") {
+        if (pathMatches(r, path) && (!any || rank(r) > rank(any))) any = r;
+      } else if (r.host.startsWith("*.")) {
+        if (!hostMatches(r.host, host)) continue;
+        wildKnown = true;
+        if (pathMatches(r, path) && (!wild || rank(r) > rank(wild))) wild = r;
+      } else if (r.host === host) {
+        hostKnown = true;
+        if (pathMatches(r, path) && (!exact || rank(r) > rank(exact))) exact = r;
+      }
     }
-    // Like nginx server blocks: an exact host, else a wildcard host, else the catch-all rules.
-    const exact = served.filter((r) => r.host !== "" && !r.host.startsWith("*.") && r.host === host);
-    const wild = exact.length > 0 ? [] : served.filter((r) => r.host.startsWith("*.") && hostMatches(r.host, host));
-    const pool = exact.length > 0 ? exact : wild.length > 0 ? wild : served.filter((r) => r.host === "");
-    let best: Route | undefined;
-    for (const r of pool) if (pathMatches(r, path) && (!best || rank(r) > rank(best))) best = r;
     // An Ingress' defaultBackend catches what no rule took, on any host.
-    if (!best) best = served.find((r) => r.pathType === "Default");
-    return best;
+    return (hostKnown ? exact : wildKnown ? wild : any) ?? fallback;
   }
 
   /** The served routes, for `/_agent/routes`. */
