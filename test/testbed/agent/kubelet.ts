@@ -244,6 +244,7 @@ export class Kubelet {
     const server = proc ? startProcessServer(ctx, proc, this.#opts.logDir) : startMockServer(ctx);
     r.servers.add(server);
     const startedAt = now();
+    void server.exited.then((exit) => this.#onExit(r, i, server, startedAt, exit.exitCode, exit.reason));
     if (proc) {
       // A real process takes a while to listen: report it running but not ready meanwhile.
       cv.state = { kind: "running", startedAt, ready: false };
@@ -253,13 +254,22 @@ export class Kubelet {
     try {
       await server.ready;
     } catch (err) {
-      this.#log(`pod ${r.namespace}/${r.name} container ${c.name}: ${(err as Error).message}`);
+      const msg = (err as Error).message;
+      this.#log(`pod ${r.namespace}/${r.name} container ${c.name}: ${msg}`);
+      // A process that died is restarted by its exit handler; the mock could not listen at all.
+      if (!proc) {
+        r.servers.delete(server);
+        await server.stop(0);
+        cv.state = { kind: "waiting", reason: "RunContainerError", message: msg };
+        void event("Warning", "Failed", `Error: failed to start container "${c.name}": ${msg}`);
+        await this.#patch(r, statusPatch(r.view));
+      }
+      return;
     }
     if (signal.aborted) {
       await server.stop(0);
       return;
     }
-    void server.exited.then((exit) => this.#onExit(r, i, server, startedAt, exit.exitCode, exit.reason));
     cv.state = { kind: "running", startedAt, ready: true };
     this.#updatePhase(r);
     if (!quiet || proc) await this.#patch(r, statusPatch(r.view));
