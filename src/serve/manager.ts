@@ -113,7 +113,9 @@ export class ServerManager {
     const both = AbortSignal.any([controller.signal, timeout, signal]);
     const trace: StartTrace = { extraKinds: [], applied: false };
     const progress = new Set([onProgress]);
+    let last = "nothing happened yet";
     const emit = (e: ProgressEvent) => {
+      last = e.message;
       for (const p of progress) p(e);
     };
     const started = startServer({ config: this.#config, kube: this.#kube, log: this.#log }, params, trace, emit, both);
@@ -148,7 +150,7 @@ export class ServerManager {
       return result;
     } catch (err) {
       const stoppedByHub = controller.signal.aborted;
-      const message = startFailureMessage(err, this.#config.startTimeout, timeout.aborted && !stoppedByHub);
+      const message = startFailureMessage(err, this.#config.startTimeout, timeout.aborted && !stoppedByHub, last);
       // A stop that cancelled us cleans up itself; otherwise nothing of a failed start stays.
       if (!stoppedByHub && trace.applied && trace.cluster && trace.namespace) {
         await this.#remove(trace.cluster, trace.namespace, key, trace.extraKinds, { includePersistent: false, now: true }).catch(

@@ -103,8 +103,8 @@ export async function startServer(
 }
 
 /** The hub shows this message to the user, so it says what failed in their terms. */
-export function startFailureMessage(err: unknown, timeoutSeconds: number, timedOut: boolean): string {
-  if (timedOut) return `the server did not become ready within ${timeoutSeconds} s; it was stopped`;
+export function startFailureMessage(err: unknown, timeoutSeconds: number, timedOut: boolean, lastProgress: string): string {
+  if (timedOut) return `the server did not become ready within ${timeoutSeconds} s (last: ${lastProgress}); it was stopped`;
   if (err instanceof ServerFailedError) return err.message;
   if (err instanceof UserError) return err.message;
   return err instanceof Error ? err.message : String(err);
