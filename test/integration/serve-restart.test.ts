@@ -1,0 +1,79 @@
+/**
+ * The daemon dies (SIGKILL) and comes back: nothing is orphaned, nothing running is lost.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ensureBed, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
+
+let bed: Bed;
+let configPath: string;
+let socket: string;
+let serve: ServeProcess | undefined;
+
+before(async () => {
+  bed = await ensureBed({ clusters: 3 });
+  const dir = tempDir("mcks-serve-restart-");
+  configPath = writeServeConfig(bed, dir);
+  socket = `${dir}/mcks.sock`;
+});
+
+after(async () => {
+  await serve?.stop();
+});
+
+const user = (name: string) => ({ name });
+
+async function waitFor(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("mcks serve restarts", () => {
+  it("a start cut short by SIGKILL is cleaned up at the next startup, and a later start works", async () => {
+    serve = await startServe(configPath, socket);
+    const client = await serve.client();
+    const starting = client.call("server.start", { user: user("henry"), profile: "slow" });
+    starting.catch(() => {});
+    await waitFor(() => managedObjects(bed, "testbed-1", "jupyter-henry").includes("Pod/jupyter-henry"));
+    await serve.kill("SIGKILL");
+    await assert.rejects(starting);
+    assert.ok(managedObjects(bed, "testbed-1", "jupyter-henry").length > 0, "the half-made server is there");
+
+    serve = await startServe(configPath, socket);
+    assert.match(serve.log(), /removed \d+ objects of incomplete starts/);
+    assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-henry"), []);
+
+    const c2 = await serve.client();
+    const ok = await c2.call("server.start", { user: user("henry"), profile: "beta" });
+    assert.equal((await fetch(`${ok.url}api`)).status, 200);
+    await c2.call("server.delete", { user: user("henry"), state: ok.state });
+    await c2.close();
+  });
+
+  it("running servers survive a SIGKILL of the daemon: poll still says running, the route still works, stop still cleans", async () => {
+    serve ??= await startServe(configPath, socket);
+    const client = await serve.client();
+    const ivy = await client.call("server.start", { user: user("ivy"), profile: "beta" });
+    const jack = await client.call("server.start", { user: user("jack"), profile: "gamma" });
+    await serve.kill("SIGKILL");
+
+    serve = await startServe(configPath, socket);
+    assert.match(serve.log(), /recovered 2 running servers/);
+    const c2 = await serve.client();
+    assert.deepEqual(await c2.call("server.poll", { user: user("ivy"), state: ivy.state }), { status: null });
+    assert.deepEqual(await c2.call("server.poll", { user: user("jack"), state: jack.state }), { status: null });
+    assert.equal((await fetch(`${ivy.url}api`)).status, 200);
+    // A start of a recovered server answers with the same URL (it re-applies the same objects).
+    const again = await c2.call("server.start", { user: user("ivy"), profile: "beta" });
+    assert.equal(again.url, ivy.url);
+
+    await c2.call("server.stop", { user: user("ivy"), state: ivy.state, now: true });
+    await c2.call("server.stop", { user: user("jack"), state: jack.state, now: true });
+    assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-ivy"), []);
+    assert.deepEqual(managedObjects(bed, "testbed-3", "jupyter-jack"), []);
+    await c2.close();
+  });
+});
