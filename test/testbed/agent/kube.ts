@@ -9,7 +9,7 @@ import {
   makeInformer,
   setHeaderOptions,
 } from "@kubernetes/client-node";
-import type { Informer, KubernetesObject, ObjectCache, V1Pod, V1Service, V1Ingress } from "@kubernetes/client-node";
+import type { Informer, KubernetesObject, ListPromise, ObjectCache, V1Pod, V1Service, V1Ingress } from "@kubernetes/client-node";
 import { UserError } from "../../../src/errors.ts";
 import { Limiter } from "./limiter.ts";
 import { PooledKubeConfig } from "./pooled-kubeconfig.ts";
@@ -51,12 +51,12 @@ export type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 export async function startInformer<T extends KubernetesObject>(
   kube: Kube,
   path: string,
-  list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+  list: ListPromise<T>,
   log: Log,
   signal: AbortSignal,
   register: (inf: Cache<T>) => void,
 ): Promise<Cache<T>> {
-  const inf = makeInformer<T>(kube.kc, path, list as never);
+  const inf = makeInformer<T>(kube.kc, path, list);
   register(inf);
   inf.on("error", (err: unknown) => {
     if (signal.aborted) return;
