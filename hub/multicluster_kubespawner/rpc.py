@@ -52,20 +52,7 @@ async def call(
 
     Cancelling the awaiting task closes the connection, which aborts the call in the daemon.
     """
-    try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_unix_connection(socket_path, limit=LINE_LIMIT), connect_timeout
-        )
-    except asyncio.TimeoutError as e:
-        raise DaemonUnavailable(
-            f"cannot reach the mcks daemon at {socket_path}: no connection within {connect_timeout:g} s;"
-            " is `mcks serve` running and not overloaded?"
-        ) from e
-    except OSError as e:
-        raise DaemonUnavailable(
-            f"cannot reach the mcks daemon at {socket_path}: {e.strerror or e};"
-            " start it with `mcks serve -c CONFIG --socket PATH` or fix MultiClusterKubeSpawner.socket_path"
-        ) from e
+    reader, writer = await _connect(socket_path, connect_timeout)
     request_id = next(_ids)
     try:
         line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
@@ -82,6 +69,38 @@ async def call(
             await writer.wait_closed()
         except (OSError, asyncio.CancelledError):
             pass
+
+
+async def _connect(socket_path: str, connect_timeout: float):
+    """Connects, retrying while the socket is missing or refuses: a daemon restart takes seconds,
+    and a poll that fails during it would make the hub think the server died."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + connect_timeout
+    delay = 0.1
+    while True:
+        try:
+            return await asyncio.wait_for(
+                asyncio.open_unix_connection(socket_path, limit=LINE_LIMIT), max(0.1, deadline - loop.time())
+            )
+        except asyncio.TimeoutError as e:
+            raise DaemonUnavailable(
+                f"cannot reach the mcks daemon at {socket_path}: no connection within {connect_timeout:g} s;"
+                " is `mcks serve` running and not overloaded?"
+            ) from e
+        except (FileNotFoundError, ConnectionRefusedError) as e:
+            if loop.time() + delay > deadline:
+                raise DaemonUnavailable(
+                    f"cannot reach the mcks daemon at {socket_path}: {e.strerror or e} (for {connect_timeout:g} s);"
+                    " start it with `mcks serve -c CONFIG --socket PATH` or fix MultiClusterKubeSpawner.socket_path"
+                ) from e
+        except OSError as e:
+            # Permissions and the like: waiting will not help.
+            raise DaemonUnavailable(
+                f"cannot connect to the mcks daemon at {socket_path}: {e.strerror or e};"
+                " the hub's user needs read/write access to the socket (see `mcks serve --socket-mode`)"
+            ) from e
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 1.0)
 
 
 async def _read_reply(reader: asyncio.StreamReader, request_id: int, on_notification: Notify | None) -> Any:

@@ -50,7 +50,11 @@ class MultiClusterKubeSpawner(Spawner):
         return os.environ.get("MCKS_SOCKET", "/run/mcks/mcks.sock")
 
     connect_timeout = Float(
-        10, help="Seconds to wait for a connection to the daemon's socket."
+        30,
+        help="""Seconds to keep trying to connect to the daemon's socket.
+
+        Long enough to ride out a restart of `mcks serve`: a poll that fails makes the hub
+        consider the server dead.""",
     ).tag(config=True)
     request_timeout = Float(
         60,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -46,6 +47,18 @@ def _serve_argv(config: str, socket_path: str) -> list[str]:
     return [*head, "serve", "-c", config, "--socket", socket_path]
 
 
+def _accepts(path: str) -> bool:
+    """Whether a daemon listens there (a killed daemon leaves its socket file behind)."""
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 @pytest.fixture(scope="session")
 def daemon(bed: Path):
     """A real `mcks serve` on a private socket; yields a handle with `.socket` and `.restart()`."""
@@ -59,7 +72,7 @@ def daemon(bed: Path):
         env = {**os.environ, "KUBECONFIG": str(bed)}
         handle.proc = subprocess.Popen(_serve_argv(config, handle.socket), cwd=REPO, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 90
-        while not os.path.exists(handle.socket):
+        while not _accepts(handle.socket):
             if handle.proc.poll() is not None:
                 pytest.fail(f"`mcks serve` exited with {handle.proc.returncode}:\n{log_path.read_text()}", pytrace=False)
             if time.monotonic() > deadline:
@@ -67,9 +80,9 @@ def daemon(bed: Path):
                 pytest.fail(f"`mcks serve` did not create {handle.socket} within 90 s:\n{log_path.read_text()}", pytrace=False)
             time.sleep(0.1)
 
-    def stop() -> None:
+    def stop(sig: int = signal.SIGTERM) -> None:
         if handle.proc and handle.proc.poll() is None:
-            handle.proc.send_signal(signal.SIGTERM)
+            handle.proc.send_signal(sig)
             try:
                 handle.proc.wait(30)
             except subprocess.TimeoutExpired:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import urllib.request
 
 import pytest
@@ -188,3 +189,19 @@ async def test_missing_daemon_is_a_clear_error(make_spawner, username, tmp_path)
     with pytest.raises(SpawnError) as e:
         await s.get_options_form()
     assert "nobody.sock" in str(e.value) and "mcks serve" in str(e.value)
+
+
+async def test_poll_rides_out_a_daemon_restart(make_spawner, username, daemon):
+    s = make_spawner(username)
+    s.user_options = {"profile": "mock-1"}
+    await s.start()
+    daemon.stop(signal.SIGKILL)  # killed, not stopped: no chance to clean anything up
+    # The hub polls while the daemon is down; the spawner keeps trying to connect.
+    poll = asyncio.ensure_future(s.poll())
+    await asyncio.sleep(1)
+    assert not poll.done()
+    await asyncio.get_running_loop().run_in_executor(None, daemon.start)
+    assert await asyncio.wait_for(poll, 60) is None
+    # The restarted daemon still knows the server: stop removes everything.
+    await s.stop()
+    assert managed_objects("testbed-1", username) == []
