@@ -5,6 +5,7 @@
  *   - median and min of N runs; wall time, and CPU time (user+sys, from /proc/self/stat's
  *     cutime/cstime) because wall time on a busy 2-core box mostly measures the neighbours.
  * Goal (issue 2): dry-run of config.example.ts under 250 ms.
+ * `-- --snapshot` measures the opt-in startup-snapshot build instead (see build/snapshot-main.ts).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
@@ -67,7 +68,9 @@ function measure(label: string, cmd: string, args: readonly string[]): Row {
 }
 
 function main(): void {
-  const build = spawnSync(process.execPath, [join(ROOT, "build", "build.ts")], { cwd: ROOT, encoding: "utf8" });
+  const snapshot = process.argv.includes("--snapshot");
+  const buildArgs = [join(ROOT, "build", "build.ts"), ...(snapshot ? ["--snapshot"] : [])];
+  const build = spawnSync(process.execPath, buildArgs, { cwd: ROOT, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
   const fresh = !build.stdout.includes("skipped (bundle unchanged)");
 
@@ -84,7 +87,7 @@ function main(): void {
     measure("node src/main.ts dry-run", process.execPath, ["src/main.ts", ...dryRun]),
   ];
 
-  console.log(`dist/mcks: ${(size / 1024 / 1024).toFixed(1)} MB (${size} bytes)${fresh ? ", freshly built" : ", unchanged since the last build"}`);
+  console.log(`dist/mcks: ${(size / 1024 / 1024).toFixed(1)} MB (${size} bytes)${snapshot ? ", startup snapshot" : ", code cache"}${fresh ? ", freshly built" : ", unchanged since the last build"}`);
   console.log(`Kubernetes client: ${!bundled ? "not in the bundle yet" : eager ? `LOADED EAGERLY via ${eager.join(" -> ")}` : "bundled, loaded lazily (import())"}`);
   console.log(`${RUNS} runs each after one cold run; empty environment; cwd ${ROOT}`);
   console.log(`${"".padEnd(32)} ${"cold".padStart(8)} ${"median".padStart(8)} ${"min".padStart(8)} ${"cpu med".padStart(8)}`);

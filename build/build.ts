@@ -4,6 +4,7 @@
  *   2. esbuild bundle of src/main.ts (CommonJS, Node 24) with that text and the version baked in;
  *   3. Node SEA blob with code cache, injected into Node 24 from npm (see sea.ts).
  * Steps 3's blob + injection (the slow part) are skipped when the bundle did not change.
+ * `--snapshot` builds from build/snapshot-main.ts into a V8 startup snapshot instead (opt-in).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
@@ -22,6 +23,9 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+const SNAPSHOT = process.argv.includes("--snapshot");
+const ENTRY = SNAPSHOT ? "build/snapshot-main.ts" : "src/main.ts";
+
 async function main(): Promise<void> {
   const started = performance.now();
   const step = (label: string, t0: number): void =>
@@ -35,11 +39,11 @@ async function main(): Promise<void> {
   step("declarations (tsc)", t);
 
   t = performance.now();
-  const { metafile, bytes } = await bundle({ outfile: BUNDLE, version, declarations, minify: true });
+  const { metafile, bytes } = await bundle({ entry: ENTRY, outfile: BUNDLE, version, declarations, minify: true });
   step(`bundle (esbuild, ${mb(bytes)})`, t);
   writeFileSync(join(WORK, "meta.json"), JSON.stringify(metafile));
 
-  const chain = eagerChainToKubeClient(metafile);
+  const chain = eagerChainToKubeClient(metafile, ENTRY);
   if (chain) {
     // A warning, not a failure: the binary still works, it just starts ~185 ms slower for every
     // command. test/unit/build-lazy-kube.test.ts fails on it.
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
     .update(readFileSync(BUNDLE))
     .update(`${base.size}:${base.mtimeMs}`)
     .update(readFileSync(join(ROOT, "build", "sea.ts")))
+    .update(SNAPSHOT ? "snapshot" : "code-cache")
     .digest("hex");
   const previous = statSync(BINARY, { throwIfNoEntry: false }) ? readIfExists(STAMP) : undefined;
   let size: number;
@@ -62,11 +67,11 @@ async function main(): Promise<void> {
     console.log("  SEA blob + inject             skipped (bundle unchanged)");
   } else {
     t = performance.now();
-    size = await buildSea({ main: BUNDLE, workDir: WORK, output: BINARY });
+    size = await buildSea({ main: BUNDLE, workDir: WORK, output: BINARY, snapshot: SNAPSHOT });
     writeFileSync(STAMP, stamp);
     step("SEA blob + inject (postject)", t);
   }
-  console.log(`${relative(ROOT, BINARY)}: ${mb(size)} (${size} bytes), built in ${Math.round(performance.now() - started)} ms`);
+  console.log(`${relative(ROOT, BINARY)}: ${mb(size)} (${size} bytes, ${SNAPSHOT ? "startup snapshot" : "code cache"}), built in ${Math.round(performance.now() - started)} ms`);
 }
 
 function readIfExists(path: string): string | undefined {

@@ -29,6 +29,8 @@ export interface SeaInput {
   /** Scratch folder for the config and blob. */
   readonly workDir: string;
   readonly output: string;
+  /** Start from a V8 heap snapshot instead of code cache (see snapshot-main.ts). */
+  readonly snapshot: boolean;
 }
 
 /** Writes the blob and injects it; returns the binary's size in bytes. */
@@ -42,7 +44,9 @@ export async function buildSea(input: SeaInput): Promise<number> {
       output: blob,
       // mcks prints only what it means to print: no "Single executable applications is experimental".
       disableExperimentalSEAWarning: true,
-      useCodeCache: true,
+      // Code cache: start-up skips compiling the bundle's top level. A snapshot supersedes it.
+      useCodeCache: !input.snapshot,
+      useSnapshot: input.snapshot,
     }),
   );
   // The blob must be made by the same Node build it is injected into.
