@@ -1,4 +1,5 @@
 /** Command-line flags of the agent (see README.md in this folder). */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "../../../src/errors.ts";
 import { defaultImagesFile } from "./images.ts";
@@ -65,7 +66,8 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
     pickupDelayMs: int("pickup-delay-ms", values["pickup-delay-ms"], 300, 0, 600_000),
     ingressClass: values["ingress-class"] || undefined,
     images: values.images ?? defaultImagesFile,
-    logDir: values["log-dir"] ?? `.testbed/logs/cluster-${cluster}`,
+    // Absolute: real processes get HOME under it and run with that as their working directory.
+    logDir: resolve(values["log-dir"] ?? `.testbed/logs/cluster-${cluster}`),
     nodeName: values["node-name"] ?? `testbed-${cluster}-node`,
     backoffMs: int("backoff-ms", values["backoff-ms"], 1000, 10, 600_000),
   };

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { repoRoot } from "./images.ts";
 import type { ImageProcess } from "./images.ts";
@@ -26,7 +26,7 @@ function portOpen(ip: string, port: number): Promise<boolean> {
 export function startProcessServer(ctx: ServerContext, spec: ImageProcess, logDir: string): RunningServer {
   const port = ctx.ports[0]!;
   const base = `${ctx.namespace}_${ctx.pod}_${ctx.container}`;
-  const home = join(logDir, `${base}.home`);
+  const home = resolve(logDir, `${base}.home`);
   mkdirSync(home, { recursive: true });
   const prefix = ctx.env.get("JUPYTERHUB_SERVICE_PREFIX") ?? "/";
   const subst = (s: string) =>
