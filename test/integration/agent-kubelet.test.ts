@@ -101,6 +101,40 @@ describe("fake kubelet", () => {
     assert.equal((await httpGet(`${base}/user/someone-else/api`)).status, 404);
   });
 
+  test("init containers are reported Completed, sidecars running", async () => {
+    const init = `${name}-init`;
+    kc(
+      t,
+      ["apply", "-f", "-"],
+      `
+apiVersion: v1
+kind: Pod
+metadata: { name: ${init} }
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+    - { name: setup, image: busybox:1.36 }
+    - { name: proxy, image: envoy:1, restartPolicy: Always }
+  containers:
+    - { name: notebook, image: testbed/singleuser:latest }
+`,
+    );
+    try {
+      const p = await waitFor(`pod ${init} Ready`, () => {
+        const x = getJson<V1Pod>(t, `pod/${init}`);
+        return x && condition(x, "Ready")?.status === "True" ? x : undefined;
+      });
+      const [setup, proxy] = p.status?.initContainerStatuses ?? [];
+      assert.equal(setup?.name, "setup");
+      assert.equal(setup?.state?.terminated?.reason, "Completed");
+      assert.equal(setup?.state?.terminated?.exitCode, 0);
+      assert.equal(proxy?.name, "proxy");
+      assert.ok(proxy?.state?.running, "a sidecar init container keeps running");
+    } finally {
+      kc(t, ["delete", "pod", init, "--ignore-not-found", "--wait=false"]);
+    }
+  });
+
   test("deleting the pod stops its server and removes the object", async () => {
     const ip = pod.status?.podIP ?? "";
     kc(t, ["delete", "pod", name, "--wait=false"]);

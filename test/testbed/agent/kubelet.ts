@@ -108,6 +108,12 @@ export class Kubelet {
           state: { kind: "waiting", reason: "ContainerCreating" },
           restartCount: 0,
         })),
+        initContainers: (pod.spec.initContainers ?? []).map((c) => ({
+          name: c.name,
+          image: c.image ?? "",
+          containerId: `containerd://${randomBytes(32).toString("hex")}`,
+          sidecar: c.restartPolicy === "Always",
+        })),
         transitions: new Map(),
       },
       servers: new Set(),

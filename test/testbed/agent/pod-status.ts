@@ -30,6 +30,8 @@ export interface PodView {
   podIp?: string;
   startTime?: string;
   containers: ContainerView[];
+  /** Init containers are reported as having run to completion (sidecars, restartPolicy Always, as running). */
+  readonly initContainers: ReadonlyArray<{ name: string; image: string; containerId: string; sidecar: boolean }>;
   /** Condition type → [status, lastTransitionTime]; keeps transition times stable across patches. */
   readonly transitions: Map<string, readonly [string, string]>;
 }
@@ -61,10 +63,11 @@ function condition(view: PodView, type: string, ok: boolean, reason?: string, me
 
 export function containerStatus(c: ContainerView): Record<string, unknown> {
   const running = c.state.kind === "running";
+  const hasRun = c.state.kind !== "waiting" || c.restartCount > 0;
   const s: Record<string, unknown> = {
     name: c.name,
     image: c.image,
-    imageID: running || c.restartCount > 0 ? `${c.image.split(":")[0]}@sha256:${"0".repeat(64)}` : "",
+    imageID: hasRun ? `${c.image.split(":")[0]}@sha256:${"0".repeat(64)}` : "",
     ready: c.state.kind === "running" && c.state.ready,
     started: running,
     restartCount: c.restartCount,
@@ -84,7 +87,7 @@ export function containerStatus(c: ContainerView): Record<string, unknown> {
             },
     lastState: c.lastTerminated ? { terminated: { ...c.lastTerminated, containerID: c.containerId } } : {},
   };
-  if (running || c.restartCount > 0) s.containerID = c.containerId;
+  if (hasRun) s.containerID = c.containerId;
   return s;
 }
 
@@ -105,6 +108,20 @@ export function statusPatch(view: PodView): { status: Record<string, unknown> } 
     conditions,
     containerStatuses: view.containers.map(containerStatus),
   };
+  if (view.initContainers.length > 0) {
+    const at = view.startTime ?? now();
+    status.initContainerStatuses = view.initContainers.map((c) =>
+      containerStatus({
+        name: c.name,
+        image: c.image,
+        containerId: c.containerId,
+        restartCount: 0,
+        state: c.sidecar
+          ? { kind: "running", startedAt: at, ready: true }
+          : { kind: "terminated", exitCode: 0, reason: "Completed", startedAt: at, finishedAt: at },
+      }),
+    );
+  }
   if (view.hostIp) {
     status.hostIP = view.hostIp;
     status.hostIPs = [{ ip: view.hostIp }];
