@@ -71,7 +71,8 @@ export async function bundle(input: BundleInput): Promise<BundleResult> {
       "import.meta.url": "__mcks_import_meta_url",
       "import.meta.main": "false",
     },
-    banner: { js: `var __mcks_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
+    // "use strict" first: esbuild's own directive would come after this banner and stop being one.
+    banner: { js: `"use strict";\nvar __mcks_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
     plugins: [stubOptionalDependencies],
   });
   const output = Object.values(result.metafile.outputs)[0];
