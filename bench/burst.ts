@@ -1,0 +1,237 @@
+/**
+ * The burst benchmark: N concurrent `server.start` calls to a real `mcks serve` (the built binary)
+ * spread over 3 test-bed clusters, until every server is ready; then the daemon's RSS, server.poll
+ * round trips, and N concurrent stops. Requests and open watches are counted at the API servers
+ * (their /metrics), not by mcks.
+ *
+ *   node bench/burst.ts [--users 1000] [--connections 8] [--polls 10000] [--bed-clusters 3]
+ *
+ * Uses the bed selected by MCKS_TESTBED_DIR (bench/index.ts runs it on its own bed) and its last
+ * three clusters. Prints progress to stderr and one JSON object (BurstResult) as the last stdout line.
+ */
+import { existsSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import type { RpcClient } from "../src/rpc/client.ts";
+import type { ServerState } from "../src/rpc/protocol.ts";
+import { ensureTokens } from "../test/testbed/certs.ts";
+import { ensureBed } from "../test/testbed/bed.ts";
+import * as L from "../test/testbed/layout.ts";
+import type { BedCluster } from "../test/testbed/state.ts";
+import { managedObjects, startServe, type ServeProcess } from "../test/integration/serve-fixture.ts";
+import { fetchMetrics, isMcksRequest, openWatches, sum, type Sample } from "./apiserver-metrics.ts";
+import { OBJECTS_PER_START, profileSlug, writeBurstConfig } from "./burst-config.ts";
+import { percentile, rssMiB } from "./percentile.ts";
+
+export interface BurstResult {
+  burstUsers: number;
+  burstFailures: number;
+  burstWallSeconds: number;
+  burstP50Ms: number;
+  burstP99Ms: number;
+  burstP99OverheadMs: number;
+  /** The same overhead with one start at a time: mcks's own cost without queueing at the API servers. */
+  sequentialP99OverheadMs: number;
+  fakeDelayMs: number;
+  objectsPerStart: number;
+  apiRequestsPerStart: number;
+  apiRequestsPerStop: number;
+  watchesPerCluster: number;
+  rssMbIdle: number;
+  rssMbAt1000: number;
+  rssMbPeak: number;
+  pollP50Ms: number;
+  pollP99Ms: number;
+  stopWallSeconds: number;
+  stopP99Ms: number;
+  leftoverObjects: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    users: { type: "string", default: "1000" },
+    connections: { type: "string", default: "8" },
+    polls: { type: "string", default: "10000" },
+    sequential: { type: "string", default: "20" },
+    "bed-clusters": { type: "string", default: "3" },
+    "deadline-minutes": { type: "string", default: "40" },
+  },
+});
+const USERS = Number(values.users);
+const CONNECTIONS = Number(values.connections);
+const POLLS = Number(values.polls);
+const SEQUENTIAL = Number(values.sequential);
+/**
+ * What the fake cluster itself takes: the agent's ingress serves a new route only after its
+ * pickup delay (--pickup-delay-ms, default 300) plus a 20 ms coalescing timer; the default image
+ * has no start delay. A real cluster's image pull and kubelet would replace this.
+ */
+const FAKE_DELAY_MS = 320;
+const log = (m: string): void => void process.stderr.write(`[burst] ${m}\n`);
+
+const bin = join(L.repoRoot, "dist/mcks");
+if (!existsSync(bin)) throw new Error(`${bin} does not exist; run npm run build first (the benchmark measures the product binary)`);
+process.env.MCKS_BIN = bin;
+
+const bed = await ensureBed({ clusters: Number(values["bed-clusters"]) });
+const clusters = bed.clusters.slice(-3);
+if (clusters.length < 3) throw new Error(`the bed has ${bed.clusters.length} clusters; the burst needs 3`);
+const ca = join(L.pkiDir, "ca.crt");
+const scrape = (c: BedCluster): Promise<Sample[]> => fetchMetrics(c.apiserverUrl, ca, ensureTokens(c.index).admin);
+const scrapeAll = (): Promise<Sample[][]> => Promise.all(clusters.map(scrape));
+const mcksRequests = (all: Sample[][]): number => all.reduce((a, s) => a + sum(s, "apiserver_request_total", isMcksRequest), 0);
+
+const dir = mkdtempSync(join(tmpdir(), "mcks-burst-"));
+const configPath = writeBurstConfig(dir, bed.kubeconfig, clusters, 1800);
+let serve: ServeProcess | undefined;
+const deadline = setTimeout(() => {
+  log(`gave up after ${values["deadline-minutes"]} minutes`);
+  serve?.child.kill("SIGKILL");
+  process.exit(2);
+}, Number(values["deadline-minutes"]) * 60_000);
+deadline.unref();
+
+try {
+  for (const c of clusters) {
+    const left = managedObjects(bed, c.context);
+    if (left.length > 0) throw new Error(`${c.name} still has ${left.length} managed objects from an earlier run (e.g. ${left[0]}); the bench needs empty clusters`);
+  }
+  const watchesBefore = (await scrapeAll()).map(openWatches);
+  serve = await startServe(configPath, join(dir, "mcks.sock"));
+  const pid = serve.child.pid!;
+  await sleep(2000);
+  const rssIdle = await rssMiB(pid);
+  log(`mcks serve pid ${pid} (${bin}), RSS idle ${rssIdle.toFixed(1)} MiB; agent watches before: ${watchesBefore.join(", ")}`);
+
+  const clients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client()));
+  const user = (i: number) => ({ name: `bench-u${i}` });
+  const states: (ServerState | undefined)[] = new Array(USERS);
+
+  // One at a time first (each stopped again), so queueing behind other starts is not in it.
+  const seqMs: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const c = clusters[i % clusters.length]!;
+    const u = { name: `bench-seq${i}` };
+    const s = performance.now();
+    const r = await clients[0]!.call("server.start", { user: u, server: "", profile: profileSlug(c), options: {}, env: {} }, { timeoutMs: 120_000 });
+    seqMs.push(performance.now() - s);
+    await clients[0]!.call("server.stop", { user: u, server: "", state: r.state }, { timeoutMs: 120_000 });
+  }
+  log(`${SEQUENTIAL} sequential starts: p50 ${Math.round(percentile(seqMs, 50))} ms, p99 ${Math.round(percentile(seqMs, 99))} ms`);
+  const startMs: number[] = [];
+  const failures: string[] = [];
+
+  // Sample open watches and RSS while the burst runs.
+  let sampling = true;
+  let maxWatches = 0;
+  let rssPeak = rssIdle;
+  const sampler = (async () => {
+    while (sampling) {
+      const w = (await scrapeAll()).map(openWatches);
+      maxWatches = Math.max(maxWatches, ...w.map((x, i) => x - watchesBefore[i]!));
+      rssPeak = Math.max(rssPeak, await rssMiB(pid));
+      await sleep(2000);
+    }
+  })();
+
+  const reqBefore = mcksRequests(await scrapeAll());
+  log(`starting ${USERS} servers over ${CONNECTIONS} connections on ${clusters.map((c) => c.name).join(", ")}`);
+  const t0 = performance.now();
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: USERS }, async (_, i) => {
+      const c = clusters[i % clusters.length]!;
+      const s = performance.now();
+      try {
+        const r = await clients[i % CONNECTIONS]!.call("server.start", { user: user(i), server: "", profile: profileSlug(c), options: {}, env: {} }, { timeoutMs: 0 });
+        startMs.push(performance.now() - s);
+        states[i] = r.state;
+      } catch (e) {
+        failures.push(`${user(i).name}: ${(e as Error).message}`);
+      }
+      done += 1;
+      if (done % 100 === 0) log(`${done}/${USERS} answered after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }),
+  );
+  const burstWall = (performance.now() - t0) / 1000;
+  const reqAfter = mcksRequests(await scrapeAll());
+  log(`${startMs.length} ready, ${failures.length} failed in ${burstWall.toFixed(1)} s${failures.length ? `; first failure: ${failures[0]}` : ""}`);
+
+  // Every running server's objects are in its cluster.
+  let landed = 0;
+  for (const c of clusters) landed += managedObjects(bed, c.context).length;
+  log(`${landed} managed objects in the clusters (${startMs.length} × ${OBJECTS_PER_START} expected)`);
+  if (landed !== startMs.length * OBJECTS_PER_START) failures.push(`expected ${startMs.length * OBJECTS_PER_START} objects in the clusters, found ${landed}`);
+
+  await sleep(3000);
+  const rssAt = await rssMiB(pid);
+  sampling = false;
+  await sampler;
+
+  // server.poll round trips on one connection, one at a time (the hub polls sequentially).
+  const pollMs: number[] = [];
+  const running = states.map((s, i) => [s, i] as const).filter(([s]) => s !== undefined);
+  for (let k = 0; k < POLLS + 500; k++) {
+    const [state, i] = running[k % running.length]!;
+    const s = performance.now();
+    const r = await clients[0]!.call("server.poll", { user: user(i), server: "", state: state! });
+    if (k >= 500) pollMs.push(performance.now() - s); // the first 500 warm up the JIT
+    if (r.status !== null) failures.push(`poll of ${user(i).name} said ${r.status}, expected null (running)`);
+  }
+  log(`poll p50 ${percentile(pollMs, 50).toFixed(3)} ms, p99 ${percentile(pollMs, 99).toFixed(3)} ms over ${pollMs.length} calls`);
+
+  const stopBefore = mcksRequests(await scrapeAll());
+  const stopMs: number[] = [];
+  const t1 = performance.now();
+  await Promise.all(
+    running.map(async ([state, i]) => {
+      const s = performance.now();
+      try {
+        await clients[i % CONNECTIONS]!.call("server.stop", { user: user(i), server: "", state: state! }, { timeoutMs: 0 });
+        stopMs.push(performance.now() - s);
+      } catch (e) {
+        failures.push(`stop ${user(i).name}: ${(e as Error).message}`);
+      }
+    }),
+  );
+  const stopWall = (performance.now() - t1) / 1000;
+  const stopAfter = mcksRequests(await scrapeAll());
+  let leftover = 0;
+  for (const c of clusters) leftover += managedObjects(bed, c.context).length;
+  log(`${stopMs.length} stopped in ${stopWall.toFixed(1)} s; ${leftover} managed objects left`);
+  await Promise.all(clients.map((c) => c.close()));
+  await serve.stop();
+
+  const result: BurstResult = {
+    burstUsers: USERS,
+    burstFailures: failures.length,
+    burstWallSeconds: Number(burstWall.toFixed(1)),
+    burstP50Ms: Math.round(percentile(startMs, 50)),
+    burstP99Ms: Math.round(percentile(startMs, 99)),
+    burstP99OverheadMs: Math.round(percentile(startMs, 99) - FAKE_DELAY_MS),
+    sequentialP99OverheadMs: Math.round(percentile(seqMs, 99) - FAKE_DELAY_MS),
+    fakeDelayMs: FAKE_DELAY_MS,
+    objectsPerStart: OBJECTS_PER_START,
+    apiRequestsPerStart: Number(((reqAfter - reqBefore) / Math.max(1, startMs.length)).toFixed(2)),
+    apiRequestsPerStop: Number(((stopAfter - stopBefore) / Math.max(1, stopMs.length)).toFixed(2)),
+    watchesPerCluster: maxWatches,
+    rssMbIdle: Number(rssIdle.toFixed(1)),
+    rssMbAt1000: Number(rssAt.toFixed(1)),
+    rssMbPeak: Number(rssPeak.toFixed(1)),
+    pollP50Ms: Number(percentile(pollMs, 50).toFixed(3)),
+    pollP99Ms: Number(percentile(pollMs, 99).toFixed(3)),
+    stopWallSeconds: Number(stopWall.toFixed(1)),
+    stopP99Ms: Math.round(percentile(stopMs, 99)),
+    leftoverObjects: leftover,
+  };
+  for (const f of failures.slice(0, 10)) log(`FAILURE: ${f}`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exitCode = failures.length > 0 || leftover > 0 ? 1 : 0;
+} finally {
+  if (serve && serve.child.exitCode === null) await serve.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+  clearTimeout(deadline);
+}
