@@ -54,10 +54,20 @@ def options_from_form(formdata: dict, profiles: list[dict] | None = None) -> dic
 
 
 def split_user_options(user_options: dict) -> tuple[str | None, dict[str, str]]:
-    """``user_options`` → (profile slug, option values as strings)."""
-    opts = dict(user_options or {})
-    profile = opts.pop("profile", None)
-    # KubeSpawner also accepts {"profile_options": {...}}-free flat keys; nested dicts are not options.
-    values = {k: str(v) for k, v in opts.items() if isinstance(v, (str, int, float, bool))}
-    return (str(profile) if profile else None), values
+    """``user_options`` → (profile slug, option values as strings).
 
+    Raises ValueError for a shape the daemon cannot take (user_options may come straight from the
+    REST API): the hub answers it with 400 and this message.
+    """
+    if not isinstance(user_options, dict):
+        raise ValueError(f"user_options must be an object like {{\"profile\": \"<slug>\"}}, got {type(user_options).__name__}")
+    opts = dict(user_options)
+    profile = opts.pop("profile", None)
+    if profile is not None and not isinstance(profile, str):
+        raise ValueError(f"user_options.profile must be a profile slug (a string), got {profile!r}")
+    values: dict[str, str] = {}
+    for k, v in opts.items():
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise ValueError(f"user_options.{k} must be a string (an option's choice or free text), got {v!r}")
+        values[k] = str(v)
+    return (profile or None), values

@@ -71,6 +71,14 @@ class MultiClusterKubeSpawner(Spawner):
     def _default_options_from_form(self):
         return lambda formdata: options_from_form(formdata)
 
+    if "apply_user_options" in Spawner.class_trait_names():  # JupyterHub >= 5.3
+
+        @default("apply_user_options")
+        def _default_apply_user_options(self):
+            # start() reads user_options itself; checking the shape here turns bad REST input
+            # into a 400 with the reason, before anything is started.
+            return lambda spawner, user_options: split_user_options(user_options) and None
+
     # State the daemon returned for the running server: {cluster, namespace, key, profile}.
     mcks_state: dict | None = None
 

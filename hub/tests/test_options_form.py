@@ -96,3 +96,16 @@ def test_options_from_query_string(make_spawner, username):
 async def test_operator_options_form_wins(make_spawner, username):
     s = make_spawner(username, options_form="<input name='profile' value='mock-2'>")
     assert await s.get_options_form() == "<input name='profile' value='mock-2'>"
+
+
+def test_user_options_of_a_shape_the_daemon_cannot_take_are_refused(make_spawner, username):
+    import pytest
+
+    from multicluster_kubespawner.form import split_user_options
+
+    assert split_user_options({"profile": "mock-1", "memory": "large"}) == ("mock-1", {"memory": "large"})
+    assert split_user_options({}) == (None, {})
+    with pytest.raises(ValueError, match="user_options.memory must be a string"):
+        split_user_options({"profile": "mock-1", "memory": {"nested": 1}})
+    with pytest.raises(ValueError, match="user_options.profile"):
+        split_user_options({"profile": ["mock-1"]})

@@ -85,6 +85,11 @@ export default defineConfig({
       description: "The real jupyterhub-singleuser, logging in through the hub",
       cluster: "testbed-3",
       image: "testbed/singleuser-real:latest",
+      environment: {
+        // The bed runs processes as this machine's user (root in CI): allow it, and keep
+        // JupyterLab from calling out for news and updates. See singleuser-config/.
+        JUPYTER_CONFIG_DIR: join(here, "singleuser-config"),
+      },
     },
     {
       slug: "broken",

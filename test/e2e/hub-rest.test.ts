@@ -1,0 +1,133 @@
+/**
+ * JupyterHub 6 + configurable-http-proxy + mcks serve + the bed, driven through the hub's REST
+ * API: alice and bob land in different clusters and the hub's proxy reaches each one's pod; a real
+ * jupyterhub-singleuser authenticates against the hub's API; killing the daemon and restarting it
+ * and the hub keeps everything running and reachable; stopping leaves no managed object.
+ */
+import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { managedObjects, serverOf, startHubStack, waitServer, waitStopped, type HubStack } from "./hub-stack.ts";
+
+const run = randomBytes(2).toString("hex");
+const alice = `alice-${run}`;
+const bob = `bob-${run}`;
+const carol = `carol-${run}`;
+
+interface MockAnswer {
+  readonly pod: string;
+  readonly ip: string;
+  readonly path: string;
+}
+
+async function viaProxy(stack: HubStack, path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${stack.url}${path}`, { headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
+}
+
+/** Which bed cluster a mock pod lives in: pod IPs are 127.<N+10>.x.y. */
+function clusterOfIp(ip: string): string {
+  return `testbed-${Number(ip.split(".")[1]) - 10}`;
+}
+
+async function whoAnswers(stack: HubStack, user: string): Promise<MockAnswer> {
+  const r = await viaProxy(stack, `/user/${user}/whoami`);
+  const text = await r.text();
+  assert.equal(r.status, 200, `GET /user/${user}/whoami through the proxy: ${r.status} ${text}`);
+  return JSON.parse(text) as MockAnswer;
+}
+
+async function spawn(stack: HubStack, user: string, options: Record<string, string>): Promise<void> {
+  const r = await stack.api("POST", `/users/${user}/server`, options);
+  assert.ok(r.status === 201 || r.status === 202, `POST /users/${user}/server: ${r.status} ${JSON.stringify(r.json)}`);
+  assert.equal(await waitServer(stack, user), true, `${user}'s server did not become ready; see ${stack.dir}/hub.log`);
+}
+
+describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { timeout: 600_000 }, () => {
+  let stack: HubStack;
+
+  before(async () => {
+    stack = await startHubStack("hub-rest");
+    const r = await stack.api("POST", "/users", { usernames: [alice, bob, carol] });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  });
+
+  after(async () => {
+    if (!stack) return;
+    for (const u of [alice, bob, carol]) await stack.api("DELETE", `/users/${u}/server`).catch(() => undefined);
+    await stack.close();
+  });
+
+  it("alice and bob spawn through the REST API into different clusters", async () => {
+    await Promise.all([spawn(stack, alice, { profile: "mock-1", memory: "large" }), spawn(stack, bob, { profile: "mock-2" })]);
+    assert.ok(managedObjects(stack, "testbed-1", alice).length >= 3);
+    assert.deepEqual(managedObjects(stack, "testbed-2", alice), []);
+    assert.ok(managedObjects(stack, "testbed-2", bob).length >= 3);
+    assert.deepEqual(managedObjects(stack, "testbed-1", bob), []);
+  });
+
+  it("the hub's proxy reaches each user's pod in that user's cluster", async () => {
+    const api = await viaProxy(stack, `/user/${alice}/api`);
+    assert.equal(api.status, 200);
+    assert.ok(api.headers.get("x-jupyterhub-version"), "the single-user server answers with X-JupyterHub-Version");
+    assert.ok(((await api.json()) as { version?: string }).version);
+
+    const a = await whoAnswers(stack, alice);
+    assert.equal(a.pod, `jupyter-${alice}`);
+    assert.equal(clusterOfIp(a.ip), "testbed-1");
+    assert.equal(a.path, `/user/${alice}/whoami`);
+    const b = await whoAnswers(stack, bob);
+    assert.equal(b.pod, `jupyter-${bob}`);
+    assert.equal(clusterOfIp(b.ip), "testbed-2");
+  });
+
+  it("the hub stores only the daemon's state, no token", async () => {
+    const s = await serverOf(stack, alice);
+    const state = (s as { state?: { mcks?: Record<string, string> } }).state;
+    assert.deepEqual(state?.mcks, { cluster: "testbed-1", namespace: "default", key: `jupyter-${alice}`, profile: "mock-1" });
+  });
+
+  it("the real jupyterhub-singleuser checks tokens with the hub's API through hub_connect_url", async () => {
+    await spawn(stack, carol, { profile: "real" });
+    assert.ok(managedObjects(stack, "testbed-3", carol).length >= 3);
+    // /api/status needs authentication: the server asks the hub whether this token may access it.
+    const denied = await viaProxy(stack, `/user/${carol}/api/status`);
+    assert.ok(denied.status === 403 || denied.status === 401 || denied.status === 302, `without a token: ${denied.status}`);
+    const ok = await viaProxy(stack, `/user/${carol}/api/status`, { Authorization: `token ${stack.token}` });
+    const body = await ok.text();
+    assert.equal(ok.status, 200, body);
+    assert.ok("started" in (JSON.parse(body) as object), body);
+  });
+
+  it("kill mcks serve, restart it, restart the hub: servers still running and reachable", async () => {
+    await stack.stopDaemon("SIGKILL");
+    await stack.startDaemon();
+    await stack.stopHub();
+    await stack.startHub();
+    // The new hub polled every server through the restarted daemon at startup.
+    for (const u of [alice, bob, carol]) {
+      const s = await serverOf(stack, u);
+      assert.equal(s?.ready, true, `${u}'s server after the restarts: ${JSON.stringify(s)}`);
+    }
+    assert.equal(clusterOfIp((await whoAnswers(stack, alice)).ip), "testbed-1");
+    assert.equal(clusterOfIp((await whoAnswers(stack, bob)).ip), "testbed-2");
+    const real = await viaProxy(stack, `/user/${carol}/api/status`, { Authorization: `token ${stack.token}` });
+    assert.equal(real.status, 200);
+    // A poll through the REST API agrees (the hub asks the spawner, which asks the daemon).
+    const r = await stack.api("GET", `/users/${alice}`);
+    assert.equal(r.status, 200);
+  });
+
+  it("stopping leaves no managed objects in any cluster", async () => {
+    for (const u of [alice, bob, carol]) {
+      const r = await stack.api("DELETE", `/users/${u}/server`);
+      assert.ok(r.status === 202 || r.status === 204, `DELETE /users/${u}/server: ${r.status} ${JSON.stringify(r.json)}`);
+    }
+    for (const u of [alice, bob, carol]) await waitStopped(stack, u);
+    for (const cluster of ["testbed-1", "testbed-2", "testbed-3"]) {
+      for (const u of [alice, bob, carol]) assert.deepEqual(managedObjects(stack, cluster, u), [], `${u} in ${cluster}`);
+    }
+    const gone = await viaProxy(stack, `/user/${alice}/whoami`);
+    assert.notEqual(gone.status, 200, "the proxy no longer routes to alice's pod");
+    await gone.body?.cancel();
+  });
+});

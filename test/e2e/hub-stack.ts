@@ -1,0 +1,205 @@
+/**
+ * A real JupyterHub (hub/.venv, pinned) with configurable-http-proxy (node_modules/.bin, found on
+ * PATH as JupyterHub expects), DummyAuthenticator, our spawner, and a real `mcks serve`
+ * (test/e2e/config.ts) on the test bed. Everything binds to 127.0.0.1 on free ports; files and
+ * logs go to test-output/e2e/<name>/.
+ *
+ * The hub keeps servers across its own restarts (cleanup_servers = False) so a test can restart
+ * the daemon and the hub under running servers. An API token for a service `e2e` with admin
+ * scopes drives the REST API.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { ensureBed, type Bed } from "../testbed/bed.ts";
+import { freePort, httpOk, start, stop, unixSocketAccepts, waitReady, type Running } from "./processes.ts";
+
+export const repo = resolve(import.meta.dirname, "../..");
+const venv = join(repo, "hub/.venv");
+
+export interface HubStack {
+  readonly bed: Bed;
+  /** The proxy's public URL, e.g. http://127.0.0.1:PORT (no trailing slash). */
+  readonly url: string;
+  readonly dir: string;
+  readonly socket: string;
+  readonly token: string;
+  startDaemon(): Promise<void>;
+  stopDaemon(signal?: NodeJS.Signals): Promise<void>;
+  startHub(): Promise<void>;
+  stopHub(): Promise<void>;
+  /** REST call to /hub/api with the service token; returns status and parsed JSON (or text). */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
+  close(): Promise<void>;
+}
+
+/** Makes sure hub/.venv exists with the pinned packages (idempotent, quick when it does). */
+export function ensureVenv(): void {
+  const r = spawnSync("bash", [join(repo, "test/setup/hub-venv.sh")], { cwd: repo, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 900_000 });
+  if (r.status !== 0) throw new Error(`test/setup/hub-venv.sh failed (exit ${r.status ?? r.signal}): the hub's Python environment is needed`);
+}
+
+function pyString(s: string): string {
+  return JSON.stringify(s);
+}
+
+export async function startHubStack(name: string, opts: { extraConfig?: string } = {}): Promise<HubStack> {
+  ensureVenv();
+  const bed = await ensureBed({ clusters: 3 });
+  const dir = join(repo, "test-output/e2e", name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const socket = join(dir, "mcks.sock");
+  const [proxyPort, apiPort, hubPort] = [await freePort(), await freePort(), await freePort()];
+  const token = randomBytes(24).toString("hex");
+  const url = `http://127.0.0.1:${proxyPort}`;
+
+  // The two lines the README shows, then what a loopback test hub needs.
+  const config = `
+c.JupyterHub.spawner_class = "multicluster"
+c.MultiClusterKubeSpawner.socket_path = ${pyString(socket)}
+# Pods in the clusters reach the hub's API here (the bed's pods live on loopback).
+c.MultiClusterKubeSpawner.hub_connect_url = "http://127.0.0.1:${hubPort}"
+
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allow_all = True
+c.Authenticator.admin_users = {"admin"}
+c.JupyterHub.bind_url = "${url}"
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:${hubPort}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${apiPort}"
+c.ConfigurableHTTPProxy.auth_token = ${pyString(randomBytes(24).toString("hex"))}
+c.JupyterHub.db_url = ${pyString(`sqlite:///${join(dir, "jupyterhub.sqlite")}`)}
+c.JupyterHub.cookie_secret_file = ${pyString(join(dir, "cookie_secret"))}
+c.JupyterHub.pid_file = ${pyString(join(dir, "jupyterhub.pid"))}
+c.ConfigurableHTTPProxy.pid_file = ${pyString(join(dir, "proxy.pid"))}
+c.JupyterHub.cleanup_servers = False
+c.JupyterHub.allow_named_servers = True
+c.JupyterHub.services = [{"name": "e2e", "api_token": ${pyString(token)}}]
+c.JupyterHub.load_roles = [{"name": "e2e", "scopes": ["admin:users", "admin:servers", "access:servers"], "services": ["e2e"]}]
+c.Spawner.start_timeout = 90
+c.Spawner.http_timeout = 60
+c.Spawner.default_url = "/lab"
+c.JupyterHub.log_level = "DEBUG"
+${opts.extraConfig ?? ""}
+`;
+  writeFileSync(join(dir, "jupyterhub_config.py"), config);
+
+  // node_modules/.bin first: configurable-http-proxy (and Node 24 for it).
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${join(repo, "node_modules/.bin")}:${join(venv, "bin")}:${process.env.PATH ?? ""}`,
+    KUBECONFIG: bed.kubeconfig,
+  };
+  delete env.JUPYTERHUB_API_TOKEN;
+
+  let daemon: Running | undefined;
+  let hub: Running | undefined;
+
+  const stack: HubStack = {
+    bed,
+    url,
+    dir,
+    socket,
+    token,
+    async startDaemon() {
+      const bin = process.env.MCKS_BIN;
+      const [cmd, ...head] = bin ? [bin] : [join(repo, "node_modules/.bin/node"), join(repo, "src/main.ts")];
+      daemon = start("mcks serve", cmd!, [...head, "serve", "-c", join(repo, "test/e2e/config.ts"), "--socket", socket], { cwd: repo, env, log: join(dir, "serve.log") });
+      await waitReady(daemon, () => unixSocketAccepts(socket), 90_000);
+    },
+    async stopDaemon(signal = "SIGTERM") {
+      if (daemon) await stop(daemon, signal);
+    },
+    async startHub() {
+      const jupyterhub = join(venv, "bin/jupyterhub");
+      if (!existsSync(jupyterhub)) throw new Error(`${jupyterhub} is missing: run test/setup/hub-venv.sh`);
+      hub = start("jupyterhub", jupyterhub, ["-f", join(dir, "jupyterhub_config.py")], { cwd: dir, env, log: join(dir, "hub.log") });
+      await waitReady(hub, () => httpOk(`${url}/hub/api/`), 120_000);
+    },
+    async stopHub() {
+      if (hub) await stop(hub, "SIGTERM");
+    },
+    async api(method, path, body) {
+      const r = await fetch(`${url}/hub/api${path}`, {
+        method,
+        headers: { Authorization: `token ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      const text = await r.text();
+      let json: unknown = text;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text for the assertion message
+      }
+      return { status: r.status, json };
+    },
+    async close() {
+      await stack.stopHub();
+      await stack.stopDaemon();
+    },
+  };
+  try {
+    await stack.startDaemon();
+    await stack.startHub();
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  return stack;
+}
+
+interface ServerModel {
+  readonly ready: boolean;
+  readonly pending: string | null;
+  readonly url: string;
+  readonly state?: unknown;
+}
+
+/** GET /users/NAME and return one server's model (undefined when it does not exist). */
+export async function serverOf(stack: HubStack, user: string, server = ""): Promise<ServerModel | undefined> {
+  const r = await stack.api("GET", `/users/${user}`);
+  if (r.status !== 200) throw new Error(`GET /users/${user}: ${r.status} ${JSON.stringify(r.json)}`);
+  const servers = (r.json as { servers?: Record<string, ServerModel> }).servers ?? {};
+  return servers[server];
+}
+
+/** Waits until the server is ready (true) or gone/failed (false). */
+export async function waitServer(stack: HubStack, user: string, server = "", timeoutMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const s = await serverOf(stack, user, server);
+    if (s?.ready) return true;
+    if (!s || s.pending === null) return false;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${user}'s server "${server}" was still pending after ${timeoutMs / 1000} s`);
+}
+
+/** Waits until the hub no longer lists the server (stop finished). */
+export async function waitStopped(stack: HubStack, user: string, server = "", timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const s = await serverOf(stack, user, server);
+    if (!s) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${user}'s server "${server}" was not stopped after ${timeoutMs / 1000} s`);
+}
+
+/** `kind/name` of the objects mcks manages for a user in one bed cluster (admin context). */
+export function managedObjects(stack: HubStack, cluster: string, user: string): string[] {
+  const r = spawnSync(
+    "kubectl",
+    [
+      "--kubeconfig", stack.bed.kubeconfig, "--context", cluster, "get",
+      "pods,services,secrets,serviceaccounts,ingresses.networking.k8s.io,configmaps,persistentvolumeclaims",
+      "--all-namespaces", "-l", `app.kubernetes.io/managed-by=multicluster-kubespawner,hub.jupyter.org/username=${user}`, "-o", "name",
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  if (r.status !== 0) throw new Error(`kubectl on ${cluster}: ${r.stderr}`);
+  return r.stdout.split("\n").filter(Boolean);
+}
