@@ -654,6 +654,18 @@ c("long-finalizers", "27 finalizers merged with 24 more, some shared, in a scram
 ${Array.from({ length: 24 }, (_, i) => `  - example.com/f${(i * 5) % 37}`).join("\n")}
 `);
 
+c("json-test-null-matches-missing", "json patch: a missing member passes a test against null (kubectl decodes null as nothing)", B.POD, `- op: test
+  path: /metadata/labels/nope
+  value: null
+- op: add
+  path: /metadata/labels/tested
+  value: "yes"
+`, "json");
+c("json-copy-missing-adds-null", "json patch: copying a missing member adds null (kubectl)", B.POD, `- op: copy
+  from: /metadata/labels/nope
+  path: /metadata/labels/copied
+`, "json");
+
 // --- errors (kubectl refuses; so must we) --------------------------------------------------------
 c("error-strategic-crd", "strategic merge on a custom resource", B.WIDGET, `spec:
   size: 5

@@ -4,7 +4,10 @@
  * $retainKeys, nulls) over the conformance Pod; ours must equal kubectl's answer, list order
  * included, or both must fail. Not part of CI (needs kubectl); failures are worth a fixture.
  *
- *   node_modules/.bin/node scripts/patch/fuzz-kubectl.ts [cases=200] [seed=1]
+ * Also --type merge (random nested maps, lists and nulls) and --type json (random operations on
+ * existing and missing paths, `-`, negative indices, escapes).
+ *
+ *   node_modules/.bin/node scripts/patch/fuzz-kubectl.ts [cases=200] [seed=1] [strategic|merge|json]
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,10 +17,11 @@ import { stringify } from "yaml";
 import { patchObject } from "../../src/patch/index.ts";
 import { jsonEqual, type Json, type JsonMap } from "../../src/patch/json.ts";
 import { parseKubectlYaml } from "../../src/patch/kubectl-yaml.ts";
-import { POD } from "./bases.ts";
+import { POD, WIDGET } from "./bases.ts";
 
 const N = Number(process.argv[2] ?? 200);
 let seed = Number(process.argv[3] ?? 1);
+const TYPE = (process.argv[4] ?? "strategic") as "strategic" | "merge" | "json";
 const rnd = (): number => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648;
@@ -104,9 +108,64 @@ function randomPatch(): JsonMap {
   return patch;
 }
 
+function randomValue(depth: number): Json {
+  const r = rnd();
+  if (depth > 2 || r < 0.35) return pick(["x", "1", 1, true, null, "y"]);
+  if (r < 0.55) return Array.from({ length: Math.floor(rnd() * 3) }, () => randomValue(depth + 1));
+  const m: JsonMap = {};
+  for (const k of some(["a", "b", "c", "labels", "size"], 0.4)) m[k] = randomValue(depth + 1);
+  return m;
+}
+
+function randomMergePatch(): JsonMap {
+  const spec: JsonMap = {};
+  for (const k of some(["size", "items", "options", "extra"], 0.6)) spec[k] = randomValue(1);
+  if (chance(0.3) && spec.options === undefined) spec.options = { color: chance(0.5) ? null : "blue", shape: randomValue(2) };
+  const patch: JsonMap = { spec };
+  if (chance(0.3)) patch.metadata = { labels: { a: chance(0.5) ? null : "b" } };
+  return patch;
+}
+
+/** Paths into the Pod: real ones, missing ones, list ends, negative indices, escapes. */
+function randomPointer(): string {
+  return pick([
+    "/metadata/labels/team",
+    "/metadata/labels/hub.jupyter.org~1username",
+    "/metadata/annotations/x",
+    "/metadata/finalizers/0",
+    "/metadata/finalizers/-",
+    "/metadata/finalizers/2",
+    "/metadata/finalizers/-1",
+    "/metadata/finalizers/-3",
+    "/spec/containers/0/image",
+    "/spec/containers/1",
+    "/spec/containers/-",
+    "/spec/containers/0/env/1/value",
+    "/spec/containers/0/env/-",
+    "/spec/containers/5/image",
+    "/spec/nodeSelector/pool",
+    "/spec/nope/deeper",
+    "/spec/tolerations/0",
+    "/spec/tolerations/01",
+    "/spec/hostname",
+    "/spec/containers/0/env/x",
+  ]);
+}
+
+function randomJsonPatch(): Json[] {
+  return Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => {
+    const op = pick(["add", "remove", "replace", "move", "copy", "test"]);
+    const o: JsonMap = { op, path: randomPointer() };
+    if (op === "move" || op === "copy") o.from = randomPointer();
+    if (op === "test") o.value = pick(["notebook", "users", "example.com/keep", null, "x"]);
+    else if (op !== "remove" && op !== "move" && op !== "copy") o.value = randomValue(2);
+    return o;
+  });
+}
+
 function kubectl(dir: string): Promise<{ out: string; code: number }> {
   return new Promise((resolve) => {
-    const p = spawn("/usr/bin/kubectl", ["patch", "--local", "-f", join(dir, "o.yaml"), "--patch-file", join(dir, "p.yaml"), "-o", "json"], {
+    const p = spawn("/usr/bin/kubectl", ["patch", "--local", "-f", join(dir, "o.yaml"), "--type", TYPE, "--patch-file", join(dir, "p.yaml"), "-o", "json"], {
       env: { ...process.env, KUBECONFIG: "/dev/null" },
     });
     let out = "";
@@ -130,11 +189,12 @@ function firstDifference(a: Json, b: Json, path: string): string {
   return `${path}: kubectl ${JSON.stringify(a)} vs ours ${JSON.stringify(b)}`;
 }
 
-const object = parseKubectlYaml(POD, "pod");
+const OBJECT_YAML = TYPE === "merge" ? WIDGET : POD;
+const object = parseKubectlYaml(OBJECT_YAML, "object");
 const root = mkdtempSync(join(tmpdir(), "mcks-fuzz-"));
 let failures = 0;
 let kubectlErrors = 0;
-const patches = Array.from({ length: N }, randomPatch);
+const patches: Json[] = Array.from({ length: N }, () => (TYPE === "json" ? randomJsonPatch() : TYPE === "merge" ? randomMergePatch() : randomPatch()));
 let next = 0;
 async function worker(): Promise<void> {
   while (next < patches.length) {
@@ -142,12 +202,12 @@ async function worker(): Promise<void> {
     const patch = patches[i]!;
     const dir = join(root, String(i));
     mkdirSync(dir);
-    writeFileSync(join(dir, "o.yaml"), POD);
+    writeFileSync(join(dir, "o.yaml"), OBJECT_YAML);
     writeFileSync(join(dir, "p.yaml"), JSON.stringify(patch));
     const k = await kubectl(dir);
     let ours: Json | Error;
     try {
-      ours = patchObject(object, patch, "strategic") as Json;
+      ours = patchObject(object, patch, TYPE) as Json;
     } catch (e) {
       ours = e as Error;
     }

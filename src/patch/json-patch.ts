@@ -129,7 +129,10 @@ function applyOne(doc: JsonMap, op: JsonMap): JsonMap {
         if (Array.isArray(c)) arrayIndex(c, k, c.length);
         actual = getChild(c, k);
       }
-      if (!hasKey(op, "value") || actual === undefined || !jsonEqual(actual, value)) {
+      // kubectl decodes null as "no value": a missing or null member passes a test against null.
+      const nothing = actual === undefined || actual === null;
+      const ok = hasKey(op, "value") && (nothing ? value === null : jsonEqual(actual, value));
+      if (!ok) {
         throw new OpError(`test failed: the value at ${JSON.stringify(path)} is ${JSON.stringify(actual) ?? "missing"}, not ${JSON.stringify(op.value) ?? "(no value given)"}`);
       }
       return doc;
