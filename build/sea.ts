@@ -47,6 +47,9 @@ export async function buildSea(input: SeaInput): Promise<number> {
       // Code cache: start-up skips compiling the bundle's top level. A snapshot supersedes it.
       useCodeCache: !input.snapshot,
       useSnapshot: input.snapshot,
+      // The hub's environment may carry NODE_OPTIONS meant for another Node program (e.g.
+      // configurable-http-proxy); mcks must start the same whatever it says.
+      execArgvExtension: "none",
     }),
   );
   // The blob must be made by the same Node build it is injected into.

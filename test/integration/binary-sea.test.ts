@@ -70,6 +70,12 @@ describe("dist/mcks (Node SEA)", () => {
     assert.equal(r.status, 0);
   });
 
+  test("NODE_OPTIONS meant for another Node program does not affect the binary", () => {
+    const r = spawnSync(mcks, ["--version"], { cwd: dir, env: { NODE_OPTIONS: "--require=/nonexistent/preload.js" }, encoding: "utf8" });
+    assert.equal(r.stderr, "");
+    assert.equal(r.status, 0);
+  });
+
   test("--help lists the commands on stdout, no warnings on stderr", () => {
     const r = run("--help");
     assert.equal(r.stderr, "");
