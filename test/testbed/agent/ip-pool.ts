@@ -1,6 +1,7 @@
 /**
- * Pod IPs on loopback: cluster N gets 127.<N+10>.0.0/16 (Linux routes all of 127/8 to `lo`,
- * so every address can be listened on without setup). .0.1 is the node's own address.
+ * Pod IPs on loopback, in the agent's 127.B.0.0/16 (see ip-range.ts; B = N+10 for a lone bed).
+ * Linux routes all of 127/8 to `lo`, so every address can be listened on without setup.
+ * .0.1 is the node's own address.
  * Addresses are handed out round-robin and not reused right away: the ingress lags behind pod
  * deletions (pickup delay), and a recycled IP would route a stale request to another user's pod.
  */
@@ -9,11 +10,11 @@ export class IpPool {
   readonly #used = new Set<number>();
   #next = 2;
 
-  constructor(cluster: number) {
-    if (!Number.isInteger(cluster) || cluster < 1 || cluster > 245) {
-      throw new RangeError(`cluster number ${cluster} is outside 1..245 (pod IPs are 127.<N+10>.x.y)`);
+  constructor(second: number) {
+    if (!Number.isInteger(second) || second < 2 || second > 255) {
+      throw new RangeError(`second octet ${second} is outside 2..255`);
     }
-    this.#second = cluster + 10;
+    this.#second = second;
   }
 
   get nodeIp(): string {

@@ -11,6 +11,7 @@ import { EventRecorder } from "./events.ts";
 import { loadImageMap } from "./images.ts";
 import { IngressController } from "./ingress.ts";
 import { IpPool } from "./ip-pool.ts";
+import { claimIpRange } from "./ip-range.ts";
 import { connect, ingressInformer, podInformer, serviceInformer } from "./kube.ts";
 import { Kubelet } from "./kubelet.ts";
 import { makeLog } from "./log.ts";
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const images = loadImageMap(opts.images);
   mkdirSync(opts.logDir, { recursive: true });
   const kube = connect(opts.kubeconfig, opts.context);
-  const pool = new IpPool(opts.cluster);
+  const range = await claimIpRange(opts.cluster);
+  const pool = new IpPool(range.second);
   const stop = new AbortController();
   let ready = false;
 
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
       return {
         cluster: opts.cluster,
         node: opts.nodeName,
+        nodeIP: pool.nodeIp,
         pid: process.pid,
         pods: kubelet.podCount,
         routes: ingress.table.size,
@@ -101,8 +104,8 @@ async function main(): Promise<void> {
 
   ready = true;
   const url = `http://127.0.0.1:${opts.ingressPort}`;
-  log(`ready: node ${opts.nodeName}, ingress ${url}, pickup delay ${opts.pickupDelayMs} ms`);
-  process.stdout.write(`${JSON.stringify({ event: "ready", cluster: opts.cluster, node: opts.nodeName, ingress: url, pid: process.pid })}\n`);
+  log(`ready: node ${opts.nodeName} at ${pool.nodeIp}, ingress ${url}, pickup delay ${opts.pickupDelayMs} ms`);
+  process.stdout.write(`${JSON.stringify({ event: "ready", cluster: opts.cluster, node: opts.nodeName, nodeIP: pool.nodeIp, ingress: url, pid: process.pid })}\n`);
 
   let shuttingDown = false;
   const shutdown = async (sig: string) => {
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     proxy.close();
     proxy.closeAllConnections();
     await kubelet.shutdown();
+    range.claim.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
