@@ -9,6 +9,7 @@ import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { ensureBed } from "../testbed/bed.ts";
+import { claimIpRange } from "../testbed/agent/ip-range.ts";
 import { condition, getJson, httpGet, kc, podEvents, podManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
@@ -45,6 +46,15 @@ describe("fake kubelet", () => {
     nodeIp = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";
     assert.match(nodeIp, /^127\.\d+\.0\.1$/);
     assert.notEqual(nodeIp, "127.0.0.1");
+  });
+
+  test("another bed's agent with the same cluster number gets a different pod IP range", async () => {
+    const other = await claimIpRange(2);
+    try {
+      assert.notEqual(`127.${other.second}.0.1`, nodeIp, "the range held by testbed-2's agent was handed out again");
+    } finally {
+      other.claim.close();
+    }
   });
 
   let pod: V1Pod;
