@@ -109,6 +109,13 @@ describe("mcks types: the generated declarations", () => {
     assert.match(dts, /export interface KubeObject\b/);
   });
 
+  test("`node src/main.ts types` (no embedded copy) prints the same text, the hint on stderr", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "src", "main.ts"), "types"], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, dts);
+    assert.match(r.stderr, /node_modules\/multicluster-kubespawner\/index\.d\.ts/);
+  });
+
   for (const setup of SETUPS) {
     test(`type-check a real config.ts (${setup.name})`, () => {
       const r = tsc(setup, project(setup, GOOD_CONFIG));
