@@ -194,6 +194,21 @@ export function managedObjects(bed: Bed, cluster: string, key?: string): string[
   return items.filter((i) => !i.metadata.deletionTimestamp).map((i) => `${i.kind}/${i.metadata.name}`).sort();
 }
 
+/** Removes what an earlier, failed run left for these keys, so each run starts clean. */
+export function cleanKeys(bed: Bed, keys: readonly string[]): void {
+  const selector = `mcks.hub.jupyter.org/key in (${keys.join(",")})`;
+  for (const c of bed.clusters) {
+    kubectl(bed, c.context, ["delete", KINDS, "-A", "-l", selector, "--grace-period=0", "--wait=true", "--ignore-not-found"]);
+  }
+}
+
+/** The loopback /16 a bed cluster's pods get their IPs from (its node's InternalIP says which). */
+export function podNetwork(bed: Bed, cluster: string): string {
+  const ip = kubectl(bed, cluster, ["get", "nodes", "-o", `jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}`]);
+  const [a, b] = ip.split(".");
+  return `${a}.${b}.`;
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ensureBed, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
+import { cleanKeys, ensureBed, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
 
 let bed: Bed;
 let configPath: string;
@@ -12,6 +12,7 @@ let serve: ServeProcess | undefined;
 
 before(async () => {
   bed = await ensureBed({ clusters: 3 });
+  cleanKeys(bed, ["jupyter-henry", "jupyter-ivy", "jupyter-jack"]);
   const dir = tempDir("mcks-serve-restart-");
   configPath = writeServeConfig(bed, dir);
   socket = `${dir}/mcks.sock`;
