@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadConfig } from "../../src/config/load.ts";
+import { ServerFailedError } from "../../src/kube/index.ts";
+import { UserError } from "../../src/errors.ts";
+import { operatorKinds } from "../../src/serve/operator-kinds.ts";
+import { publicUrl, startFailureMessage } from "../../src/serve/start.ts";
+import { writeConfig } from "../fixtures/config/write-config.ts";
+
+describe("serve: the URL the hub's proxy gets", () => {
+  it("joins the ingress URL and the hub's prefix with exactly one slash", () => {
+    assert.equal(publicUrl("https://eu.hub.example.org", "/user/alice/"), "https://eu.hub.example.org/user/alice/");
+    assert.equal(publicUrl("https://eu.hub.example.org/", "/user/a%40b.org/gpu/"), "https://eu.hub.example.org/user/a%40b.org/gpu/");
+    assert.equal(publicUrl("http://203.0.113.10//", "/hub-base/user/x/"), "http://203.0.113.10/hub-base/user/x/");
+  });
+});
+
+describe("serve: what the hub user reads when a start fails", () => {
+  it("says where a timed-out start got to", () => {
+    assert.equal(
+      startFailureMessage(new Error("aborted"), 300, true, "Pulling image"),
+      "the server did not become ready within 300 s (last: Pulling image); it was stopped",
+    );
+  });
+  it("passes the Kubernetes reason and operator messages through", () => {
+    const pull = new ServerFailedError("Pod/jupyter-a cannot start: ErrImagePull: not found", "ErrImagePull");
+    assert.equal(startFailureMessage(pull, 300, false, ""), "Pod/jupyter-a cannot start: ErrImagePull: not found");
+    assert.equal(startFailureMessage(new UserError("resolve: unknown profile"), 300, false, ""), "resolve: unknown profile");
+  });
+});
+
+describe("serve: kinds a stop must look for", () => {
+  it("finds the operator's custom kinds and a created namespace, not the built-in ones", async () => {
+    const path = writeConfig(`
+import { defineConfig } from "multicluster-kubespawner";
+export default defineConfig({
+  clusters: {
+    a: { context: "a", ingressPublicUrl: "http://127.0.0.1:1", namespace: "u-{{username}}", createNamespace: true },
+  },
+  profiles: [
+    {
+      slug: "dask", displayName: "Dask", cluster: "a",
+      resources: {
+        "10-role": "apiVersion: rbac.authorization.k8s.io/v1\\nkind: Role\\nmetadata:\\n  name: '{{key}}-dask'\\nrules: []\\n",
+        "20-cluster": (ctx) => ({ apiVersion: "kubernetes.dask.org/v1", kind: "DaskCluster", metadata: { name: ctx.key } }),
+      },
+    },
+  ],
+});
+`);
+    const { config } = await loadConfig(path);
+    assert.deepEqual(
+      operatorKinds(config).map((k) => `${k.apiVersion}/${k.kind}`).sort(),
+      ["kubernetes.dask.org/v1/DaskCluster", "v1/Namespace"],
+    );
+  });
+});
