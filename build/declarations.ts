@@ -66,6 +66,10 @@ const DECLARATION_NAME =
 function flatten(outDir: string): string {
   const files: DtsFile[] = [];
   const seen = new Set<string>();
+  const entry = join(outDir, "index.d.ts");
+  /** Names src/index.ts exports; only they and what they mention go into the result. */
+  const roots = new Set<string>();
+  const exportAllFrom = new Set<string>();
   // Depth-first, dependencies before dependents, so the result reads bottom-up like a bundle.
   const visit = (file: string): void => {
     if (seen.has(file)) return;
@@ -80,27 +84,56 @@ function flatten(outDir: string): string {
       if (kind === "export" && /\bas\b/.test(stmt)) {
         throw new Error(`${rel}: renamed re-exports are not supported by the declaration flattener: ${stmt.trim()}`);
       }
-      visit(resolve(dirname(file), spec.replace(/\.ts$/, ".d.ts")));
+      const target = resolve(dirname(file), spec.replace(/\.ts$/, ".d.ts"));
+      if (kind === "export" && file === entry) {
+        if (/^export\s+\*/.test(stmt)) exportAllFrom.add(relative(outDir, target));
+        for (const name of /\{([^}]*)\}/.exec(stmt)?.[1]?.split(",") ?? []) {
+          const n = name.trim().replace(/^type\s+/, "");
+          if (n) roots.add(n);
+        }
+      }
+      visit(target);
       return "";
     });
     files.push({ rel, body: body.replace(/^export \{\};\n?/gm, "").replace(/^\/\/\/ <reference types="node" \/>\n?/gm, "").trim() });
   };
-  visit(join(outDir, "index.d.ts"));
+  visit(entry);
 
+  // Split into top-level declarations (each with its doc comment) and index them by name.
+  const byName = new Map<string, Chunk[]>();
   const owner = new Map<string, string>();
-  for (const f of files) {
-    for (const m of f.body.matchAll(DECLARATION_NAME)) {
-      const name = m[1] ?? "";
-      const prev = owner.get(name);
+  const perFile = files.map((f) => {
+    const list = splitDeclarations(f.body).map((text): Chunk => ({ text, name: new RegExp(DECLARATION_NAME.source, "m").exec(text)?.[1], keep: false }));
+    for (const c of list) {
+      if (c.name === undefined) continue;
+      const prev = owner.get(c.name);
       // Function overloads repeat a name within one file; across files it would be a clash.
       if (prev !== undefined && prev !== f.rel) {
-        throw new Error(`declaration "${name}" exists in both ${prev} and ${f.rel}; rename one (the public .d.ts is one flat module)`);
+        throw new Error(`declaration "${c.name}" exists in both ${prev} and ${f.rel}; rename one (the public .d.ts is one flat module)`);
       }
-      owner.set(name, f.rel);
+      owner.set(c.name, f.rel);
+      byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
+      if (f.rel === "index.d.ts" || exportAllFrom.has(f.rel)) roots.add(c.name);
+    }
+    return { rel: f.rel, chunks: list };
+  });
+
+  // Keep what the exports reach; internal types (ResolvedConfig…) stay out of the operator's editor.
+  const queue = [...roots];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const missing = !byName.has(name);
+    if (missing && roots.has(name)) throw new Error(`src/index.ts exports "${name}" but no declaration of it was found`);
+    for (const c of byName.get(name) ?? []) {
+      if (c.keep) continue;
+      c.keep = true;
+      for (const m of c.text.matchAll(/[A-Za-z_$][\w$]*/g)) if (byName.has(m[0])) queue.push(m[0]);
     }
   }
 
-  const parts = files.map((f) => `// ---- ${f.rel.replace(/\.d\.ts$/, ".ts")}\n${f.body}`);
+  const parts = perFile
+    .map((f) => ({ rel: f.rel, kept: f.chunks.filter((c) => c.keep).map((c) => c.text.trim()) }))
+    .filter((f) => f.kept.length > 0)
+    .map((f) => `// ---- ${f.rel.replace(/\.d\.ts$/, ".ts")}\n${f.kept.join("\n")}`);
   return [
     "// Type declarations of multicluster-kubespawner (`mcks types`). Generated; do not edit.",
     "// Save as node_modules/multicluster-kubespawner/index.d.ts, or map the name with tsconfig `paths`.",
@@ -108,6 +141,51 @@ function flatten(outDir: string): string {
     ...parts,
     "",
   ].join("\n\n");
+}
+
+interface Chunk {
+  readonly text: string;
+  readonly name: string | undefined;
+  keep: boolean;
+}
+
+/**
+ * tsc writes each top-level declaration from column 0 and indents everything inside it, so a
+ * new declaration (or its doc comment) starts at a column-0 line that is not a closing bracket.
+ * A doc comment stays with the declaration after it; a doc comment followed by another one
+ * (a file's header) becomes a chunk without a name and is dropped.
+ */
+function splitDeclarations(body: string): string[] {
+  const out: string[] = [];
+  let cur: string[] = [];
+  let docOnly = false;
+  let inDoc = false;
+  const flush = (): void => {
+    if (cur.length > 0) out.push(cur.join("\n"));
+    cur = [];
+  };
+  for (const line of body.split("\n")) {
+    if (inDoc) {
+      cur.push(line);
+      if (line.includes("*/")) inDoc = false;
+      continue;
+    }
+    const topLevel = line.length > 0 && !/^[\s})\]]/.test(line);
+    if (!topLevel) {
+      cur.push(line);
+    } else if (line.startsWith("/*")) {
+      flush();
+      cur.push(line);
+      docOnly = true;
+      inDoc = !line.includes("*/");
+    } else {
+      if (!docOnly) flush();
+      docOnly = false;
+      cur.push(line);
+    }
+  }
+  flush();
+  return out;
 }
 
 // `node build/declarations.ts` prints the result (handy when debugging the flattener).

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -107,6 +107,18 @@ describe("mcks types: the generated declarations", () => {
     assert.match(dts, /export declare function defineConfig\(config: UserConfig\): UserConfig;/);
     assert.match(dts, /export declare function definePlugin\(plugin: Plugin\): Plugin;/);
     assert.match(dts, /export interface KubeObject\b/);
+  });
+
+  test("declare every name src/index.ts exports, and leave internal types out", () => {
+    const index = readFileSync(join(ROOT, "src", "index.ts"), "utf8");
+    const names = [
+      ...[...index.matchAll(/^export type \{([^}]*)\}/gm)].flatMap((m) => (m[1] ?? "").split(",")),
+      ...[...index.matchAll(/^export function (\w+)/gm)].map((m) => m[1] ?? ""),
+    ].map((n) => n.trim()).filter(Boolean);
+    assert.ok(names.length > 5, `parsed only ${names.length} exports from src/index.ts`);
+    for (const n of names) assert.match(dts, new RegExp(`^export (declare function|interface|type) ${n}\\b`, "m"), n);
+    // Made only by resolveConfig(); an operator never writes one.
+    assert.doesNotMatch(dts, /\bResolvedConfig\b/);
   });
 
   test("`node src/main.ts types` (no embedded copy) prints the same text, the hint on stderr", () => {
