@@ -40,6 +40,13 @@ export interface RequestStats {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Concurrent requests (not watches) per cluster. Without a cap, a burst of 1000 starts opened
+ * one TLS connection per in-flight apply (4200 sockets, 540 MiB RSS, the API servers busy with
+ * handshakes: bench/burst.ts); a few dozen keep-alive connections carry the same load.
+ * Watch streams hold their socket for minutes, so they use a pool of their own.
+ */
+const MAX_REQUEST_SOCKETS = 32;
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -78,7 +85,7 @@ export class KubeHttp {
 
   /** A JSON request; throws KubeApiError (the server said no) or ClusterUnreachableError. */
   async json<T>(opts: RequestOptions): Promise<T> {
-    const text = await this.#withRetry(opts, (res) => readBody(res));
+    const text = await this.#withRetry(opts, false, (res) => readBody(res));
     return (text === "" ? undefined : JSON.parse(text)) as T;
   }
 
@@ -87,7 +94,7 @@ export class KubeHttp {
    * ends the stream, rejects on errors or when `signal` aborts.
    */
   stream(opts: RequestOptions, onLine: (line: string) => void): Promise<void> {
-    return this.#withRetry(opts, (res) => readLines(res, onLine));
+    return this.#withRetry(opts, true, (res) => readLines(res, onLine));
   }
 
   close(): void {
@@ -95,28 +102,30 @@ export class KubeHttp {
     this.#agents.clear();
   }
 
-  async #withRetry<R>(opts: RequestOptions, consume: (res: http.IncomingMessage) => Promise<R>): Promise<R> {
+  async #withRetry<R>(opts: RequestOptions, streaming: boolean, consume: (res: http.IncomingMessage) => Promise<R>): Promise<R> {
     try {
-      return await this.#once(opts, consume);
+      return await this.#once(opts, streaming, consume);
     } catch (err) {
       // An expired token: refresh credentials once (exec plugin / auth hook) and retry.
       if (err instanceof KubeApiError && err.status.code === 401) {
         this.#credentials.invalidate();
-        return this.#once(opts, consume);
+        return this.#once(opts, streaming, consume);
       }
       throw err;
     }
   }
 
-  #agent(cert: string | undefined, key: string | undefined): http.Agent {
-    const id = `${cert ?? ""}\0${key ?? ""}`;
+  #agent(cert: string | undefined, key: string | undefined, streaming: boolean): http.Agent {
+    const id = `${cert ?? ""}\0${key ?? ""}\0${streaming ? "watch" : "request"}`;
     let agent = this.#agents.get(id);
     if (!agent) {
+      const maxSockets = streaming ? Infinity : MAX_REQUEST_SOCKETS;
       if (this.server.protocol === "http:") {
-        agent = new http.Agent({ keepAlive: true });
+        agent = new http.Agent({ keepAlive: true, maxSockets });
       } else {
         agent = new https.Agent({
           keepAlive: true,
+          maxSockets,
           ca: this.#tls.ca,
           cert,
           key,
@@ -130,7 +139,7 @@ export class KubeHttp {
     return agent;
   }
 
-  async #once<R>(opts: RequestOptions, consume: (res: http.IncomingMessage) => Promise<R>): Promise<R> {
+  async #once<R>(opts: RequestOptions, streaming: boolean, consume: (res: http.IncomingMessage) => Promise<R>): Promise<R> {
     const creds = await this.#credentials.get();
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { Accept: "application/json", ...creds.headers };
@@ -159,7 +168,7 @@ export class KubeHttp {
         method: opts.method,
         path: reqPath,
         headers,
-        agent: this.#agent(creds.cert, creds.key),
+        agent: this.#agent(creds.cert, creds.key, streaming),
         signal: opts.signal,
       });
       req.setTimeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
