@@ -44,7 +44,7 @@ const PATCHES = `{
 
 export const profileSlug = (c: BedCluster): string => `on-${c.name}`;
 
-export function writeBurstConfig(dir: string, kubeconfig: string, clusters: readonly BedCluster[], startTimeoutSeconds: number): string {
+export function writeBurstConfig(dir: string, kubeconfig: string, clusters: readonly BedCluster[], startTimeoutSeconds: number, pollGracePeriodSeconds = 30): string {
   const file = join(dir, "config.ts");
   const clusterEntries = clusters
     .map((c) => `"${c.name}": { context: "${c.restrictedContext}", kubeconfig: ${JSON.stringify(kubeconfig)}, ingressPublicUrl: "${c.ingressUrl}", namespace: "default" }`)
@@ -64,7 +64,7 @@ export default defineConfig({
     ${profiles}
   ],
   startTimeout: ${startTimeoutSeconds},
-  pollGracePeriod: 30,
+  pollGracePeriod: ${pollGracePeriodSeconds},
 });
 `,
   );

@@ -9,6 +9,7 @@
  * Uses the bed selected by MCKS_TESTBED_DIR (bench/index.ts runs it on its own bed) and its last
  * three clusters. Prints progress to stderr and one JSON object (BurstResult) as the last stdout line.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +22,8 @@ import { ensureTokens } from "../test/testbed/certs.ts";
 import { ensureBed } from "../test/testbed/bed.ts";
 import * as L from "../test/testbed/layout.ts";
 import type { BedCluster } from "../test/testbed/state.ts";
-import { managedObjects, startServe, type ServeProcess } from "../test/integration/serve-fixture.ts";
+import { startServe, type ServeProcess } from "../test/integration/serve-fixture.ts";
+import { managedObjects as managed } from "./managed-objects.ts";
 import { fetchMetrics, isMcksRequest, openWatches, sum, type Sample } from "./apiserver-metrics.ts";
 import { OBJECTS_PER_START, profileSlug, writeBurstConfig } from "./burst-config.ts";
 import { percentile, rssMiB } from "./percentile.ts";
@@ -70,7 +72,9 @@ const SEQUENTIAL = Number(values.sequential);
  * has no start delay. A real cluster's image pull and kubelet would replace this.
  */
 const FAKE_DELAY_MS = 320;
+const COLLECTIONS = ["pods", "services", "serviceaccounts", "secrets"].map((r) => `/api/v1/namespaces/default/${r}`).concat("/apis/networking.k8s.io/v1/namespaces/default/ingresses");
 const log = (m: string): void => void process.stderr.write(`[burst] ${m}\n`);
+
 
 const bin = join(L.repoRoot, "dist/mcks");
 if (!existsSync(bin)) throw new Error(`${bin} does not exist; run npm run build first (the benchmark measures the product binary)`);
@@ -95,9 +99,21 @@ const deadline = setTimeout(() => {
 deadline.unref();
 
 try {
+  // An interrupted earlier run leaves servers behind; this is the bench's own bed, so clear them.
   for (const c of clusters) {
-    const left = managedObjects(bed, c.context);
-    if (left.length > 0) throw new Error(`${c.name} still has ${left.length} managed objects from an earlier run (e.g. ${left[0]}); the bench needs empty clusters`);
+    const left = managed(bed.kubeconfig, c.context);
+    if (left.length === 0) continue;
+    log(`${c.name}: deleting ${left.length} managed objects left by an earlier run`);
+    // One deletecollection per kind (`kubectl delete -l` deletes one object per request).
+    for (const path of COLLECTIONS) {
+      const r = spawnSync("kubectl", ["--kubeconfig", bed.kubeconfig, "--context", c.context, "delete", "--raw", `${path}?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dmulticluster-kubespawner`], { encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 });
+      if (r.status !== 0) throw new Error(`could not clear ${path} on ${c.name}: ${r.stderr}`);
+    }
+    const end = Date.now() + 300_000;
+    while (managed(bed.kubeconfig, c.context, { includeTerminating: true }).length > 0) {
+      if (Date.now() > end) throw new Error(`${c.name}: leftovers still there after 5 minutes`);
+      await sleep(1000);
+    }
   }
   const watchesBefore = (await scrapeAll()).map(openWatches);
   serve = await startServe(configPath, join(dir, "mcks.sock"));
@@ -162,7 +178,7 @@ try {
 
   // Every running server's objects are in its cluster.
   let landed = 0;
-  for (const c of clusters) landed += managedObjects(bed, c.context).length;
+  for (const c of clusters) landed += managed(bed.kubeconfig, c.context).length;
   log(`${landed} managed objects in the clusters (${startMs.length} × ${OBJECTS_PER_START} expected)`);
   if (landed !== startMs.length * OBJECTS_PER_START) failures.push(`expected ${startMs.length * OBJECTS_PER_START} objects in the clusters, found ${landed}`);
 
@@ -200,7 +216,7 @@ try {
   const stopWall = (performance.now() - t1) / 1000;
   const stopAfter = mcksRequests(await scrapeAll());
   let leftover = 0;
-  for (const c of clusters) leftover += managedObjects(bed, c.context).length;
+  for (const c of clusters) leftover += managed(bed.kubeconfig, c.context).length;
   log(`${stopMs.length} stopped in ${stopWall.toFixed(1)} s; ${leftover} managed objects left`);
   await Promise.all(clients.map((c) => c.close()));
   await serve.stop();

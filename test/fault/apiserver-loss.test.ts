@@ -1,0 +1,119 @@
+/**
+ * One of three API servers is SIGKILLed during a burst of 60 starts: starts on the other two
+ * all succeed, starts on the dead one fail fast with a message naming the cluster, servers
+ * already running there are not reported stopped within the poll grace period, and after the
+ * API server returns (restarted as `npm run testbed -- up` does) state converges: poll is
+ * right, a new start there works, stop leaves nothing behind. The bed is restored even when
+ * an assertion fails.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RpcClient } from "../../src/rpc/client.ts";
+import type { ServerState } from "../../src/rpc/protocol.ts";
+import { up } from "../testbed/up.ts";
+import { readPids } from "../testbed/state.ts";
+import type { BedCluster } from "../testbed/state.ts";
+import { allManaged, eventually, faultBed, profileSlug, startServe, type ServeProcess } from "./fault-fixture.ts";
+
+let serve: ServeProcess | undefined;
+let victimIndex: number | undefined;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Brings the bed back whatever happened (the next stage and other tests need it). */
+async function restoreBed(): Promise<void> {
+  await up({ clusters: Number(process.env.MCKS_FAULT_BED_CLUSTERS ?? 3), log: (l) => console.error(`[testbed] ${l}`) });
+}
+
+after(async () => {
+  await serve?.stop();
+  if (victimIndex !== undefined) {
+    const rec = readPids()[`apiserver-${victimIndex}`];
+    if (!rec || !alive(rec.pid)) await restoreBed();
+  }
+});
+
+interface Outcome {
+  readonly user: string;
+  readonly cluster: string;
+  readonly ms: number;
+  readonly state?: ServerState;
+  readonly error?: string;
+}
+
+function start(client: RpcClient, user: string, c: BedCluster): Promise<Outcome> {
+  const t0 = Date.now();
+  return client.call("server.start", { user: { name: user }, server: "", profile: profileSlug(c), options: {}, env: {} }).then(
+    (r) => ({ user, cluster: c.name, ms: Date.now() - t0, state: r.state }),
+    (e: Error) => ({ user, cluster: c.name, ms: Date.now() - t0, error: e.message }),
+  );
+}
+
+describe("an API server dies during a burst", () => {
+  it("healthy clusters are unaffected, the dead one fails fast, running servers keep their state, and it converges after the restart", async () => {
+    const fb = await faultBed("mcks-fault-apiserver-", { startTimeout: 60, pollGracePeriod: 90 });
+    const [c1, victim, c3] = fb.clusters as [BedCluster, BedCluster, BedCluster];
+    assert.deepEqual(allManaged(fb), [], "the clusters start clean");
+    serve = await startServe(fb.configPath);
+    const client = await serve.client();
+
+    // Servers already running on the cluster that will die.
+    const before = await Promise.all([0, 1, 2].map((i) => start(client, `fault-pre${i}`, victim)));
+    for (const o of before) assert.equal(o.error, undefined, `${o.user} started before the fault`);
+
+    // 30 starts, the kill, then 30 more while the first ones are under way.
+    const wave1 = Array.from({ length: 30 }, (_, i) => start(client, `fault-a${i}`, fb.clusters[i % 3]!));
+    await sleep(200);
+    victimIndex = victim.index;
+    const rec = readPids()[`apiserver-${victim.index}`];
+    assert.ok(rec && alive(rec.pid), `apiserver-${victim.index} runs`);
+    process.kill(rec.pid, "SIGKILL");
+    const killedAt = Date.now();
+    const wave2 = Array.from({ length: 30 }, (_, i) => start(client, `fault-b${i}`, fb.clusters[i % 3]!));
+    const first = await Promise.all(wave1);
+    const second = await Promise.all(wave2);
+
+    for (const o of [...first, ...second].filter((x) => x.cluster !== victim.name)) {
+      assert.equal(o.error, undefined, `${o.user} on healthy ${o.cluster} must start (${o.error})`);
+    }
+    const onVictim = second.filter((o) => o.cluster === victim.name);
+    for (const o of onVictim) {
+      assert.ok(o.error, `${o.user} cannot start on the dead cluster`);
+      assert.match(o.error!, new RegExp(`${victim.name}.*unreachable|unreachable.*${victim.name}`), `a clear message naming the cluster: ${o.error}`);
+      assert.ok(o.ms < 10_000, `${o.user} failed fast (${o.ms} ms)`);
+    }
+    // Starts already under way when it died end either way, within the start timeout, with a reason.
+    for (const o of first.filter((x) => x.cluster === victim.name)) {
+      if (o.error) assert.match(o.error, /unreachable|did not become ready|cannot|refused/, o.error);
+    }
+
+    // Within the grace period the servers there are not reported stopped.
+    for (const o of before) assert.deepEqual(await client.call("server.poll", { user: { name: o.user }, server: "", state: o.state! }), { status: null }, o.user);
+    assert.ok(Date.now() - killedAt < 90_000, "still within the grace period");
+
+    await restoreBed();
+    victimIndex = undefined;
+
+    // Converges: a new start there works; earlier servers still poll as running.
+    await eventually("a start on the restarted cluster works", async () => !(await start(client, "fault-after", victim)).error, 60_000);
+    for (const o of before) assert.deepEqual(await client.call("server.poll", { user: { name: o.user }, server: "", state: o.state! }), { status: null }, o.user);
+
+    // Stop everything the hub knows of (as it would), plus the failed starts (the hub stops those too).
+    const all = [...before, ...first, ...second, { user: "fault-after", cluster: victim.name, ms: 0 }];
+    await Promise.all(all.map((o) => client.call("server.stop", { user: { name: o.user }, server: "", state: o.state ?? null, now: true })));
+    await eventually("nothing left on any cluster", () => allManaged(fb).length === 0, 60_000);
+    for (const o of before) assert.notEqual((await client.call("server.poll", { user: { name: o.user }, server: "", state: o.state! })).status, null, `${o.user} stopped`);
+    assert.equal(serve.child.exitCode, null, "the daemon lived through it");
+    await client.close();
+    void c1;
+    void c3;
+  });
+});
