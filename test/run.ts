@@ -1,6 +1,6 @@
 /**
  * The whole test suite, as `npm test` and CI run it:
- *   type-check → unit tests → build the binary → start the test bed → integration/E2E tests
+ *   type-check → unit tests → build the binary → start the test bed → integration/E2E tests → fault tests
  *   → the hub's pytest suite → stop what we started.
  * Every stage must pass; a component that cannot start fails the run (nothing is skipped).
  * Ends with one line "mcks: N passed, M failed" summing node's and pytest's counts.
@@ -79,6 +79,8 @@ if (!unitOnly) {
   const bedUp = built && step("test bed up", npmNode, [join(root, "test/testbed/cli.ts"), "up"]);
   if (bedUp) {
     nodeTests("integration tests", testFiles("test/integration"), join(out, "integration.tap"), 1);
+    // Faults on the same bed (an API server killed and restored, the daemon SIGKILLed, hostile input); one file at a time.
+    nodeTests("fault tests", testFiles("test/fault"), join(out, "fault.tap"), 1);
   } else {
     failures.push("integration tests: not run because the build or the test bed failed");
   }
