@@ -22,8 +22,12 @@ export function bootstrapManifest(): string {
 }
 
 export function kubectl(kubeconfig: string, context: string, args: readonly string[], input?: string): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync("kubectl", ["--kubeconfig", kubeconfig, "--context", context, ...args], { encoding: "utf8", input, timeout: 60_000 });
-  if (r.error) throw new UserError(`could not run kubectl (${r.error.message}); the test bed needs kubectl on PATH`);
+  // A shared bed may hold thousands of events and pods: allow big outputs.
+  const r = spawnSync("kubectl", ["--kubeconfig", kubeconfig, "--context", context, ...args], { encoding: "utf8", input, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) {
+    const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new UserError(`kubectl ${args.join(" ")} failed: ${r.error.message}${missing ? "; the test bed needs kubectl on PATH" : ""}`);
+  }
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
