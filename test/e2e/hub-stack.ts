@@ -80,6 +80,8 @@ c.JupyterHub.load_roles = [{"name": "e2e", "scopes": ["admin:users", "admin:serv
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 60
 c.Spawner.default_url = "/lab"
+# Straight to the progress page, even for a start that fails within seconds.
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 c.JupyterHub.log_level = "DEBUG"
 ${opts.extraConfig ?? ""}
 `;

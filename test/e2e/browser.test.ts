@@ -1,0 +1,190 @@
+/**
+ * A person's path through the hub, in Debian's Chromium driven by playwright-core (headless, no
+ * sandbox, background networking off, a fresh profile): log in, see the profiles of
+ * test/e2e/config.ts on the spawn page, pick one and an option, watch the progress bar, arrive at
+ * the running server — the mock one, then the REAL jupyterhub-singleuser (OAuth with the hub,
+ * JupyterLab loads). Second path: an image that cannot be pulled shows Kubernetes' reason on the
+ * progress page. Screenshots: test-output/screenshots/.
+ */
+import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { managedObjects, repo, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
+
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const shots = join(repo, "test-output/screenshots");
+const run = randomBytes(2).toString("hex");
+const dana = `dana-${run}`;
+const erin = `erin-${run}`;
+const frank = `frank-${run}`;
+
+// On the progress page, report every change of the bar and the message to the test.
+const watchProgress = `
+  window.addEventListener("DOMContentLoaded", () => {
+    const bar = document.getElementById("progress-bar");
+    const msg = document.getElementById("progress-message");
+    if (!bar || !window.__mcksProgress) return;
+    const report = () => window.__mcksProgress(bar.getAttribute("aria-valuenow"), msg ? msg.textContent : "");
+    new MutationObserver(report).observe(bar, { attributes: true });
+    if (msg) new MutationObserver(report).observe(msg, { childList: true, characterData: true, subtree: true });
+  });
+`;
+
+interface Seen {
+  readonly progress: number;
+  readonly message: string;
+}
+
+async function newPage(ctx: BrowserContext, urls: string[]): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on("request", (r) => urls.push(r.url()));
+  page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
+  return page;
+}
+
+async function logIn(page: Page, url: string, user: string): Promise<void> {
+  // One browser profile for all users: drop the previous user's hub session first.
+  await page.context().clearCookies();
+  await page.goto(`${url}/hub/login`);
+  await page.fill("#username_input", user);
+  await page.fill("#password_input", "any password: DummyAuthenticator");
+  await page.click("#login_submit");
+  await page.waitForURL(/\/hub\/spawn/, { timeout: 60_000 });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
+  let stack: HubStack;
+  let ctx: BrowserContext;
+  let profileDir: string;
+  const seen: Seen[] = [];
+
+  before(async () => {
+    if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run test/setup/chromium.sh (apt-get install chromium)`);
+    mkdirSync(shots, { recursive: true });
+    stack = await startHubStack("browser");
+    profileDir = mkdtempSync(join(tmpdir(), "mcks-chromium-"));
+    ctx = await chromium.launchPersistentContext(profileDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      viewport: { width: 1100, height: 900 },
+      timeout: 60_000,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+      ],
+    });
+    await ctx.exposeFunction("__mcksProgress", (progress: string | null, message: string) => {
+      seen.push({ progress: Number(progress ?? 0), message });
+    });
+    await ctx.addInitScript(watchProgress);
+  });
+
+  after(async () => {
+    await ctx?.close().catch(() => undefined);
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (stack) {
+      for (const u of [dana, erin, frank]) await stack.api("DELETE", `/users/${u}/server`).catch(() => undefined);
+      for (const u of [dana, erin, frank]) await waitStopped(stack, u, "", 60_000).catch(() => undefined);
+      await stack.close();
+    }
+  });
+
+  it("log in, pick a profile and an option, watch the progress, arrive at the server", async () => {
+    const urls: string[] = [];
+    const page = await newPage(ctx, urls);
+    await logIn(page, stack.url, dana);
+
+    // The profiles of test/e2e/config.ts this user may use, the default one checked.
+    const slugs = await page.$$eval("input[name=profile]", (els) => els.map((e) => (e as HTMLInputElement).value));
+    assert.deepEqual(slugs, ["mock-1", "mock-2", "real", "broken"]);
+    assert.equal(await page.isChecked("#profile-mock-1"), true);
+    assert.equal(await page.textContent("label[data-slug=mock-2] h3"), "Small server on testbed-2");
+    assert.match((await page.textContent("label[data-slug=real] p")) ?? "", /real jupyterhub-singleuser/);
+    // Only the chosen profile's option is enabled.
+    assert.equal(await page.isEnabled("#option--mock-1--memory"), true);
+    await shot(page, "spawn-page");
+
+    // The free-text choice: hidden until chosen, then checked against the profile's pattern.
+    const other = "#unlisted--mock-1--memory";
+    assert.equal(await page.isVisible(other), false);
+    await page.selectOption("#option--mock-1--memory", "--unlisted--");
+    assert.equal(await page.isVisible(other), true);
+    await page.fill(other, "lots");
+    assert.equal(await page.$eval(other, (e) => (e as HTMLInputElement).checkValidity()), false);
+    await page.fill(other, "96M");
+    assert.equal(await page.$eval(other, (e) => (e as HTMLInputElement).checkValidity()), true);
+    // In the end pick a listed choice.
+    await page.selectOption("#option--mock-1--memory", "large");
+    assert.equal(await page.isVisible(other), false);
+    await shot(page, "spawn-page-option");
+
+    seen.length = 0;
+    await page.click("#spawn_form button[type=submit]");
+    await page.waitForURL(new RegExp(`/user/${dana}/`), { timeout: 120_000 });
+    const answer = JSON.parse((await page.textContent("body")) ?? "{}") as { pod?: string; ip?: string; path?: string };
+    assert.equal(answer.pod, `jupyter-${dana}`);
+    assert.match(answer.ip ?? "", /^127\.11\./, "testbed-1's pod answered");
+    await shot(page, "server-mock");
+
+    // The bar moved through the daemon's steps, up to 100.
+    const values = seen.map((s) => s.progress).filter((v) => v > 0);
+    assert.ok(values.length >= 3, `progress seen: ${JSON.stringify(seen)}`);
+    assert.equal(Math.max(...values), 100);
+    assert.ok(seen.some((s) => /testbed-1/.test(s.message)), JSON.stringify(seen));
+    await page.close();
+  });
+
+  it("the real single-user server: OAuth with the hub, then JupyterLab loads", async () => {
+    const urls: string[] = [];
+    const page = await newPage(ctx, urls);
+    await logIn(page, stack.url, erin);
+    await page.check("#profile-real");
+    assert.equal(await page.isEnabled("#option--mock-1--memory"), false);
+    seen.length = 0;
+    await page.click("#spawn_form button[type=submit]");
+    await page.waitForURL(/\/hub\/spawn-pending\//, { timeout: 30_000 }).catch(() => undefined);
+    await shot(page, "progress-real");
+    await page.waitForURL(new RegExp(`/user/${erin}/lab`), { timeout: 150_000 });
+    await page.waitForSelector("#jp-main-dock-panel", { timeout: 120_000 });
+    await page.waitForSelector(".jp-LauncherCard", { timeout: 60_000 }).catch(() => undefined);
+    await shot(page, "server-real-lab");
+    // The handshake really went through the hub's OAuth provider and back to the server.
+    assert.ok(urls.some((u) => u.includes("/hub/api/oauth2/authorize")), "authorize request");
+    assert.ok(urls.some((u) => u.includes(`/user/${erin}/oauth_callback`)), "oauth_callback request");
+    assert.ok(managedObjects(stack, "testbed-3", erin).length >= 3, "erin's objects are in testbed-3");
+    await page.close();
+  });
+
+  it("an image that cannot be pulled shows Kubernetes' reason on the progress page", async () => {
+    const urls: string[] = [];
+    const page = await newPage(ctx, urls);
+    await logIn(page, stack.url, frank);
+    await page.check("#profile-broken");
+    await page.click("#spawn_form button[type=submit]");
+    await page.waitForFunction(() => /Spawn failed/.test(document.getElementById("progress-message")?.textContent ?? ""), undefined, { timeout: 120_000 });
+    const message = (await page.textContent("#progress-message")) ?? "";
+    assert.match(message, /ErrImagePull/);
+    assert.match(message, /testbed\/fail-pull/);
+    // The event log shows the same reason (and the daemon's steps when the page was there in time).
+    assert.match((await page.textContent("#progress-log")) ?? "", /ErrImagePull/);
+    assert.equal(await page.getAttribute("#progress-bar", "class").then((c) => /bg-danger/.test(c ?? "")), true);
+    await shot(page, "progress-failed");
+    await waitStopped(stack, frank, "", 60_000);
+    assert.deepEqual(managedObjects(stack, "testbed-2", frank), []);
+    await page.close();
+  });
+});
