@@ -69,6 +69,37 @@ function nodeTests(title: string, files: string[], tap: string, concurrency: num
   countTap(tap);
 }
 
+/** Adds pytest's counts from its JUnit XML; a skipped test is a failure here, not a pass. */
+function countJunit(file: string, title: string): void {
+  if (!existsSync(file)) return;
+  const suite = /<testsuite\b[^>]*>/.exec(readFileSync(file, "utf8"))?.[0] ?? "";
+  const n = (attr: string) => Number(new RegExp(`\\b${attr}="(\\d+)"`).exec(suite)?.[1] ?? 0);
+  const bad = n("failures") + n("errors");
+  passed += n("tests") - bad - n("skipped");
+  failed += bad;
+  if (n("skipped") > 0) failures.push(`${title}: ${n("skipped")} skipped`);
+}
+
+/** The hub side, on the bed: its venv, pytest against the real daemon, then test/e2e (JupyterHub,
+ * configurable-http-proxy, Chromium). The daemon is the binary just built. */
+function hubTests(): void {
+  if (!step("hub venv", "bash", [join(root, "test/setup/hub-venv.sh")])) {
+    failures.push("hub tests: not run because hub/.venv could not be built");
+    return;
+  }
+  const env = { MCKS_BIN: join(root, "dist/mcks") };
+  const xml = join(out, "hub-pytest.xml");
+  step("hub pytest", join(root, "hub/.venv/bin/python"), ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${xml}`, join(root, "hub/tests")], env);
+  countJunit(xml, "hub pytest");
+  if (!step("chromium", "bash", [join(root, "test/setup/chromium.sh")])) {
+    failures.push("hub E2E: not run because chromium could not be installed");
+    return;
+  }
+  process.env.MCKS_BIN = env.MCKS_BIN; // nodeTests passes only process.env on
+  nodeTests("hub E2E", testFiles("test/e2e"), join(out, "e2e.tap"), 1);
+  delete process.env.MCKS_BIN;
+}
+
 const npmNode = process.execPath; // Node 24 from node_modules (npm puts it first on PATH)
 
 step("type-check", npmNode, [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."]);
@@ -81,6 +112,7 @@ if (!unitOnly) {
     nodeTests("integration tests", testFiles("test/integration"), join(out, "integration.tap"), 1);
     // Faults on the same bed (an API server killed and restored, the daemon SIGKILLed, hostile input); one file at a time.
     nodeTests("fault tests", testFiles("test/fault"), join(out, "fault.tap"), 1);
+    hubTests();
   } else {
     failures.push("integration tests: not run because the build or the test bed failed");
   }
