@@ -109,7 +109,7 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
     await logIn(page, stack.url, dana);
 
     // The profiles of test/e2e/config.ts this user may use, the default one checked.
-    const slugs = await page.$$eval("input[name=profile]", (els) => els.map((e) => (e as HTMLInputElement).value));
+    const slugs = await page.$$eval("input[name=profile]", (els) => els.map((e) => (e as unknown as { value: string }).value));
     assert.deepEqual(slugs, ["mock-1", "mock-2", "real", "broken"]);
     assert.equal(await page.isChecked("#profile-mock-1"), true);
     assert.equal(await page.textContent("label[data-slug=mock-2] h3"), "Small server on testbed-2");
@@ -124,9 +124,9 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
     await page.selectOption("#option--mock-1--memory", "--unlisted--");
     assert.equal(await page.isVisible(other), true);
     await page.fill(other, "lots");
-    assert.equal(await page.$eval(other, (e) => (e as HTMLInputElement).checkValidity()), false);
+    assert.equal(await page.$eval(other, (e) => (e as unknown as { checkValidity(): boolean }).checkValidity()), false);
     await page.fill(other, "96M");
-    assert.equal(await page.$eval(other, (e) => (e as HTMLInputElement).checkValidity()), true);
+    assert.equal(await page.$eval(other, (e) => (e as unknown as { checkValidity(): boolean }).checkValidity()), true);
     // In the end pick a listed choice.
     await page.selectOption("#option--mock-1--memory", "large");
     assert.equal(await page.isVisible(other), false);
@@ -175,7 +175,7 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
     await logIn(page, stack.url, frank);
     await page.check("#profile-broken");
     await page.click("#spawn_form button[type=submit]");
-    await page.waitForFunction(() => /Spawn failed/.test(document.getElementById("progress-message")?.textContent ?? ""), undefined, { timeout: 120_000 });
+    await page.waitForFunction('/Spawn failed/.test(document.getElementById("progress-message")?.textContent ?? "")', undefined, { timeout: 120_000 });
     const message = (await page.textContent("#progress-message")) ?? "";
     assert.match(message, /ErrImagePull/);
     assert.match(message, /testbed\/fail-pull/);

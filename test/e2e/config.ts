@@ -87,8 +87,9 @@ export default defineConfig({
       image: "testbed/singleuser-real:latest",
       environment: {
         // The bed runs processes as this machine's user (root in CI): allow it, and keep
-        // JupyterLab from calling out for news and updates. See singleuser-config/.
-        JUPYTER_CONFIG_DIR: join(here, "singleuser-config"),
+        // JupyterLab from calling out for news and updates. See singleuser-config/. A config
+        // *path*, not JUPYTER_CONFIG_DIR: JupyterLab writes workspaces into the config dir.
+        JUPYTER_CONFIG_PATH: join(here, "singleuser-config"),
       },
     },
     {

@@ -27,7 +27,7 @@ rm -rf "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$reqs"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --no-deps --no-build-isolation -e "$root/hub"
 # Fail here, not in a test, when the install is not what we pinned.
-"$venv/bin/python" -c 'import jupyterhub, multicluster_kubespawner, jupyter_server, pytest; print("jupyterhub", jupyterhub.__version__)' >&2
+"$venv/bin/python" -c 'import jupyterhub, multicluster_kubespawner, pytest; print("jupyterhub", jupyterhub.__version__)' >&2
 "$venv/bin/python" - <<'PY'
 from importlib.metadata import entry_points
 names = [e.name for e in entry_points(group="jupyterhub.spawners")]
