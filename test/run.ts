@@ -91,6 +91,13 @@ function hubTests(): void {
   const xml = join(out, "hub-pytest.xml");
   step("hub pytest", join(root, "hub/.venv/bin/python"), ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${xml}`, join(root, "hub/tests")], env);
   countJunit(xml, "hub pytest");
+  // The same suite on the oldest JupyterHub the spawner supports.
+  const old = join(root, "hub/.venv-jh4");
+  if (step("hub venv (JupyterHub 4)", "bash", [join(root, "test/setup/hub-venv.sh"), old, join(root, "hub/requirements-jh4.txt")])) {
+    const xml4 = join(out, "hub-pytest-jh4.xml");
+    step("hub pytest (JupyterHub 4)", join(old, "bin/python"), ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${xml4}`, join(root, "hub/tests")], env);
+    countJunit(xml4, "hub pytest (JupyterHub 4)");
+  }
   if (!step("chromium", "bash", [join(root, "test/setup/chromium.sh")])) {
     failures.push("hub E2E: not run because chromium could not be installed");
     return;
