@@ -58,6 +58,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "8" },
     polls: { type: "string", default: "10000" },
     sequential: { type: "string", default: "20" },
+    "settle-seconds": { type: "string", default: "60" },
     "bed-clusters": { type: "string", default: "3" },
     "deadline-minutes": { type: "string", default: "40" },
   },
@@ -66,6 +67,7 @@ const USERS = Number(values.users);
 const CONNECTIONS = Number(values.connections);
 const POLLS = Number(values.polls);
 const SEQUENTIAL = Number(values.sequential);
+const SETTLE_SECONDS = Number(values["settle-seconds"]);
 /**
  * What the fake cluster itself takes: the agent's ingress serves a new route only after its
  * pickup delay (--pickup-delay-ms, default 300) plus a 20 ms coalescing timer; the default image
@@ -182,10 +184,20 @@ try {
   log(`${landed} managed objects in the clusters (${startMs.length} × ${OBJECTS_PER_START} expected)`);
   if (landed !== startMs.length * OBJECTS_PER_START) failures.push(`expected ${startMs.length * OBJECTS_PER_START} objects in the clusters, found ${landed}`);
 
-  await sleep(3000);
-  const rssAt = await rssMiB(pid);
   sampling = false;
   await sampler;
+  // V8 gives back the garbage of the burst only after it has been idle a while (its memory
+  // reducer): RSS is read when it has settled, sampled every 5 s.
+  let rssAt = await rssMiB(pid);
+  rssPeak = Math.max(rssPeak, rssAt);
+  const settleEnd = Date.now() + SETTLE_SECONDS * 1000;
+  const trail = [rssAt.toFixed(0)];
+  while (Date.now() < settleEnd) {
+    await sleep(5000);
+    rssAt = await rssMiB(pid);
+    trail.push(rssAt.toFixed(0));
+  }
+  log(`RSS with ${startMs.length} running, every 5 s after the burst: ${trail.join(" ")} MiB`);
 
   // server.poll round trips on one connection, one at a time (the hub polls sequentially).
   const pollMs: number[] = [];

@@ -38,7 +38,7 @@ describe("mcks serve SIGKILLed during start/stop cycles", () => {
     // The killer: a random moment after each (re)start, SIGKILL, then start a new daemon.
     const killer = (async () => {
       while (!done) {
-        await sleep(300 + Math.random() * 3700);
+        await sleep(200 + Math.random() * 2300);
         if (done) break;
         await serve!.kill("SIGKILL");
         kills += 1;
