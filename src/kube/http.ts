@@ -35,6 +35,7 @@ export interface TlsSettings {
 
 /** Counters for tests and `doctor`: how many requests went to this cluster, by method. */
 export interface RequestStats {
+  /** Requests sent, watches not included (they are `byMethod.WATCH`). */
   total: number;
   byMethod: Record<string, number>;
 }
@@ -150,8 +151,11 @@ export class KubeHttp {
     const basePath = this.server.pathname === "/" ? "" : this.server.pathname;
     const reqPath = `${basePath}${opts.path}${queryString(opts.query)}`;
     const lib = this.server.protocol === "http:" ? http : https;
-    this.stats.total++;
-    this.stats.byMethod[opts.method] = (this.stats.byMethod[opts.method] ?? 0) + 1;
+    if (!streaming) this.stats.total++;
+    // Watches count apart from GETs: a watch re-opening in the background must not look
+    // like a request of the operation being measured.
+    const verb = streaming ? "WATCH" : opts.method;
+    this.stats.byMethod[verb] = (this.stats.byMethod[verb] ?? 0) + 1;
     const what = `${opts.method} ${opts.path}`;
 
     return new Promise<R>((resolve, reject) => {
