@@ -134,6 +134,9 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
 
     seen.length = 0;
     await page.click("#spawn_form button[type=submit]");
+    // mock-1's pod spends 2 s in ContainerCreating: the bar is part-way there.
+    await page.waitForFunction('Number(document.getElementById("progress-bar")?.getAttribute("aria-valuenow")) >= 40', undefined, { timeout: 60_000 });
+    await shot(page, "progress-mock");
     await page.waitForURL(new RegExp(`/user/${dana}/`), { timeout: 120_000 });
     const answer = JSON.parse((await page.textContent("body")) ?? "{}") as { pod?: string; ip?: string; path?: string };
     assert.equal(answer.pod, `jupyter-${dana}`);

@@ -1,7 +1,7 @@
 /**
  * The mcks config of the hub tests (hub/tests, test/e2e): the bed's clusters testbed-1…3 and
  * profiles that exercise the spawn page and the spawner:
- *   - `mock-1` (default) / `mock-2`: the agent's in-process mock server, which reports the pod that
+ *   - `mock-1` (default, 2 s slower to start) / `mock-2`: the agent's in-process mock server, which reports the pod that
  *     answered, so a test can tell which cluster served a request. `mock-1` has an option with
  *     listed choices and an unlisted free-text choice with a validation pattern.
  *   - `real`: the REAL jupyterhub-singleuser from hub/.venv (image mapped by
@@ -57,6 +57,9 @@ export default defineConfig({
       description: "A mock notebook server in cluster testbed-1",
       default: true,
       cluster: "testbed-1",
+      // Still the mock server, but 2 s in ContainerCreating: long enough for a browser to watch
+      // the progress bar move (the agent's slow-start-<ms> image convention).
+      image: "testbed/singleuser-slow-start-2000:latest",
       options: {
         memory: {
           displayName: "Memory",
