@@ -9,11 +9,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { connect, type RpcClient } from "../../src/rpc/client.ts";
+import { UPSTREAM_PATCHES, UPSTREAM_RESOURCES } from "../fixtures/upstream-examples.ts";
 
 const root = join(import.meta.dirname, "../..");
 const token = (s: string) => `tok-${s}-${Math.random().toString(36).slice(2)}`;
 
 export { ensureBed, type Bed, token };
+
+/** A home volume that outlives stops, as config.example.ts has it. */
+const HOME_VOLUME = `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: {{key}}-home
+  labels:
+    mcks.hub.jupyter.org/lifetime: user
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests:
+      storage: 1Gi
+`;
 
 /** The DSL config the serve tests use; every profile runs against the bed's restricted identities. */
 export function writeServeConfig(bed: Bed, dir: string, extra = ""): string {
@@ -30,70 +46,8 @@ export default defineConfig({
   profiles: [
     {
       slug: "alpha", displayName: "Alpha", cluster: "testbed-1", default: true,
-      patches: {
-        "01-annotations": \`
-    kind: Pod
-    metadata:
-        name: {{key}}
-        annotations:
-            something-else: hey
-    \`,
-        "02-gpu": \`
-    kind: Pod
-    metadata:
-        name: {{key}}
-    spec:
-        containers:
-        - name: notebook
-          resources:
-            limits:
-                nvidia.com/gpu: 1
-    \`,
-      },
-      resources: {
-        "00-home": \`
-    apiVersion: v1
-    kind: PersistentVolumeClaim
-    metadata:
-      name: {{key}}-home
-      labels:
-        mcks.hub.jupyter.org/lifetime: user
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 1Gi
-    \`,
-        "10-dask-role": \`
-    apiVersion: rbac.authorization.k8s.io/v1
-    kind: Role
-    metadata:
-      name: {{key}}-dask
-    rules:
-    - apiGroups:
-      - ""
-      resources:
-      - pods
-      verbs:
-      - list
-      - create
-      - delete
-    \`,
-        "11-dask-rolebinding": \`
-    apiVersion: rbac.authorization.k8s.io/v1
-    kind: RoleBinding
-    metadata:
-      name: {{key}}-dask
-    roleRef:
-      apiGroup: rbac.authorization.k8s.io
-      kind: Role
-      name: {{key}}-dask
-    subjects:
-    - apiGroup: ""
-      kind: ServiceAccount
-      name: {{key}}
-    \`,
-      },
+      patches: ${JSON.stringify(UPSTREAM_PATCHES)},
+      resources: ${JSON.stringify({ "00-home": HOME_VOLUME, ...UPSTREAM_RESOURCES })},
     },
     { slug: "beta", displayName: "Beta", cluster: "testbed-2" },
     { slug: "gamma", displayName: "Gamma", cluster: "testbed-3" },

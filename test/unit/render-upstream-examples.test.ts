@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import type { KubeObject } from "../../src/objects/types.ts";
 import { makeSpawn, renderAll } from "./render-fixture.ts";
+import { UPSTREAM_AWS_MEMORY_PATCH, UPSTREAM_PATCHES, UPSTREAM_RESOURCES } from "../fixtures/upstream-examples.ts";
 
 const LABELS = {
   "app.kubernetes.io/managed-by": "multicluster-kubespawner",
@@ -24,22 +25,10 @@ function pod(objects: KubeObject[]): KubeObject {
   return p;
 }
 
-// Upstream: the "AWS on us-east-1" profile's patch. `resources` sits at the indentation of
-// `- name`, so YAML (and kubectl) read it as spec.resources, a sibling of `containers`: the
-// pod-level resources field, not the container's. We give what kubectl gives.
-const AWS_MEMORY = {
-                "01-memory": `
-                    kind: Pod
-                    metadata:
-                        name: {{key}}
-                    spec:
-                        containers:
-                        - name: notebook
-                        resources:
-                            requests:
-                                memory: 16Mi
-                    `,
-}["01-memory"];
+// Upstream's AWS patch: `resources` sits at the indentation of `- name`, so YAML (and kubectl)
+// read it as spec.resources, a sibling of `containers`: the pod-level resources field, not the
+// container's. We give what kubectl gives.
+const AWS_MEMORY = UPSTREAM_AWS_MEMORY_PATCH;
 
 test("upstream's AWS memory patch: spec.resources, the notebook container kept whole", () => {
   const objects = renderAll(makeSpawn({ settings: { memLimit: 2 * 1024 ** 3 }, patches: { "01-memory": AWS_MEMORY } }));
@@ -78,27 +67,7 @@ spec:
   );
 });
 
-// Upstream: c.MultiClusterKubernetesSpawner.patches
-const PATCHES = {
-    "01-annotations": `
-    kind: Pod
-    metadata:
-        name: {{key}}
-        annotations:
-            something-else: hey
-    `,
-    "02-gpu": `
-    kind: Pod
-    metadata:
-        name: {{key}}
-    spec:
-        containers:
-        - name: notebook
-          resources:
-            limits:
-                nvidia.com/gpu: 1
-    `,
-};
+const PATCHES = UPSTREAM_PATCHES;
 
 test("upstream's 01-annotations + 02-gpu patches, applied in key order", () => {
   const objects = renderAll(makeSpawn({ settings: { memLimit: 2 * 1024 ** 3 }, patches: PATCHES }));
@@ -135,38 +104,7 @@ spec:
   );
 });
 
-// Upstream: c.MultiClusterKubernetesSpawner.resources
-const RESOURCES = {
-    "10-dask-role": `
-    apiVersion: rbac.authorization.k8s.io/v1
-    kind: Role
-    metadata:
-      name: {{key}}-dask
-    rules:
-    - apiGroups:
-      - ""
-      resources:
-      - pods
-      verbs:
-      - list
-      - create
-      - delete
-    `,
-    "11-dask-rolebinding": `
-    apiVersion: rbac.authorization.k8s.io/v1
-    kind: RoleBinding
-    metadata:
-      name: {{key}}-dask
-    roleRef:
-      apiGroup: rbac.authorization.k8s.io
-      kind: Role
-      name: {{key}}-dask
-    subjects:
-    - apiGroup: ""
-      kind: ServiceAccount
-      name: {{key}}
-    `,
-};
+const RESOURCES = UPSTREAM_RESOURCES;
 
 test("upstream's dask Role/RoleBinding resources: added after the built-ins, in the server's namespace, labelled", () => {
   const objects = renderAll(makeSpawn({ resources: RESOURCES }));
