@@ -13,6 +13,7 @@ const run = randomBytes(2).toString("hex");
 const alice = `alice-${run}`;
 const bob = `bob-${run}`;
 const carol = `carol-${run}`;
+const dave = `dave-${run}`;
 
 interface MockAnswer {
   readonly pod: string;
@@ -47,13 +48,13 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
 
   before(async () => {
     stack = await startHubStack("hub-rest");
-    const r = await stack.api("POST", "/users", { usernames: [alice, bob, carol] });
+    const r = await stack.api("POST", "/users", { usernames: [alice, bob, carol, dave] });
     assert.equal(r.status, 201, JSON.stringify(r.json));
   });
 
   after(async () => {
     if (!stack) return;
-    for (const u of [alice, bob, carol]) await stack.api("DELETE", `/users/${u}/server`).catch(() => undefined);
+    for (const u of [alice, bob, carol, dave]) await stack.api("DELETE", `/users/${u}/server`).catch(() => undefined);
     await stack.close();
   });
 
@@ -115,6 +116,19 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
     // A poll through the REST API agrees (the hub asks the spawner, which asks the daemon).
     const r = await stack.api("GET", `/users/${alice}`);
     assert.equal(r.status, 200);
+  });
+
+  it("a stop while the start is pending cancels it and removes what it had created", async () => {
+    const r = await stack.api("POST", `/users/${dave}/server`, { profile: "mock-1" }); // 2 s in ContainerCreating
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    for (let i = 0; i < 100 && managedObjects(stack, "testbed-1", dave).length === 0; i++) await new Promise((ok) => setTimeout(ok, 100));
+    assert.ok(managedObjects(stack, "testbed-1", dave).length > 0, "the start created objects");
+    const d = await stack.api("DELETE", `/users/${dave}/server`);
+    assert.ok(d.status === 202 || d.status === 204, `DELETE while pending: ${d.status} ${JSON.stringify(d.json)}`);
+    await waitStopped(stack, dave);
+    const deadline = Date.now() + 30_000;
+    while (managedObjects(stack, "testbed-1", dave).length > 0 && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 300));
+    assert.deepEqual(managedObjects(stack, "testbed-1", dave), []);
   });
 
   it("stopping leaves no managed objects in any cluster", async () => {
