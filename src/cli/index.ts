@@ -1,5 +1,6 @@
 import { subcommands } from "cmd-ts";
 import { VERSION } from "../version.ts";
+import { doctorCommand } from "./doctor.ts";
 import { dryRun } from "./dry-run.ts";
 import { patchCommand } from "./patch.ts";
 import { serve } from "./serve.ts";
@@ -11,5 +12,5 @@ export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, types: typesCommand },
+  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, doctor: doctorCommand, types: typesCommand },
 });

@@ -1,0 +1,74 @@
+/**
+ * `mcks doctor`: for each cluster, can we reach it, who are we, and may we do what starting
+ * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)?
+ */
+import { createClients, type ClusterTarget, type KubeClient } from "./clients.ts";
+import { REQUIRED_PERMISSIONS } from "./permissions.ts";
+
+export interface DoctorTarget extends ClusterTarget {
+  /** The fixed namespace, or undefined for a per-user template (checked cluster-wide). */
+  readonly namespace: string | undefined;
+}
+
+export interface ClusterReport {
+  readonly cluster: string;
+  readonly context: string;
+  readonly server: string;
+  readonly version?: string;
+  /** Set when the cluster could not be asked at all. */
+  readonly error?: string;
+  /** `verb group/resource` that are denied, e.g. `delete networking.k8s.io/ingresses`. */
+  readonly denied: readonly string[];
+  readonly checked: number;
+}
+
+interface AccessReview {
+  status?: { allowed?: boolean; reason?: string };
+}
+
+async function allowed(client: KubeClient, namespace: string | undefined, group: string, resource: string, verb: string): Promise<boolean> {
+  const review = await client.http.json<AccessReview>({
+    method: "POST",
+    path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+    body: {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectAccessReview",
+      spec: { resourceAttributes: { group, resource, verb, ...(namespace ? { namespace } : {}) } },
+    },
+  });
+  return review.status?.allowed === true;
+}
+
+async function checkCluster(client: KubeClient, target: DoctorTarget): Promise<ClusterReport> {
+  const base = { cluster: target.name, context: client.context, server: client.server };
+  let version: string;
+  try {
+    version = (await client.http.json<{ gitVersion?: string }>({ method: "GET", path: "/version", timeoutMs: 10_000 })).gitVersion ?? "?";
+  } catch (err) {
+    return { ...base, error: err instanceof Error ? err.message : String(err), denied: [], checked: 0 };
+  }
+  const checks = REQUIRED_PERMISSIONS.flatMap((p) => p.verbs.map((verb) => ({ ...p, verb })));
+  const results = await Promise.all(
+    checks.map(async (c) => ((await allowed(client, target.namespace, c.group, c.resource, c.verb)) ? undefined : `${c.verb} ${c.group ? `${c.group}/` : ""}${c.resource}`)),
+  );
+  return { ...base, version, denied: results.filter((r): r is string => r !== undefined), checked: checks.length };
+}
+
+export async function doctor(targets: readonly DoctorTarget[]): Promise<ClusterReport[]> {
+  const clients = createClients(targets);
+  try {
+    return await Promise.all(
+      targets.map(async (t) => {
+        const client = clients.get(t.name);
+        return client
+          ? checkCluster(client, t).catch((err: unknown) => ({
+              cluster: t.name, context: t.context, server: client.server,
+              error: err instanceof Error ? err.message : String(err), denied: [], checked: 0,
+            }))
+          : { cluster: t.name, context: t.context, server: "?", error: "no client", denied: [], checked: 0 };
+      }),
+    );
+  } finally {
+    for (const c of clients.values()) c.http.close();
+  }
+}
