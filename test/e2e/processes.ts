@@ -15,10 +15,19 @@ export interface Running {
   readonly exited: Promise<number | string>;
 }
 
+// Whatever a test started must not outlive it, even when the test runner ends it early: SIGTERM
+// lets JupyterHub stop the proxy it started.
+const alive = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of alive) c.kill("SIGTERM");
+});
+
 export function start(name: string, cmd: string, args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; log: string }): Running {
   const fd = openSync(opts.log, "a");
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
+  alive.add(child);
+  child.once("exit", () => alive.delete(child));
   const exited = new Promise<number | string>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
     child.once("error", (err) => resolve(`spawn error: ${err.message}`));
