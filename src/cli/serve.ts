@@ -24,6 +24,7 @@ export const serve = command({
         process.stderr.write(`mcks serve: ${sig}: finishing running requests, then exiting\n`);
         daemon.close().then(resolve, resolve);
       };
+      process.on("SIGHUP", () => void daemon.reload());
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
     });

@@ -1,5 +1,6 @@
 import { loadConfig } from "../config/load.ts";
-import type { ClusterCredentials } from "../config/types.ts";
+import type { ClusterCredentials, ResolvedConfig } from "../config/types.ts";
+import { UserError } from "../errors.ts";
 import { createKube } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { runAuth } from "../plugins/auth.ts";
@@ -19,7 +20,14 @@ export interface DaemonOptions {
 export interface Daemon {
   readonly socketPath: string;
   readonly servers: ServerManager;
+  /** Load config.ts again (SIGHUP). A bad config is logged and the running one kept: false. */
+  reload(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The cluster settings a running daemon cannot change (each cluster has its client and watch). */
+function clusterKey(config: ResolvedConfig): string {
+  return JSON.stringify([...config.clusters.values()].map((c) => [c.name, c.context, c.kubeconfig ?? "", c.namespace]));
 }
 
 /**
@@ -30,10 +38,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.log ?? stderrServeLog();
   const { config, path } = await loadConfig(opts.configPath);
   const shutdown = new AbortController();
+  // The auth hooks in force; a reload may change them.
+  let plugins = config.plugins;
   const kube: Kube = await createKube({
     clusters: config.clusters.values(),
     credentialsOverride: (cluster): Promise<ClusterCredentials | undefined> =>
-      runAuth(config.plugins, { cluster, log: log.child(`auth ${cluster.name}`), signal: shutdown.signal }),
+      runAuth(plugins, { cluster, log: log.child(`auth ${cluster.name}`), signal: shutdown.signal }),
   });
   const servers = new ServerManager(config, kube, log);
   let rpc: RpcServer | undefined;
@@ -45,7 +55,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     rpc = await listen({
       socketPath: opts.socketPath,
       mode: opts.socketMode ?? 0o600,
-      handlers: serveHandlers(config, kube, servers),
+      handlers: serveHandlers(kube, servers),
       log: {
         debug: () => {},
         info: (m) => log.info(m),
@@ -61,6 +71,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return {
     socketPath: server.socketPath,
     servers,
+    async reload() {
+      try {
+        const next = await loadConfig(opts.configPath);
+        if (clusterKey(next.config) !== clusterKey(servers.config)) {
+          throw new UserError("the clusters in config.ts changed (name, context, kubeconfig or namespace); restart mcks serve to apply that");
+        }
+        servers.setConfig(next.config);
+        plugins = next.config.plugins;
+        log.info(`reloaded ${next.path}: ${next.config.profiles.length} profiles, ${next.config.plugins.length} plugins`);
+        return true;
+      } catch (err) {
+        const details = err instanceof UserError && err.details.length > 0 ? ` (${err.details.join("; ")})` : "";
+        log.error(`reload failed, keeping the running config: ${err instanceof Error ? err.message : String(err)}${details}`);
+        return false;
+      }
+    },
     async close() {
       shutdown.abort();
       await server.close();

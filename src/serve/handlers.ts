@@ -1,4 +1,3 @@
-import type { ResolvedConfig } from "../config/types.ts";
 import type { Kube } from "../kube/index.ts";
 import { describeProfiles } from "../profile/resolve-spawn.ts";
 import { sendProgress, type Handlers } from "../rpc/protocol.ts";
@@ -6,7 +5,7 @@ import { VERSION } from "../version.ts";
 import type { ServerManager } from "./manager.ts";
 
 /** The socket methods of DESIGN.md, each a thin wrapper around the manager. */
-export function serveHandlers(config: ResolvedConfig, kube: Kube, servers: ServerManager): Handlers {
+export function serveHandlers(kube: Kube, servers: ServerManager): Handlers {
   return {
     health() {
       const clusters: Record<string, { reachable: boolean; error?: string }> = {};
@@ -16,7 +15,7 @@ export function serveHandlers(config: ResolvedConfig, kube: Kube, servers: Serve
       return { version: VERSION, clusters };
     },
     "profiles.list"({ user }) {
-      return describeProfiles(config, user);
+      return describeProfiles(servers.config, user);
     },
     "server.start"(p, ctx) {
       return servers.start(

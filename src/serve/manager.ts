@@ -29,11 +29,11 @@ export interface ServerRef {
  * object carries the labels of DESIGN.md: a daemon restart loses nothing.
  */
 export class ServerManager {
-  readonly #config: ResolvedConfig;
+  #config: ResolvedConfig;
   readonly #kube: Kube;
   readonly #log: ServeLog;
   readonly #registry = new Registry();
-  readonly #extraKinds: KindRef[];
+  #extraKinds: KindRef[];
   /** Since when this daemon runs: the poll grace period of a cluster never seen counts from here. */
   readonly #startedAt = Date.now();
 
@@ -46,6 +46,23 @@ export class ServerManager {
 
   get registry(): Registry {
     return this.#registry;
+  }
+
+  get config(): ResolvedConfig {
+    return this.#config;
+  }
+
+  /**
+   * A reloaded config applies to starts from now on; running servers keep what they were
+   * started with. Clusters cannot change without a restart (each has its watch), so the
+   * caller checks that first (see `sameClusters`).
+   */
+  setConfig(config: ResolvedConfig): void {
+    this.#config = config;
+    const kinds = new Map(this.#extraKinds.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
+    for (const k of operatorKinds(config)) kinds.set(`${k.apiVersion}/${k.kind}`, k);
+    // Kinds only accumulate: servers started under the old config may still have them.
+    this.#extraKinds = [...kinds.values()];
   }
 
   /**

@@ -2,6 +2,7 @@
  * The daemon dies (SIGKILL) and comes back: nothing is orphaned, nothing running is lost.
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { cleanKeys, ensureBed, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
 
@@ -76,5 +77,37 @@ describe("mcks serve restarts", () => {
     assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-ivy"), []);
     assert.deepEqual(managedObjects(bed, "testbed-3", "jupyter-jack"), []);
     await c2.close();
+  });
+});
+
+describe("mcks serve reloads config.ts on SIGHUP", () => {
+  it("applies a good config, keeps the running one when the new one is bad or changes clusters", async () => {
+    const dir = tempDir("mcks-serve-reload-");
+    const path = writeServeConfig(bed, dir);
+    const daemon = await startServe(path);
+    try {
+      const client = await daemon.client();
+      const names = async () => (await client.call("profiles.list", { user: user("kim") })).map((p) => p.displayName);
+      assert.ok((await names()).includes("Beta"));
+
+      const original = readFileSync(path, "utf8");
+      const hup = async (text: string, logLine: RegExp) => {
+        writeFileSync(path, text);
+        daemon.child.kill("SIGHUP");
+        await waitFor(() => logLine.test(daemon.log())).catch((e: Error) => { throw new Error(`${e.message}: ${logLine} not in:\n${daemon.log()}`); });
+      };
+      await hup(original.replace('displayName: "Beta"', 'displayName: "Beta (reloaded)"'), /reloaded .*config\.ts/);
+      assert.ok((await names()).includes("Beta (reloaded)"));
+
+      await hup(original.replace("profiles: [", "profiles: [ {,"), /reload failed, keeping the running config: failed to load config from .*config\.ts: syntax error \(config\.ts:\d+:\d+: /);
+      assert.ok((await names()).includes("Beta (reloaded)"));
+
+      await hup(original.replace('namespace: "default" }', 'namespace: "elsewhere" }'), /reload failed.*clusters in config\.ts changed/);
+      assert.ok((await names()).includes("Beta (reloaded)"));
+      assert.equal(daemon.child.exitCode, null, "the daemon survives bad reloads");
+      await client.close();
+    } finally {
+      await daemon.stop();
+    }
   });
 });
