@@ -89,6 +89,25 @@ const ca = join(L.pkiDir, "ca.crt");
 const scrape = (c: BedCluster): Promise<Sample[]> => fetchMetrics(c.apiserverUrl, ca, ensureTokens(c.index).admin);
 const scrapeAll = (): Promise<Sample[][]> => Promise.all(clusters.map(scrape));
 const mcksRequests = (all: Sample[][]): number => all.reduce((a, s) => a + sum(s, "apiserver_request_total", isMcksRequest), 0);
+/** Counted requests by verb, resource and code, summed over the clusters (to see what a figure is made of). */
+function requestMix(all: Sample[][]): Map<string, number> {
+  const mix = new Map<string, number>();
+  for (const s of all.flat()) {
+    if (s.name !== "apiserver_request_total" || !isMcksRequest(s.labels)) continue;
+    const k = `${s.labels.verb} ${s.labels.resource} ${s.labels.code}`;
+    mix.set(k, (mix.get(k) ?? 0) + s.value);
+  }
+  return mix;
+}
+function mixDelta(before: Sample[][], after: Sample[][], per: number): string {
+  const b = requestMix(before);
+  return [...requestMix(after)]
+    .map(([k, v]) => [k, v - (b.get(k) ?? 0)] as const)
+    .filter(([, d]) => d > 0)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, d]) => `${k} ${(d / per).toFixed(3)}`)
+    .join(", ");
+}
 
 const dir = mkdtempSync(join(tmpdir(), "mcks-burst-"));
 const configPath = writeBurstConfig(dir, bed.kubeconfig, clusters, 1800);
@@ -155,7 +174,8 @@ try {
     }
   })();
 
-  const reqBefore = mcksRequests(await scrapeAll());
+  const startScrape = await scrapeAll();
+  const reqBefore = mcksRequests(startScrape);
   log(`starting ${USERS} servers over ${CONNECTIONS} connections on ${clusters.map((c) => c.name).join(", ")}`);
   const t0 = performance.now();
   let done = 0;
@@ -175,7 +195,9 @@ try {
     }),
   );
   const burstWall = (performance.now() - t0) / 1000;
-  const reqAfter = mcksRequests(await scrapeAll());
+  const endScrape = await scrapeAll();
+  const reqAfter = mcksRequests(endScrape);
+  log(`requests per start by verb, resource, code: ${mixDelta(startScrape, endScrape, Math.max(1, startMs.length))}`);
   log(`${startMs.length} ready, ${failures.length} failed in ${burstWall.toFixed(1)} s${failures.length ? `; first failure: ${failures[0]}` : ""}`);
 
   // Every running server's objects are in its cluster.
@@ -211,7 +233,8 @@ try {
   }
   log(`poll p50 ${percentile(pollMs, 50).toFixed(3)} ms, p99 ${percentile(pollMs, 99).toFixed(3)} ms over ${pollMs.length} calls`);
 
-  const stopBefore = mcksRequests(await scrapeAll());
+  const stopScrape = await scrapeAll();
+  const stopBefore = mcksRequests(stopScrape);
   const stopMs: number[] = [];
   const t1 = performance.now();
   await Promise.all(
@@ -226,10 +249,12 @@ try {
     }),
   );
   const stopWall = (performance.now() - t1) / 1000;
-  const stopAfter = mcksRequests(await scrapeAll());
+  const stopEndScrape = await scrapeAll();
+  const stopAfter = mcksRequests(stopEndScrape);
   let leftover = 0;
   for (const c of clusters) leftover += managed(bed.kubeconfig, c.context).length;
   log(`${stopMs.length} stopped in ${stopWall.toFixed(1)} s; ${leftover} managed objects left`);
+  log(`requests per stop by verb, resource, code: ${mixDelta(stopScrape, stopEndScrape, Math.max(1, stopMs.length))}`);
   await Promise.all(clients.map((c) => c.close()));
   await serve.stop();
 
