@@ -14,7 +14,7 @@ import type { ServerState } from "../../src/rpc/protocol.ts";
 import { up } from "../testbed/up.ts";
 import { readPids } from "../testbed/state.ts";
 import type { BedCluster } from "../testbed/state.ts";
-import { allManaged, eventually, faultBed, profileSlug, startServe, type ServeProcess } from "./fault-fixture.ts";
+import { allManaged, eventually, faultBed, profileSlug, runPrefix, startServe, type ServeProcess } from "./fault-fixture.ts";
 
 let serve: ServeProcess | undefined;
 let victimIndex: number | undefined;
@@ -58,26 +58,27 @@ function start(client: RpcClient, user: string, c: BedCluster): Promise<Outcome>
 }
 
 describe("an API server dies during a burst", () => {
-  it("healthy clusters are unaffected, the dead one fails fast, running servers keep their state, and it converges after the restart", async () => {
+  it("healthy clusters are unaffected, the dead one fails fast, running servers keep their state, and it converges after the restart", { timeout: 300_000 }, async () => {
     const fb = await faultBed("mcks-fault-apiserver-", { startTimeout: 60, pollGracePeriod: 90 });
     const victim = fb.clusters[1]!;
-    assert.deepEqual(allManaged(fb), [], "the clusters start clean");
+    const p = runPrefix("fault");
+    assert.deepEqual(allManaged(fb, p), [], "no objects of this run's users yet");
     serve = await startServe(fb.configPath);
     const client = await serve.client();
 
     // Servers already running on the cluster that will die.
-    const before = await Promise.all([0, 1, 2].map((i) => start(client, `fault-pre${i}`, victim)));
+    const before = await Promise.all([0, 1, 2].map((i) => start(client, `${p}pre${i}`, victim)));
     for (const o of before) assert.equal(o.error, undefined, `${o.user} started before the fault`);
 
     // 30 starts, the kill, then 30 more while the first ones are under way.
-    const wave1 = Array.from({ length: 30 }, (_, i) => start(client, `fault-a${i}`, fb.clusters[i % 3]!));
+    const wave1 = Array.from({ length: 30 }, (_, i) => start(client, `${p}a${i}`, fb.clusters[i % 3]!));
     await sleep(200);
     victimIndex = victim.index;
     const rec = readPids()[`apiserver-${victim.index}`];
     assert.ok(rec && alive(rec.pid), `apiserver-${victim.index} runs`);
     process.kill(rec.pid, "SIGKILL");
     const killedAt = Date.now();
-    const wave2 = Array.from({ length: 30 }, (_, i) => start(client, `fault-b${i}`, fb.clusters[i % 3]!));
+    const wave2 = Array.from({ length: 30 }, (_, i) => start(client, `${p}b${i}`, fb.clusters[i % 3]!));
     const first = await Promise.all(wave1);
     const second = await Promise.all(wave2);
 
@@ -109,13 +110,13 @@ describe("an API server dies during a burst", () => {
     victimIndex = undefined;
 
     // Converges: a new start there works; earlier servers still poll as running.
-    await eventually("a start on the restarted cluster works", async () => !(await start(client, "fault-after", victim)).error, 60_000);
+    await eventually("a start on the restarted cluster works", async () => !(await start(client, `${p}after`, victim)).error, 60_000);
     for (const o of before) assert.deepEqual(await client.call("server.poll", { user: { name: o.user }, server: "", state: o.state! }), { status: null }, o.user);
 
     // Stop everything the hub knows of (as it would), plus the failed starts (the hub stops those too).
-    const all = [...before, ...first, ...second, { user: "fault-after", cluster: victim.name, ms: 0 }];
+    const all = [...before, ...first, ...second, { user: `${p}after`, cluster: victim.name, ms: 0 }];
     await Promise.all(all.map((o) => client.call("server.stop", { user: { name: o.user }, server: "", state: o.state ?? null, now: true })));
-    await eventually("nothing left on any cluster", () => allManaged(fb).length === 0, 60_000);
+    await eventually("nothing left on any cluster", () => allManaged(fb, p).length === 0, 60_000);
     for (const o of before) assert.notEqual((await client.call("server.poll", { user: { name: o.user }, server: "", state: o.state! })).status, null, `${o.user} stopped`);
     assert.equal(serve.child.exitCode, null, "the daemon lived through it");
     await client.close();

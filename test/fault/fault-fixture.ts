@@ -34,10 +34,18 @@ export async function faultBed(prefix: string, opts: { startTimeout?: number; po
   return { bed, clusters, dir, configPath };
 }
 
-/** Every managed object on the three clusters, as `cluster:Kind/name`. */
-export function allManaged(fb: FaultBed): string[] {
-  return fb.clusters.flatMap((c) => managed(fb.bed.kubeconfig, c.context).map((o) => `${c.name}:${o}`));
+/**
+ * Managed objects on the three clusters, as `cluster:Kind/name`; with `userPrefix`, only those of
+ * users whose names start with it (the integration tests before this stage may leave objects
+ * that outlive a stop, such as a home PVC, and they are not ours to judge).
+ */
+export function allManaged(fb: FaultBed, userPrefix?: string): string[] {
+  const mine = (o: string) => userPrefix === undefined || o.includes(`/jupyter-${userPrefix}`);
+  return fb.clusters.flatMap((c) => managed(fb.bed.kubeconfig, c.context).filter(mine).map((o) => `${c.name}:${o}`));
 }
+
+/** A user-name prefix unique to this run (lower case, so the key keeps it unescaped). */
+export const runPrefix = (what: string): string => `${what}${Date.now().toString(36).slice(-5)}-`;
 
 export async function eventually(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RpcClient } from "../../src/rpc/client.ts";
 import type { ServerState } from "../../src/rpc/protocol.ts";
 import { OBJECTS_PER_START } from "../../bench/burst-config.ts";
-import { allManaged, faultBed, profileSlug, startServe, type ServeProcess } from "./fault-fixture.ts";
+import { allManaged, faultBed, profileSlug, runPrefix, startServe, type ServeProcess } from "./fault-fixture.ts";
 
 const CYCLES = 100;
 const LANES = 5;
@@ -25,9 +25,10 @@ after(async () => {
 });
 
 describe("mcks serve SIGKILLed during start/stop cycles", () => {
-  it(`${CYCLES} cycles, killed at random points: no orphans, every poll right`, async () => {
+  it(`${CYCLES} cycles, killed at random points: no orphans, every poll right`, { timeout: 400_000 }, async () => {
     const fb = await faultBed("mcks-fault-sigkill-", { startTimeout: 60 });
-    assert.deepEqual(allManaged(fb), [], "the clusters start clean");
+    const p = runPrefix("cycle");
+    assert.deepEqual(allManaged(fb, p), [], "no objects of this run's users yet");
     const socket = join(fb.dir, "mcks.sock");
     serve = await startServe(fb.configPath, socket);
     let epoch = 0;
@@ -82,7 +83,7 @@ describe("mcks serve SIGKILLed during start/stop cycles", () => {
     await Promise.all(
       Array.from({ length: LANES }, async (_, laneId) => {
         for (let i = next++; i < CYCLES; i = next++) {
-          const user = { name: `cycle${i}` };
+          const user = { name: `${p}${i}` };
           users.push(user.name);
           const c = fb.clusters[i % 3]!;
           const started = await call(laneId, (cl) => cl.call("server.start", { user, server: "", profile: profileSlug(c), options: {}, env: {} }, { timeoutMs: 90_000 }));
@@ -112,7 +113,7 @@ describe("mcks serve SIGKILLed during start/stop cycles", () => {
     assert.deepEqual(unexpected, [], "no call failed while the daemon was alive");
     console.error(`# ${kills} kills, ${failedStarts} starts cut by a kill, ${kept.size} servers left running`);
 
-    const managed = allManaged(fb);
+    const managed = allManaged(fb, p);
     const keys = new Set(managed.map((m) => /\/(jupyter-[a-z0-9-]+)$/.exec(m)?.[1]));
     assert.deepEqual([...keys].sort(), [...kept.keys()].map((u) => `jupyter-${u}`).sort(), "only the running servers' objects are in the clusters");
     assert.equal(managed.length, kept.size * OBJECTS_PER_START, "each running server has all its objects, nothing more");
@@ -122,7 +123,7 @@ describe("mcks serve SIGKILLed during start/stop cycles", () => {
       else assert.notEqual(status, null, `${u} is stopped`);
     }
     for (const [u, state] of kept) await client.call("server.stop", { user: { name: u }, server: "", state, now: true });
-    assert.deepEqual(allManaged(fb), [], "nothing left after stopping the running ones");
+    assert.deepEqual(allManaged(fb, p), [], "nothing left after stopping the running ones");
     await client.close();
   });
 });
