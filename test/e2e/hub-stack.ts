@@ -9,7 +9,7 @@
  * scopes drives the REST API.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
@@ -38,6 +38,14 @@ export interface HubStack {
 export function ensureVenv(): void {
   const r = spawnSync("bash", [join(repo, "test/setup/hub-venv.sh")], { cwd: repo, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 900_000 });
   if (r.status !== 0) throw new Error(`test/setup/hub-venv.sh failed (exit ${r.status ?? r.signal}): the hub's Python environment is needed`);
+}
+
+function readFileIfAny(file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    return "";
+  }
 }
 
 function pyString(s: string): string {
@@ -121,6 +129,16 @@ ${opts.extraConfig ?? ""}
     },
     async stopHub() {
       if (hub) await stop(hub, "SIGTERM");
+      // The hub stops the proxy it started; if it could not (killed mid-shutdown), we do, by the
+      // pid it wrote, so the next hub gets a fresh proxy and no proxy outlives the test.
+      const proxyPid = Number(readFileIfAny(join(dir, "proxy.pid")));
+      if (proxyPid > 0) {
+        try {
+          process.kill(proxyPid, "SIGTERM");
+        } catch {
+          // already gone: the usual case
+        }
+      }
     },
     async api(method, path, body) {
       const r = await fetch(`${url}/hub/api${path}`, {
