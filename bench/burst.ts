@@ -26,7 +26,8 @@ import { startServe, type ServeProcess } from "../test/integration/serve-fixture
 import { managedObjects as managed } from "./managed-objects.ts";
 import { fetchMetrics, isMcksRequest, openWatches, sum, type Sample } from "./apiserver-metrics.ts";
 import { OBJECTS_PER_START, profileSlug, writeBurstConfig } from "./burst-config.ts";
-import { percentile, rssMiB } from "./percentile.ts";
+import { cpuSeconds, percentile, rssMiB } from "./percentile.ts";
+import { readPids } from "../test/testbed/state.ts";
 
 export interface BurstResult {
   burstUsers: number;
@@ -35,6 +36,8 @@ export interface BurstResult {
   burstP50Ms: number;
   burstP99Ms: number;
   burstP99OverheadMs: number;
+  /** CPU seconds used during the burst, by the daemon and by the bed's processes (where the time went). */
+  burstCpuSeconds: Record<string, number>;
   /** The same overhead with one start at a time: mcks's own cost without queueing at the API servers. */
   sequentialP99OverheadMs: number;
   fakeDelayMs: number;
@@ -80,7 +83,8 @@ const log = (m: string): void => void process.stderr.write(`[burst] ${m}\n`);
 
 const bin = join(L.repoRoot, "dist/mcks");
 if (!existsSync(bin)) throw new Error(`${bin} does not exist; run npm run build first (the benchmark measures the product binary)`);
-process.env.MCKS_BIN = bin;
+// MCKS_BIN may name another daemon command (e.g. a wrapper with V8 flags, for experiments).
+process.env.MCKS_BIN ??= bin;
 
 const bed = await ensureBed({ clusters: Number(values["bed-clusters"]) });
 const clusters = bed.clusters.slice(-3);
@@ -141,7 +145,7 @@ try {
   const pid = serve.child.pid!;
   await sleep(2000);
   const rssIdle = await rssMiB(pid);
-  log(`mcks serve pid ${pid} (${bin}), RSS idle ${rssIdle.toFixed(1)} MiB; agent watches before: ${watchesBefore.join(", ")}`);
+  log(`mcks serve pid ${pid} (${process.env.MCKS_BIN}), RSS idle ${rssIdle.toFixed(1)} MiB; agent watches before: ${watchesBefore.join(", ")}`);
 
   const clients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client()));
   const user = (i: number) => ({ name: `bench-u${i}` });
@@ -174,6 +178,19 @@ try {
     }
   })();
 
+  const pids = readPids();
+  const cpuOf = async (): Promise<Record<string, number>> => {
+    const groups: Record<string, number[]> = {
+      mcks: [pid],
+      apiservers: clusters.map((c) => pids[`apiserver-${c.index}`]?.pid ?? 0),
+      etcd: [pids.etcd?.pid ?? 0],
+      agents: clusters.map((c) => pids[`agent-${c.index}`]?.pid ?? 0),
+    };
+    const out: Record<string, number> = {};
+    for (const [k, ps] of Object.entries(groups)) out[k] = (await Promise.all(ps.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+    return out;
+  };
+  const cpuBefore = await cpuOf();
   const startScrape = await scrapeAll();
   const reqBefore = mcksRequests(startScrape);
   log(`starting ${USERS} servers over ${CONNECTIONS} connections on ${clusters.map((c) => c.name).join(", ")}`);
@@ -195,6 +212,9 @@ try {
     }),
   );
   const burstWall = (performance.now() - t0) / 1000;
+  const cpuAfter = await cpuOf();
+  const burstCpu = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Number((v - cpuBefore[k]!).toFixed(1))]));
+  log(`CPU seconds during the burst: ${Object.entries(burstCpu).map(([k, v]) => `${k} ${v}`).join(", ")} (wall ${((performance.now() - t0) / 1000).toFixed(1)} s, 2 cores)`);
   const endScrape = await scrapeAll();
   const reqAfter = mcksRequests(endScrape);
   log(`requests per start by verb, resource, code: ${mixDelta(startScrape, endScrape, Math.max(1, startMs.length))}`);
@@ -266,6 +286,7 @@ try {
     burstP99Ms: Math.round(percentile(startMs, 99)),
     burstP99OverheadMs: Math.round(percentile(startMs, 99) - FAKE_DELAY_MS),
     sequentialP99OverheadMs: Math.round(percentile(seqMs, 99) - FAKE_DELAY_MS),
+    burstCpuSeconds: burstCpu,
     fakeDelayMs: FAKE_DELAY_MS,
     objectsPerStart: OBJECTS_PER_START,
     apiRequestsPerStart: Number(((reqAfter - reqBefore) / Math.max(1, startMs.length)).toFixed(2)),
