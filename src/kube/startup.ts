@@ -20,6 +20,8 @@ export interface ManagedObjectRef {
   readonly uid: string;
   /** Marked `lifetime: user`: survives a stop. */
   readonly persistent: boolean;
+  /** metadata.creationTimestamp in ms (0 when unknown). */
+  readonly createdAt: number;
 }
 
 export interface ManagedServer {
@@ -36,6 +38,8 @@ export interface ManagedServer {
   readonly started: boolean;
   /** Only objects that outlive a stop remain (nothing to clean up). */
   readonly persistentOnly: boolean;
+  /** When the newest of its non-persistent objects was created (ms; 0 when unknown = old). */
+  readonly createdAt: number;
 }
 
 export interface RecoveredState {
@@ -87,10 +91,12 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
       name: o.metadata.name,
       uid: o.metadata.uid ?? "",
       persistent: o.metadata.labels?.[LIFETIME_LABEL] === "user",
+      createdAt: Date.parse(String(o.metadata.creationTimestamp ?? "")) || 0,
     });
   }
   for (const s of c.watch.servers()) {
-    group(s.namespace, { [KEY_LABEL]: s.key })?.objects.push({ kind: "Pod", name: s.podName, uid: s.uid, persistent: false });
+    // The Pod is applied after the server's other objects: their times tell the start's age.
+    group(s.namespace, { [KEY_LABEL]: s.key })?.objects.push({ kind: "Pod", name: s.podName, uid: s.uid, persistent: false, createdAt: 0 });
   }
   return [...groups.values()].map((g) => {
     const pod = c.watch.get(g.key);
@@ -101,6 +107,7 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
       pod: podHere,
       started: podHere?.startedAt !== undefined,
       persistentOnly: g.objects.every((o) => o.persistent),
+      createdAt: Math.max(0, ...g.objects.filter((o) => !o.persistent).map((o) => o.createdAt)),
     };
   });
 }

@@ -92,10 +92,32 @@ export class ServerManager {
       });
       running += 1;
     }
-    const deleted = await cleanupIncomplete(clusters, state, { extraKinds: this.#extraKinds });
-    for (const s of state.incomplete) this.#log.warn(`removed the objects of an incomplete start: ${s.cluster}/${s.namespace}/${s.key}`);
-    for (const u of state.unreachable) this.#log.warn(`cluster ${u.cluster} unreachable at startup: ${u.error}`);
+    // An incomplete start younger than the start timeout may still be under way in another
+    // daemon (a rolling restart, a second hub process): it is only removed if it is still
+    // incomplete once it has had its full start timeout.
+    const limit = this.#config.startTimeout * 1000;
+    const now = Date.now();
+    const stale = state.incomplete.filter((s) => now - s.createdAt >= limit);
+    const deleted = await cleanupIncomplete(clusters, { ...state, incomplete: stale }, { extraKinds: this.#extraKinds });
+    for (const s of stale) this.#log.warn(`removed the objects of an incomplete start: ${s.cluster}/${s.namespace}/${s.key}`);
+    for (const s of state.incomplete.filter((x) => !stale.includes(x))) {
+      const wait = limit - (now - s.createdAt);
+      this.#log.info(`${s.cluster}/${s.namespace}/${s.key} is an incomplete start ${Math.round((now - s.createdAt) / 1000)} s old; removing it in ${Math.round(wait / 1000)} s unless it completes`);
+      setTimeout(() => void this.#removeIfStillIncomplete(s.cluster, s.namespace, s.key), wait).unref();
+    }
     return { running, cleaned: deleted.length, unreachable: state.unreachable.map((u) => u.cluster) };
+  }
+
+  async #removeIfStillIncomplete(cluster: string, namespace: string, key: string): Promise<void> {
+    if (this.#registry.get(key)) return; // started (or being started) through this daemon since
+    const c = this.#clusterOrUndefined(cluster);
+    if (!c || c.watch.get(key)?.startedAt) return;
+    try {
+      await this.#remove(cluster, namespace, key, this.#extraKinds, { includePersistent: false, now: true });
+      this.#log.warn(`removed the objects of an incomplete start: ${cluster}/${namespace}/${key}`);
+    } catch (err) {
+      this.#log.error(`could not remove the incomplete start ${cluster}/${namespace}/${key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /**

@@ -32,7 +32,7 @@ spec:
 `;
 
 /** The DSL config the serve tests use; every profile runs against the bed's restricted identities. */
-export function writeServeConfig(bed: Bed, dir: string, extra = ""): string {
+export function writeServeConfig(bed: Bed, dir: string, opts: { startTimeout?: number } = {}): string {
   const c = (i: number) => bed.clusters[i - 1]!;
   const cluster = (i: number) =>
     `"${c(i).name}": { context: "${c(i).restrictedContext}", kubeconfig: ${JSON.stringify(bed.kubeconfig)}, ingressPublicUrl: "${c(i).ingressUrl}", namespace: "default" }`;
@@ -55,9 +55,8 @@ export default defineConfig({
     { slug: "unsched", displayName: "No room", cluster: "testbed-3", image: "testbed/unschedulable:1" },
     { slug: "slow", displayName: "Slow", cluster: "testbed-1", image: "testbed/slow-start-4000:1" },
   ],
-  startTimeout: 60,
+  startTimeout: ${opts.startTimeout ?? 60},
   pollGracePeriod: 30,
-  ${extra}
 });
 `,
   );
