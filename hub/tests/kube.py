@@ -49,3 +49,19 @@ def wait_gone(cluster: str, username: str, timeout: float = 30) -> list[str]:
         time.sleep(0.5)
         left = managed_objects(cluster, username)
     return left
+
+
+def pod_network(cluster: str) -> str:
+    """The loopback /16 prefix of a bed cluster's pod IPs ("127.12."), from its node's InternalIP.
+
+    Each bed agent claims a range of its own, so it is read, not assumed (another bed on the
+    same machine shifts them)."""
+    r = subprocess.run(
+        ["kubectl", "--kubeconfig", str(kubeconfig()), "--context", cluster, "get", "nodes", "-o",
+         'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'],
+        capture_output=True, text=True, timeout=60,
+    )
+    if r.returncode != 0 or not r.stdout:
+        raise RuntimeError(f"kubectl get nodes on {cluster} failed: {r.stderr.strip()}")
+    a, b = r.stdout.split(".")[:2]
+    return f"{a}.{b}."
