@@ -7,7 +7,7 @@
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { managedObjects, serverOf, startHubStack, waitServer, waitStopped, type HubStack } from "./hub-stack.ts";
+import { clusterOfIp, managedObjects, serverOf, startHubStack, waitServer, waitStopped, type HubStack } from "./hub-stack.ts";
 
 const run = randomBytes(2).toString("hex");
 const alice = `alice-${run}`;
@@ -25,10 +25,6 @@ async function viaProxy(stack: HubStack, path: string, headers: Record<string, s
   return fetch(`${stack.url}${path}`, { headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
 }
 
-/** Which bed cluster a mock pod lives in: pod IPs are 127.<N+10>.x.y. */
-function clusterOfIp(ip: string): string {
-  return `testbed-${Number(ip.split(".")[1]) - 10}`;
-}
 
 async function whoAnswers(stack: HubStack, user: string): Promise<MockAnswer> {
   const r = await viaProxy(stack, `/user/${user}/whoami`);
@@ -74,11 +70,11 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
 
     const a = await whoAnswers(stack, alice);
     assert.equal(a.pod, `jupyter-${alice}`);
-    assert.equal(clusterOfIp(a.ip), "testbed-1");
+    assert.equal(clusterOfIp(stack, a.ip), "testbed-1");
     assert.equal(a.path, `/user/${alice}/whoami`);
     const b = await whoAnswers(stack, bob);
     assert.equal(b.pod, `jupyter-${bob}`);
-    assert.equal(clusterOfIp(b.ip), "testbed-2");
+    assert.equal(clusterOfIp(stack, b.ip), "testbed-2");
   });
 
   it("the hub stores only the daemon's state, no token", async () => {
@@ -109,8 +105,8 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
       const s = await serverOf(stack, u);
       assert.equal(s?.ready, true, `${u}'s server after the restarts: ${JSON.stringify(s)}`);
     }
-    assert.equal(clusterOfIp((await whoAnswers(stack, alice)).ip), "testbed-1");
-    assert.equal(clusterOfIp((await whoAnswers(stack, bob)).ip), "testbed-2");
+    assert.equal(clusterOfIp(stack, (await whoAnswers(stack, alice)).ip), "testbed-1");
+    assert.equal(clusterOfIp(stack, (await whoAnswers(stack, bob)).ip), "testbed-2");
     const real = await viaProxy(stack, `/user/${carol}/api/status`, { Authorization: `token ${stack.token}` });
     assert.equal(real.status, 200);
     // A poll through the REST API agrees (the hub asks the spawner, which asks the daemon).

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
+import { podNetwork } from "../integration/serve-fixture.ts";
 import { freePort, httpOk, start, stop, unixSocketAccepts, waitReady, type Running } from "./processes.ts";
 
 export const repo = resolve(import.meta.dirname, "../..");
@@ -222,4 +223,10 @@ export function managedObjects(stack: HubStack, cluster: string, user: string): 
   );
   if (r.status !== 0) throw new Error(`kubectl on ${cluster}: ${r.stderr}`);
   return r.stdout.split("\n").filter(Boolean);
+}
+
+/** Which bed cluster a pod IP belongs to: each cluster's node has a loopback /16 of its own. */
+export function clusterOfIp(stack: HubStack, ip: string): string {
+  const match = stack.bed.clusters.find((c) => ip.startsWith(podNetwork(stack.bed, c.name)));
+  return match?.name ?? `no bed cluster has pod IP ${ip}`;
 }
