@@ -24,8 +24,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const values = fc.constantFrom(
   "-1", "0", "1e309", "NaN", "null", "undefined", "true", "{}", "[]", '""', '"{{"', '"{{ nope }}"', '"\\u0000"', "'x: {y'",
-  "() => { throw new Error('boom') }", "Symbol('s')", "new Date()", "[[[]]]", '"999999999999999999999Gi"', '"-5"', "{ a: 1 }", "Promise.reject(new Error('nope'))",
+  "() => { throw new Error('boom') }", "Symbol('s')", "new Date()", "[[[]]]", '"999999999999999999999Gi"', '"-5"', "{ a: 1 }", "Promise.resolve(1)",
 );
+// A rejected promise as a value has a test of its own below (it failed only when a mutation happened to put it where it runs).
 type Mutation =
   | { kind: "delete" | "duplicate"; line: number }
   | { kind: "swap"; line: number; other: number }
@@ -105,4 +106,23 @@ test("mcks validate (the binary) on 25 mutated configs: exit 0 or 1, a message, 
     }),
     { numRuns: 25 },
   );
+});
+
+test("a rejected promise as a config value is reported as a problem, not an unhandled rejection (in-process and in mcks validate)", async () => {
+  const source = original.replace(/cpuLimit: [^,\n]+,/, 'cpuLimit: Promise.reject(new Error("not a quantity")),');
+  assert.notEqual(source, original, "the example sets a cpuLimit to replace");
+  const file = write(source);
+  const unhandled: string[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(String(reason));
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    await assert.rejects(loadConfig(file), (err: unknown) => err instanceof UserError && /cpuLimit/.test(err.details.join("\n")));
+    await new Promise((r) => setTimeout(r, 100)); // unhandled rejections are reported after a macrotask
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+  assert.deepEqual(unhandled, [], "the loader left the config's rejected promise unhandled (src/config/load.ts settle() awaits only the top level)");
+  const r = spawnSync(process.env.MCKS_BIN ?? join(root, "dist/mcks"), ["validate", "-c", file], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /^\s+at .+:\d+:\d+\)?$/m, `mcks validate printed a stack trace:\n${r.stderr}`);
 });
