@@ -56,6 +56,23 @@ async function settle(value: unknown, files: readonly SourceFile[]): Promise<unk
 }
 
 /**
+ * A promise nested in the config (`cpuLimit: Promise.reject(…)`, an un-awaited async helper)
+ * is a shape error the validator reports; its rejection must not also escape as an unhandled
+ * rejection that kills the process. Walks plain objects and arrays only, each once.
+ */
+function silenceNestedPromises(value: unknown, seen = new Set<object>()): void {
+  if (typeof value !== "object" || value === null || seen.has(value)) return;
+  seen.add(value);
+  if (typeof (value as { then?: unknown }).then === "function") {
+    (value as Promise<unknown>).then(undefined, () => {});
+    return;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;
+  for (const v of Object.values(value)) silenceNestedPromises(v, seen);
+}
+
+/**
  * Load, validate and resolve `path`. Throws UserError "failed to load config from <path>: …"
  * with one detail line per problem (all of them, located when possible).
  */
@@ -65,6 +82,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
     const { exports, files } = loadModules(abs);
     const entry = files[0] as SourceFile;
     const raw = await settle(exportedConfig(exports, entry), files);
+    silenceNestedPromises(raw);
     const index = createSourceIndex(files);
     const config = resolveConfig(validateConfig(raw, index), abs, index);
     return { path: abs, config, dependencies: files.map((f) => f.path) };
