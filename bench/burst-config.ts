@@ -6,41 +6,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BedCluster } from "../test/testbed/state.ts";
+import { UPSTREAM_MEMORY_PATCH_AS_MEANT, UPSTREAM_PATCHES } from "../test/fixtures/upstream-examples.ts";
 
 /** Objects per start with this config (checked against what lands in the cluster). */
 export const OBJECTS_PER_START = 5;
 
-const PATCHES = `{
-        "01-annotations": \`
-    kind: Pod
-    metadata:
-        name: {{key}}
-        annotations:
-            something-else: hey
-    \`,
-        "01-memory": \`
-    kind: Pod
-    metadata:
-        name: {{key}}
-    spec:
-        containers:
-        - name: notebook
-          resources:
-            requests:
-                memory: 16Mi
-    \`,
-        "02-gpu": \`
-    kind: Pod
-    metadata:
-        name: {{key}}
-    spec:
-        containers:
-        - name: notebook
-          resources:
-            limits:
-                nvidia.com/gpu: 1
-    \`,
-      }`;
+/** The upstream README's Pod patches (01-memory as its author meant it), as config.ts text. */
+const PATCHES = JSON.stringify({ ...UPSTREAM_PATCHES, "01-memory": UPSTREAM_MEMORY_PATCH_AS_MEANT });
 
 export const profileSlug = (c: BedCluster): string => `on-${c.name}`;
 

@@ -21,6 +21,7 @@ import { POD } from "../scripts/patch/bases.ts";
 import { patchObject } from "../src/patch/index.ts";
 import { isMap, type Json } from "../src/patch/json.ts";
 import { parseKubectlYaml, printKubectlYaml } from "../src/patch/kubectl-yaml.ts";
+import { UPSTREAM_MEMORY_PATCH_AS_MEANT, UPSTREAM_PATCHES } from "../test/fixtures/upstream-examples.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,34 +34,7 @@ const USERS = Number(values.users);
 const KUBECTL_USERS = Number(values["kubectl-users"]);
 
 /** The upstream README's patches (01-memory as its author meant it: under the notebook container). */
-const PATCHES: Record<string, string> = {
-  "01-memory": `kind: Pod
-metadata:
-  name: {{key}}
-spec:
-  containers:
-  - name: notebook
-    resources:
-      requests:
-        memory: 16Mi
-`,
-  "01-annotations": `kind: Pod
-metadata:
-  name: {{key}}
-  annotations:
-    something-else: hey
-`,
-  "02-gpu": `kind: Pod
-metadata:
-  name: {{key}}
-spec:
-  containers:
-  - name: notebook
-    resources:
-      limits:
-        nvidia.com/gpu: 1
-`,
-};
+const PATCHES: Record<string, string> = { ...UPSTREAM_PATCHES, "01-memory": UPSTREAM_MEMORY_PATCH_AS_MEANT };
 const ORDERED = Object.keys(PATCHES).sort().map((k) => PATCHES[k]!);
 const keyOf = (i: number): string => `jupyter-user${i}`;
 const basePod = parseKubectlYaml(POD, "pod") as Record<string, Json>;

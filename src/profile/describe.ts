@@ -1,27 +1,11 @@
 /** The `profiles.list` RPC result: what the hub's spawn page shows, as plain JSON (no functions). */
 import type { HubUser, ProfileOption, ResolvedConfig } from "../config/types.ts";
+import type { OptionSummary, ProfileSummary } from "../rpc/protocol.ts";
 import { defaultChoice } from "./choose-options.ts";
 import { defaultProfile, profilesFor } from "./pick-profile.ts";
 
-export interface OptionSummary {
-  readonly displayName: string;
-  readonly choices: Readonly<Record<string, { readonly displayName: string; readonly default: boolean }>>;
-  readonly unlisted?: {
-    readonly displayName: string;
-    /** A regular expression the whole value must match (source text, no flags). */
-    readonly validation?: string;
-    readonly validationMessage?: string;
-  };
-}
-
-export interface ProfileSummary {
-  readonly slug: string;
-  readonly displayName: string;
-  readonly description: string;
-  /** The profile used when the hub sends none (exactly one per list). */
-  readonly default: boolean;
-  readonly options: Readonly<Record<string, OptionSummary>>;
-}
+// The shapes are the socket contract's (rpc/protocol.ts); this stage only fills them.
+export type { OptionSummary, ProfileSummary };
 
 function describeOption(option: ProfileOption): OptionSummary {
   const preselected = defaultChoice(option);
