@@ -48,6 +48,33 @@ const EVENTS_PER_POD = 20;
 /** Events that arrive before their Pod (two independent streams): kept briefly, bounded. */
 const PENDING_PODS = 1000;
 
+/**
+ * Ends a wait when `opts.signal` aborts or `opts.timeoutMs` passes, calling `end` with the
+ * reason; registers its own cleanup. True when the signal had already aborted.
+ */
+function endOnAbortOrTimeout(
+  opts: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number | undefined },
+  cleanup: (() => void)[],
+  end: (err: unknown) => void,
+  timeoutError: () => Error,
+): boolean {
+  const { signal, timeoutMs } = opts;
+  if (signal) {
+    if (signal.aborted) {
+      end(signal.reason);
+      return true;
+    }
+    const onAbort = () => end(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    cleanup.push(() => signal.removeEventListener("abort", onAbort));
+  }
+  if (timeoutMs !== undefined) {
+    const t = setTimeout(() => end(timeoutError()), timeoutMs);
+    cleanup.push(() => clearTimeout(t));
+  }
+  return false;
+}
+
 export class ClusterWatch {
   readonly client: KubeClient;
   readonly namespace: string | undefined;
@@ -184,21 +211,11 @@ export class ClusterWatch {
         if (s.ready) finish(() => resolve(s));
       };
       cleanup.push(this.subscribe(key, check));
-      if (opts.signal) {
-        const signal = opts.signal;
-        const onAbort = () => finish(() => reject(signal.reason));
-        if (signal.aborted) return onAbort();
-        signal.addEventListener("abort", onAbort, { once: true });
-        cleanup.push(() => signal.removeEventListener("abort", onAbort));
-      }
-      if (opts.timeoutMs !== undefined) {
-        const t = setTimeout(() => {
-          const where = last ? ` (last: ${last.progress.message})` : " (its Pod never appeared)";
-          finish(() => reject(new UserError(`server ${key} was not ready within ${Math.round(opts.timeoutMs! / 1000)} s${where}`)));
-        }, opts.timeoutMs);
-        cleanup.push(() => clearTimeout(t));
-      }
-      check(this.get(key));
+      const ended = endOnAbortOrTimeout(opts, cleanup, (err) => finish(() => reject(err)), () => {
+        const where = last ? ` (last: ${last.progress.message})` : " (its Pod never appeared)";
+        return new UserError(`server ${key} was not ready within ${Math.round(opts.timeoutMs! / 1000)} s${where}`);
+      });
+      if (!ended) check(this.get(key));
     });
   }
 
@@ -230,20 +247,11 @@ export class ClusterWatch {
           if (set.size === 0) this.#goneWaiters.delete(uid);
         });
       }
-      if (opts.signal) {
-        const signal = opts.signal;
-        const onAbort = () => finish(() => reject(signal.reason));
-        if (signal.aborted) return onAbort();
-        signal.addEventListener("abort", onAbort, { once: true });
-        cleanup.push(() => signal.removeEventListener("abort", onAbort));
-      }
-      if (opts.timeoutMs !== undefined) {
-        const t = setTimeout(() => {
-          const names = pending.filter((p) => left.has(p.uid)).map((p) => `Pod/${p.name}`);
-          finish(() => reject(new UserError(`${names.join(", ")} still not gone after ${Math.round(opts.timeoutMs! / 1000)} s`)));
-        }, opts.timeoutMs);
-        cleanup.push(() => clearTimeout(t));
-      }
+      const ended = endOnAbortOrTimeout(opts, cleanup, (err) => finish(() => reject(err)), () => {
+        const names = pending.filter((p) => left.has(p.uid)).map((p) => `Pod/${p.name}`);
+        return new UserError(`${names.join(", ")} still not gone after ${Math.round(opts.timeoutMs! / 1000)} s`);
+      });
+      if (ended) return;
       for (const p of pending) {
         if (!this.#pods.get(p.namespace, p.name)) void this.#checkGone(p);
       }
