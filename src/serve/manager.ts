@@ -260,16 +260,17 @@ export class ServerManager {
       await record.stopped;
       if (!opts.includePersistent) return;
     }
-    if (record?.phase === "starting" && record.started) {
-      record.phase = "stopping";
-      record.controller?.abort(new UserError("the server was stopped while starting"));
-      await record.started.catch(() => {});
-    }
-    // A cancelled start knows (in its trace) where it got to.
-    const cluster = record?.trace?.cluster || record?.cluster || ref.state?.cluster;
-    const namespace = record?.trace?.namespace || record?.namespace || ref.state?.namespace;
-    const kinds: readonly KindRef[] = record?.trace?.extraKinds ?? record?.extraKinds ?? this.#extraKinds;
+    // One promise covers cancelling a start under way and deleting: a start or stop that
+    // arrives meanwhile waits for all of it (registry.ts `stopped`).
     const stopping = (async () => {
+      if (record?.phase === "starting" && record.started) {
+        record.controller?.abort(new UserError("the server was stopped while starting"));
+        await record.started.catch(() => {});
+      }
+      // A cancelled start knows (in its trace) where it got to.
+      const cluster = record?.trace?.cluster || record?.cluster || ref.state?.cluster;
+      const namespace = record?.trace?.namespace || record?.namespace || ref.state?.namespace;
+      const kinds: readonly KindRef[] = record?.trace?.extraKinds ?? record?.extraKinds ?? [];
       const targets = opts.includePersistent || !cluster ? this.#kube.clusters() : [this.#kube.cluster(cluster)];
       await Promise.all(
         targets.map((c) =>

@@ -169,13 +169,23 @@ describe("mcks serve on the bed", () => {
     assert.deepEqual(await client.call("server.poll", { user: user("dave"), state: null }), { status: 0 });
   });
 
-  it("a stop during a start cancels it and cleans up", async () => {
+  it("a stop during a start cancels it and cleans up; a start during a stop waits for it", async () => {
     const starting = client.call("server.start", { user: user("frank"), profile: "slow" });
     starting.catch(() => {}); // asserted below; keeps the rejection from counting as unhandled
     await waitFor(() => managedObjects(bed, "testbed-1", "jupyter-frank").includes("Pod/jupyter-frank"));
     await client.call("server.stop", { user: user("frank"), state: null, now: true });
     await assert.rejects(starting, /stopped while starting/);
     assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-frank"), []);
+
+    // A start that arrives while a stop is still deleting waits for it, then starts afresh.
+    const first = await client.call("server.start", { user: user("frank"), profile: "beta" });
+    const stopping = client.call("server.stop", { user: user("frank"), state: first.state });
+    const second = await client.call("server.start", { user: user("frank"), profile: "beta" });
+    await stopping;
+    assert.equal((await fetch(`${second.url}api`)).status, 200);
+    assert.deepEqual(await client.call("server.poll", { user: user("frank"), state: second.state }), { status: null });
+    await client.call("server.stop", { user: user("frank"), state: second.state, now: true });
+    assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-frank"), []);
   });
 
   it("rejects bad requests with a message naming the field, and survives them", async () => {
