@@ -7,19 +7,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { ensureBed } from "../testbed/bed.ts";
-import { condition, getJson, kc, podEvents, podManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
+import { agentTarget, condition, getJson, kc, podEvents, podManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
 const id = process.pid;
 const names: string[] = [];
 
 before(async () => {
-  const bed = await ensureBed({ clusters: 3 });
-  assert.ok(bed.agents, "the bed runs without agents: test/testbed/agent/main.ts was not started");
-  const c2 = bed.clusters.find((c) => c.name === "testbed-2");
-  assert.ok(c2, "the bed has no testbed-2");
-  t = { kubeconfig: bed.kubeconfig, context: c2.context };
+  t = await agentTarget();
 });
 
 after(() => {

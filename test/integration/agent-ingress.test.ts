@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { ensureBed } from "../testbed/bed.ts";
-import { condition, getJson, httpGet, kc, serverManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
+import { agentTarget, condition, getJson, httpGet, kc, serverManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
 let ingressUrl: string;
@@ -18,12 +17,9 @@ const prefixA = `/user/${a}/`;
 const prefixB = `${prefixA}nested/`;
 
 before(async () => {
-  const bed = await ensureBed({ clusters: 3 });
-  assert.ok(bed.agents, "the bed runs without agents: test/testbed/agent/main.ts was not started");
-  const c2 = bed.clusters.find((c) => c.name === "testbed-2");
-  assert.ok(c2, "the bed has no testbed-2");
-  t = { kubeconfig: bed.kubeconfig, context: c2.context };
-  ingressUrl = c2.ingressUrl;
+  const target = await agentTarget();
+  t = target;
+  ingressUrl = target.ingressUrl;
 });
 
 after(() => {

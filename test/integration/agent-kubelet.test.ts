@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { ensureBed } from "../testbed/bed.ts";
 import { claimIpRange } from "../testbed/agent/ip-range.ts";
-import { condition, getJson, httpGet, kc, podEvents, podManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
+import { agentTarget, condition, getJson, httpGet, kc, podEvents, podManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
 let nodeIp = "";
@@ -18,11 +17,7 @@ const name = `agent-kubelet-${process.pid}`;
 const prefix = `/user/${name}/`;
 
 before(async () => {
-  const bed = await ensureBed({ clusters: 3 });
-  assert.ok(bed.agents, "the bed runs without agents: test/testbed/agent/main.ts was not started");
-  const c2 = bed.clusters.find((c) => c.name === "testbed-2");
-  assert.ok(c2, "the bed has no testbed-2");
-  t = { kubeconfig: bed.kubeconfig, context: c2.context };
+  t = await agentTarget();
 });
 
 after(() => {

@@ -9,20 +9,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { ensureBed } from "../testbed/bed.ts";
 import { repoRoot } from "../testbed/agent/images.ts";
-import { condition, getJson, httpGet, kc, podEvents, waitFor, type Target } from "../testbed/agent/testing.ts";
+import { agentTarget, condition, getJson, httpGet, kc, podEvents, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
 const name = `agent-proc-${process.pid}`;
 const prefix = `/user/${name}/`;
 
 before(async () => {
-  const bed = await ensureBed({ clusters: 3 });
-  assert.ok(bed.agents, "the bed runs without agents: test/testbed/agent/main.ts was not started");
-  const c2 = bed.clusters.find((c) => c.name === "testbed-2");
-  assert.ok(c2, "the bed has no testbed-2");
-  t = { kubeconfig: bed.kubeconfig, context: c2.context };
+  t = await agentTarget();
 });
 
 after(() => {

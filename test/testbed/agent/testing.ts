@@ -6,6 +6,7 @@ import { request } from "node:http";
 import type { V1Pod, V1PodCondition } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { kubectl } from "../bootstrap.ts";
+import { ensureBed } from "../bed.ts";
 
 export interface Target {
   readonly kubeconfig: string;
@@ -127,4 +128,13 @@ spec:
 
 export function condition(pod: V1Pod, type: string): V1PodCondition | undefined {
   return pod.status?.conditions?.find((c) => c.type === type);
+}
+
+/** The bed (started if needed) and its testbed-2 cluster as admin, failing loudly without agents. */
+export async function agentTarget(): Promise<Target & { readonly ingressUrl: string }> {
+  const bed = await ensureBed({ clusters: 3 });
+  if (!bed.agents) throw new Error("the bed runs without agents: test/testbed/agent/main.ts was not started");
+  const c2 = bed.clusters.find((c) => c.name === "testbed-2");
+  if (!c2) throw new Error("the bed has no testbed-2");
+  return { kubeconfig: bed.kubeconfig, context: c2.context, ingressUrl: c2.ingressUrl };
 }
