@@ -22,7 +22,7 @@ export interface WatchedObject {
   metadata: ObjectMeta;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends WatchedObject = WatchedObject> {
   /** For messages: "pods", "events". */
   readonly name: string;
   /** Collection path, e.g. `/api/v1/pods` or `/api/v1/namespaces/x/pods`. */
@@ -36,6 +36,11 @@ export interface InformerOptions {
   readonly cache?: boolean;
   /** Server-side watch timeout; the watch is then resumed. Default 290 s. */
   readonly watchTimeoutSeconds?: number;
+  /**
+   * Keeps only what the caller reads of each object (cached or handed out): with 1000
+   * servers a full Pod and its events cost many times the few fields mcks uses.
+   */
+  readonly keep?: (obj: T) => T;
 }
 
 export interface InformerHandlers<T extends WatchedObject> {
@@ -96,7 +101,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export class Informer<T extends WatchedObject> {
-  readonly options: InformerOptions;
+  readonly options: InformerOptions<T>;
+  readonly #keep: (obj: T) => T;
   readonly #http: KubeHttp;
   readonly #handlers: InformerHandlers<T>;
   readonly #cache = new Map<string, T>();
@@ -107,8 +113,9 @@ export class Informer<T extends WatchedObject> {
   #state: InformerState = { connected: false, lastError: undefined, since: new Date() };
   #running: Promise<void> | undefined;
 
-  constructor(http: KubeHttp, options: InformerOptions, handlers: InformerHandlers<T>) {
+  constructor(http: KubeHttp, options: InformerOptions<T>, handlers: InformerHandlers<T>) {
     this.#http = http;
+    this.#keep = options.keep ?? ((o) => o);
     this.options = options;
     this.#handlers = handlers;
   }
@@ -201,7 +208,7 @@ export class Informer<T extends WatchedObject> {
         if (err instanceof KubeApiError && err.status.code === 410) throw new GoneError();
         throw err;
       }
-      for (const item of page.items ?? []) fresh.set(cacheKey(item.metadata), slim(item));
+      for (const item of page.items ?? []) fresh.set(cacheKey(item.metadata), this.#keep(slim(item)));
       rv = page.metadata?.resourceVersion ?? rv;
       cont = page.metadata?.continue || undefined;
     } while (cont);
@@ -264,7 +271,7 @@ export class Informer<T extends WatchedObject> {
       if (status.code === 410) throw new GoneError();
       throw new KubeApiError(`${this.options.name} watch: ${status.message}`, status);
     }
-    const obj = slim(ev.object);
+    const obj = this.#keep(slim(ev.object));
     if (obj.metadata?.resourceVersion) this.#rv = obj.metadata.resourceVersion;
     if (ev.type === "BOOKMARK") return;
     const k = cacheKey(obj.metadata);

@@ -48,6 +48,39 @@ const EVENTS_PER_POD = 20;
 /** Events that arrive before their Pod (two independent streams): kept briefly, bounded. */
 const PENDING_PODS = 1000;
 
+/** What pod-status.ts, startup and stop read of a Pod; the spec (env, volumes…) is dropped. */
+function keepPod(p: PodLike): PodLike {
+  const m = p.metadata;
+  return {
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
+      annotations: m.annotations,
+      deletionTimestamp: m.deletionTimestamp,
+      creationTimestamp: m.creationTimestamp,
+    },
+    spec: { nodeName: p.spec?.nodeName, containers: p.spec?.containers?.map((c) => ({ name: c.name, image: c.image })) },
+    status: p.status,
+  };
+}
+
+/** What progress and failure reasons need of an Event. */
+function keepEvent(e: EventLike): EventLike {
+  return {
+    metadata: { name: e.metadata.name, namespace: e.metadata.namespace, uid: e.metadata.uid, resourceVersion: e.metadata.resourceVersion },
+    involvedObject: e.involvedObject,
+    reason: e.reason,
+    message: e.message,
+    type: e.type,
+    lastTimestamp: e.lastTimestamp,
+    eventTime: e.eventTime,
+    count: e.count,
+  };
+}
+
 /**
  * Ends a wait when `opts.signal` aborts or `opts.timeoutMs` passes, calling `end` with the
  * reason; registers its own cleanup. True when the signal had already aborted.
@@ -102,7 +135,7 @@ export class ClusterWatch {
     const ns = options.namespace ? `/namespaces/${encodeURIComponent(options.namespace)}` : "";
     this.#pods = new Informer<PodLike>(
       client.http,
-      { name: `pods of cluster "${client.name}"`, path: `/api/v1${ns}/pods`, labelSelector: MANAGED_SELECTOR },
+      { name: `pods of cluster "${client.name}"`, path: `/api/v1${ns}/pods`, labelSelector: MANAGED_SELECTOR, keep: keepPod },
       {
         add: (pod) => this.#podChanged(pod),
         update: (pod, old) => this.#podChanged(pod, old),
@@ -113,7 +146,7 @@ export class ClusterWatch {
     );
     this.#events = new Informer<EventLike>(
       client.http,
-      { name: `events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=Pod", cache: false },
+      { name: `events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=Pod", cache: false, keep: keepEvent },
       { add: (e) => this.#event(e), update: (e) => this.#event(e) },
     );
   }
