@@ -11,36 +11,13 @@
  * The clusters come from `.testbed/clusters.json` (`npm run testbed -- up`).
  */
 import { defineConfig } from "multicluster-kubespawner";
-import type { ClusterConfig } from "multicluster-kubespawner";
-import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-
-interface BedClusterEntry {
-  readonly name: string;
-  readonly restrictedContext: string;
-  readonly ingressUrl: string;
-}
+import { bedClusters } from "../testbed/bed-clusters.ts";
 
 // mcks's loader gives each config file its __dirname; plain Node ESM has none.
 const here = typeof __dirname === "string" ? __dirname : resolve(process.cwd(), "test/e2e");
-const stateDir = process.env.MCKS_TESTBED_DIR ? resolve(process.env.MCKS_TESTBED_DIR) : join(here, "../../.testbed");
-const clustersFile = join(stateDir, "clusters.json");
-if (!existsSync(clustersFile)) {
-  throw new Error(`${clustersFile} does not exist: start the test bed first with \`npm run testbed -- up\``);
-}
-const bed = JSON.parse(readFileSync(clustersFile, "utf8")) as { clusters: BedClusterEntry[] };
 
-const clusters: Record<string, ClusterConfig> = {};
-for (const name of ["testbed-1", "testbed-2", "testbed-3"]) {
-  const c = bed.clusters.find((x) => x.name === name);
-  if (!c) throw new Error(`${clustersFile} has no ${name}: run \`npm run testbed -- up --clusters 3\``);
-  clusters[name] = {
-    context: c.restrictedContext,
-    kubeconfig: join(stateDir, "kubeconfig"),
-    ingressPublicUrl: c.ingressUrl,
-    namespace: "default",
-  };
-}
+const { clusters } = bedClusters();
 
 export default defineConfig({
   clusters,
