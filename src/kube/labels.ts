@@ -1,14 +1,24 @@
 /**
- * Label and annotation names from DESIGN.md (contract). `kube/` selects by them: stop,
- * garbage collection and startup recovery find a server's objects only through these.
+ * The contract labels (DESIGN.md), as render/labels.ts defines them, under the names `kube/`
+ * selects by: stop, garbage collection and startup recovery find a server's objects only
+ * through these.
  */
-export const MANAGED_BY = "app.kubernetes.io/managed-by";
-export const MANAGED_BY_VALUE = "multicluster-kubespawner";
-export const KEY_LABEL = "mcks.hub.jupyter.org/key";
-export const USERNAME_LABEL = "hub.jupyter.org/username";
-export const SERVERNAME_LABEL = "hub.jupyter.org/servername";
+import {
+  LABEL_KEY,
+  LABEL_LIFETIME,
+  LABEL_MANAGED_BY,
+  LABEL_SERVERNAME,
+  LABEL_USERNAME,
+  MANAGED_BY as MANAGED_BY_NAME,
+} from "../render/labels.ts";
+
+export const MANAGED_BY = LABEL_MANAGED_BY;
+export const MANAGED_BY_VALUE = MANAGED_BY_NAME;
+export const KEY_LABEL = LABEL_KEY;
+export const USERNAME_LABEL = LABEL_USERNAME;
+export const SERVERNAME_LABEL = LABEL_SERVERNAME;
 /** `user` marks objects that outlive a stop (a home PVC); absent or `server` otherwise. */
-export const LIFETIME_LABEL = "mcks.hub.jupyter.org/lifetime";
+export const LIFETIME_LABEL = LABEL_LIFETIME;
 
 /**
  * Set on the Pod by `markStarted()` once the server was reported ready to the hub. A server
