@@ -3,8 +3,10 @@
  * sandbox, background networking off, a fresh profile): log in, see the profiles of
  * test/e2e/config.ts on the spawn page, pick one and an option, watch the progress bar, arrive at
  * the running server — the mock one, then the REAL jupyterhub-singleuser (OAuth with the hub,
- * JupyterLab loads). Second path: an image that cannot be pulled shows Kubernetes' reason on the
- * progress page. Screenshots: test-output/screenshots/.
+ * JupyterLab loads), where a new notebook runs code in the pod's ipykernel over the kernel's
+ * websocket (browser → configurable-http-proxy → the bed's ingress → the pod). Second path: an
+ * image that cannot be pulled shows Kubernetes' reason on the progress page. Screenshots:
+ * test-output/screenshots/.
  */
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
@@ -13,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { clusterOfIp, managedObjects, repo, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
+import { clusterOfIp, ingressOf, kernelProbe, managedObjects, repo, routeTarget, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
 
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const shots = join(repo, "test-output/screenshots");
@@ -42,6 +44,7 @@ interface Seen {
 async function newPage(ctx: BrowserContext, urls: string[]): Promise<Page> {
   const page = await ctx.newPage();
   page.on("request", (r) => urls.push(r.url()));
+  page.on("websocket", (ws) => urls.push(ws.url()));
   page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
   return page;
 }
@@ -58,6 +61,14 @@ async function logIn(page: Page, url: string, user: string): Promise<void> {
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** Waits (bounded) until `expression` holds in the page; on time-out a screenshot `<name>-failed` and `what` in the error. */
+async function waitInPage(page: Page, expression: string, name: string, what: () => Promise<string>): Promise<void> {
+  await page.waitForFunction(expression, undefined, { timeout: 120_000 }).catch(async (err: unknown) => {
+    await shot(page, `${name}-failed`);
+    throw new Error(`${await what()} (screenshot ${name}-failed.png): ${String(err)}`);
+  });
 }
 
 describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
@@ -169,6 +180,37 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
     assert.ok(urls.some((u) => u.includes("/hub/api/oauth2/authorize")), "authorize request");
     assert.ok(urls.some((u) => u.includes(`/user/${erin}/oauth_callback`)), "oauth_callback request");
     assert.ok(managedObjects(stack, "testbed-3", erin).length >= 3, "erin's objects are in testbed-3");
+    await page.close();
+  });
+
+  it("a notebook on that server runs code in the pod's kernel, over websockets through the proxy and the ingress", async () => {
+    // erin's server from the test above; the browser still holds her cookies.
+    assert.equal(await routeTarget(stack, erin), ingressOf(stack, "testbed-3"), "the proxy sends erin's traffic to testbed-3's ingress");
+    const urls: string[] = [];
+    const page = await newPage(ctx, urls);
+    await page.goto(`${stack.url}/user/${erin}/lab`);
+    await page.click('.jp-LauncherCard[data-category="Notebook"]', { timeout: 120_000 });
+    // The new notebook's kernel is idle once its kernel_info_reply came back over the websocket;
+    // a cell run before the session exists would ask for a kernel instead of running.
+    const panel = ".jp-NotebookPanel:not(.lm-mod-hidden)";
+    const kernelIdle = `/Python 3/.test(document.querySelector(${JSON.stringify(`${panel} .jp-Toolbar-kernelName`)})?.textContent ?? "")
+      && document.querySelector(${JSON.stringify(`${panel} .jp-Notebook-ExecutionIndicator`)})?.getAttribute("data-status") === "idle"`;
+    await waitInPage(page, kernelIdle, "server-real-kernel", async () => `the notebook's kernel did not become idle`);
+    const editor = `${panel} .jp-Cell .cm-content`;
+    await page.click(editor);
+    // insertText, not key presses: the editor's bracket closing would double the brackets.
+    await page.keyboard.insertText(kernelProbe.code);
+    assert.equal(await page.textContent(editor), kernelProbe.code);
+    await page.keyboard.press("Shift+Enter");
+    const output = `${panel} .jp-OutputArea-output`;
+    const want = kernelProbe.output(erin);
+    const printed = `document.querySelector(${JSON.stringify(output)})?.textContent?.trim() === ${JSON.stringify(want)}`;
+    await waitInPage(page, printed, "server-real-notebook", async () => `no "${want}" in the cell's output (got ${JSON.stringify(await page.textContent(output).catch(() => null))})`);
+    await shot(page, "server-real-notebook");
+    assert.match((await page.textContent(`${panel} .jp-InputPrompt`)) ?? "", /\[1\]/, "the cell ran once");
+    // The kernel's websocket went to the hub's public URL, i.e. through configurable-http-proxy.
+    const kernels = `${stack.url.replace(/^http/, "ws")}/user/${erin}/api/kernels/`;
+    assert.ok(urls.some((u) => u.startsWith(kernels) && u.includes("/channels")), `a kernel websocket through the proxy: ${urls.filter((u) => u.startsWith("ws")).join(", ")}`);
     await page.close();
   });
 

@@ -1,13 +1,18 @@
 /**
  * JupyterHub 6 + configurable-http-proxy + mcks serve + the bed, driven through the hub's REST
  * API: alice and bob land in different clusters and the hub's proxy reaches each one's pod; a real
- * jupyterhub-singleuser authenticates against the hub's API; killing the daemon and restarting it
- * and the hub keeps everything running and reachable; stopping leaves no managed object.
+ * jupyterhub-singleuser authenticates against the hub's API and runs code in an ipykernel for a
+ * Python client (kernel_client.py: jupyter_server's REST API + the kernel's websocket, through
+ * the proxy and the bed's ingress); killing the daemon and restarting it and the hub keeps
+ * everything running and reachable; stopping leaves no managed object.
  */
 import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { clusterOfIp, managedObjects, serverOf, startHubStack, waitServer, waitStopped, type HubStack } from "./hub-stack.ts";
+import { clusterOfIp, ingressOf, kernelProbe, managedObjects, repo, routeTarget, serverOf, startHubStack, waitServer, waitStopped, type HubStack } from "./hub-stack.ts";
 
 const run = randomBytes(2).toString("hex");
 const alice = `alice-${run}`;
@@ -93,6 +98,22 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
     const body = await ok.text();
     assert.equal(ok.status, 200, body);
     assert.ok("started" in (JSON.parse(body) as object), body);
+  });
+
+  it("a Python client runs code in a new kernel through the REST API and the kernel's websocket", async () => {
+    // carol's real server from the test above, reached at the proxy's public URL.
+    assert.equal(await routeTarget(stack, carol), ingressOf(stack, "testbed-3"), "the proxy sends carol's traffic to testbed-3's ingress");
+    const server = `${stack.url}/user/${carol}/`;
+    const r = await promisify(execFile)(join(repo, "hub/.venv/bin/python"), [join(repo, "test/e2e/kernel_client.py"), server, kernelProbe.code], {
+      env: { PATH: process.env.PATH, JUPYTERHUB_API_TOKEN: stack.token },
+      timeout: 180_000,
+    }).catch((err: { stdout?: string; stderr?: string; message: string }) => assert.fail(`kernel_client.py: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`));
+    const ran = JSON.parse(r.stdout) as { kernel: string; name: string; status: string; stdout: string; stderr: string };
+    assert.deepEqual({ name: ran.name, status: ran.status, stdout: ran.stdout, stderr: ran.stderr }, { name: "python3", status: "ok", stdout: `${kernelProbe.output(carol)}\n`, stderr: "" });
+    // The client shut its kernel down: the server no longer lists it.
+    const kernels = await viaProxy(stack, `/user/${carol}/api/kernels`, { Authorization: `token ${stack.token}` });
+    assert.equal(kernels.status, 200);
+    assert.ok(!((await kernels.json()) as { id: string }[]).some((k) => k.id === ran.kernel), `kernel ${ran.kernel} still running`);
   });
 
   it("kill mcks serve, restart it, restart the hub: servers still running and reachable", async () => {

@@ -6,7 +6,7 @@
  *
  * The hub keeps servers across its own restarts (cleanup_servers = False) so a test can restart
  * the daemon and the hub under running servers. An API token for a service `e2e` with admin
- * scopes drives the REST API.
+ * scopes (and `proxy`, to read the proxy's routes) drives the REST API.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -85,7 +85,7 @@ c.ConfigurableHTTPProxy.pid_file = ${pyString(join(dir, "proxy.pid"))}
 c.JupyterHub.cleanup_servers = False
 c.JupyterHub.allow_named_servers = True
 c.JupyterHub.services = [{"name": "e2e", "api_token": ${pyString(token)}}]
-c.JupyterHub.load_roles = [{"name": "e2e", "scopes": ["admin:users", "admin:servers", "access:servers"], "services": ["e2e"]}]
+c.JupyterHub.load_roles = [{"name": "e2e", "scopes": ["admin:users", "admin:servers", "access:servers", "proxy"], "services": ["e2e"]}]
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 60
 c.Spawner.default_url = "/lab"
@@ -230,3 +230,23 @@ export function clusterOfIp(stack: HubStack, ip: string): string {
   const match = stack.bed.clusters.find((c) => ip.startsWith(podNetwork(stack.bed, c.name)));
   return match?.name ?? `no bed cluster has pod IP ${ip}`;
 }
+
+/** The proxy's target for a user's default server (GET /hub/api/proxy): where the hub sends its traffic. */
+export async function routeTarget(stack: HubStack, user: string): Promise<string | undefined> {
+  const r = await stack.api("GET", "/proxy");
+  if (r.status !== 200) throw new Error(`GET /hub/api/proxy: ${r.status} ${JSON.stringify(r.json)}`);
+  return (r.json as Record<string, { target?: string }>)[`/user/${user}/`]?.target;
+}
+
+/** The bed cluster's ingress URL, as the daemon's config (test/e2e/config.ts) gives it. */
+export function ingressOf(stack: HubStack, cluster: string): string {
+  const c = stack.bed.clusters.find((x) => x.name === cluster);
+  if (!c) throw new Error(`no bed cluster ${cluster}`);
+  return c.ingressUrl;
+}
+
+/** What both kernel tests run in the pod's kernel, and what it prints there. */
+export const kernelProbe = {
+  code: 'import os; print(os.environ["JUPYTERHUB_SERVICE_PREFIX"], 6*7)',
+  output: (user: string) => `/user/${user}/ 42`,
+};
