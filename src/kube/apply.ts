@@ -7,12 +7,21 @@
  * concurrently. Built-in kinds need no discovery request (resources.ts).
  */
 import { describe } from "../objects/identity.ts";
+import { ANNOTATION_STARTED_AT } from "../objects/labels.ts";
 import type { KubeObject } from "../objects/types.ts";
 import { UserError } from "../errors.ts";
 import type { KubeClient } from "./clients.ts";
 import { ClusterUnreachableError, KubeApiError } from "./errors.ts";
-import { FIELD_MANAGER, MARKER_FIELD_MANAGER, STARTED_AT_ANNOTATION } from "./labels.ts";
 import { objectPath } from "./resources.ts";
+
+/** The field manager of every server-side apply (`kubectl get --show-managed-fields` shows it). */
+const FIELD_MANAGER = "multicluster-kubespawner";
+/**
+ * The start marker is written by a different manager, so that re-applying the server's
+ * objects (a second start) never removes it: server-side apply only prunes the fields its
+ * own manager owned.
+ */
+const MARKER_FIELD_MANAGER = "multicluster-kubespawner-marker";
 
 /** What the cluster holds after the apply. */
 export interface AppliedObject {
@@ -155,8 +164,8 @@ export async function applyObjects(client: KubeClient, objects: readonly KubeObj
 }
 
 /**
- * Record that the server behind `podName` was reported ready to the hub (see labels.ts,
- * STARTED_AT_ANNOTATION). A JSON merge patch by its own field manager: one request.
+ * Record that the server behind `podName` was reported ready to the hub (objects/labels.ts,
+ * ANNOTATION_STARTED_AT). A JSON merge patch by its own field manager: one request.
  */
 export async function markStarted(client: KubeClient, namespace: string, podName: string, at: Date = new Date()): Promise<void> {
   const type = await client.resources.resolve("v1", "Pod");
@@ -164,7 +173,7 @@ export async function markStarted(client: KubeClient, namespace: string, podName
     method: "PATCH",
     path: objectPath(type, namespace, podName),
     query: { fieldManager: MARKER_FIELD_MANAGER },
-    body: { metadata: { annotations: { [STARTED_AT_ANNOTATION]: at.toISOString() } } },
+    body: { metadata: { annotations: { [ANNOTATION_STARTED_AT]: at.toISOString() } } },
     contentType: "application/merge-patch+json",
   });
 }

@@ -8,11 +8,11 @@
  * the rare other object held by a finalizer gets one short watch of its own.
  */
 import { UserError } from "../errors.ts";
+import { keySelector, LABEL_LIFETIME } from "../objects/labels.ts";
 import type { KubeClient } from "./clients.ts";
 import { serverKinds, type KindRef, type KubeCluster } from "./cluster.ts";
 import { KubeApiError } from "./errors.ts";
 import type { ObjectMeta } from "./informer.ts";
-import { keySelector, LIFETIME_LABEL } from "./labels.ts";
 import { listByLabel, type ListedObject } from "./list.ts";
 import { collectionPath, objectPath, type ResourceType } from "./resources.ts";
 import type { PodRef } from "./watch.ts";
@@ -43,7 +43,7 @@ interface DeleteAnswer {
 
 /** The label selector for a server's objects, without the persistent ones unless asked. */
 export function deleteSelector(key: string, includePersistent: boolean): string {
-  return includePersistent ? keySelector(key) : `${keySelector(key)},${LIFETIME_LABEL}!=user`;
+  return includePersistent ? keySelector(key) : `${keySelector(key)},${LABEL_LIFETIME}!=user`;
 }
 
 /**

@@ -94,4 +94,3 @@ export type { ServerStatus, ProgressEvent, ServerPhase } from "./pod-status.ts";
 export { KubeApiError, ClusterUnreachableError, ServerFailedError } from "./errors.ts";
 export type { CredentialsOverride } from "./credentials.ts";
 export type { KubeClient, ClusterTarget } from "./clients.ts";
-export * as labels from "./labels.ts";

@@ -3,7 +3,7 @@
  * that will not fix itself, or how far the start has come, as `{progress, message}`.
  * Pure functions of the objects: unit-tested without a cluster.
  */
-import { KEY_LABEL, STARTED_AT_ANNOTATION } from "./labels.ts";
+import { ANNOTATION_STARTED_AT, LABEL_KEY } from "../objects/labels.ts";
 import type { ObjectMeta } from "./informer.ts";
 
 interface ContainerState {
@@ -168,7 +168,7 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
   else if (pod.status?.phase === "Running") phase = "running";
   else phase = "pending";
   return {
-    key: pod.metadata.labels?.[KEY_LABEL] ?? "",
+    key: pod.metadata.labels?.[LABEL_KEY] ?? "",
     namespace: pod.metadata.namespace ?? "",
     podName: pod.metadata.name,
     uid: pod.metadata.uid ?? "",
@@ -177,7 +177,7 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
     failure,
     exitCode: exitCodeOf(pod),
     progress: failure ? { progress: 100, message: `${failure.reason}: ${failure.message}` } : progressOf(pod, phase, events),
-    startedAt: pod.metadata.annotations?.[STARTED_AT_ANNOTATION],
+    startedAt: pod.metadata.annotations?.[ANNOTATION_STARTED_AT],
     nodeName: pod.spec?.nodeName,
     podIP: pod.status?.podIP,
   };

@@ -8,9 +8,9 @@
  * has no Pod at all) was never handed to the hub: it is incomplete. Objects marked
  * `lifetime: user` alone (a home PVC of a stopped server) are kept and are not incomplete.
  */
+import { LABEL_KEY, LABEL_LIFETIME, LABEL_SERVERNAME, LABEL_USERNAME, MANAGED_SELECTOR } from "../objects/labels.ts";
 import { serverKinds, type KindRef, type KubeCluster } from "./cluster.ts";
 import { deleteServerObjects, type DeletedObject } from "./delete.ts";
-import { KEY_LABEL, LIFETIME_LABEL, MANAGED_SELECTOR, SERVERNAME_LABEL, USERNAME_LABEL } from "./labels.ts";
 import { listByLabel } from "./list.ts";
 import type { ServerStatus } from "./pod-status.ts";
 
@@ -75,12 +75,12 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
   const listed = await listByLabel(c.client, kinds, c.watch.namespace, MANAGED_SELECTOR);
   const groups = new Map<string, { namespace: string; key: string; username: string; servername: string; objects: ManagedObjectRef[] }>();
   const group = (namespace: string, labels: Record<string, string> | undefined) => {
-    const key = labels?.[KEY_LABEL];
+    const key = labels?.[LABEL_KEY];
     if (!key) return undefined;
     const id = `${namespace}/${key}`;
     let g = groups.get(id);
     if (!g) {
-      g = { namespace, key, username: labels?.[USERNAME_LABEL] ?? "", servername: labels?.[SERVERNAME_LABEL] ?? "", objects: [] };
+      g = { namespace, key, username: labels?.[LABEL_USERNAME] ?? "", servername: labels?.[LABEL_SERVERNAME] ?? "", objects: [] };
       groups.set(id, g);
     }
     return g;
@@ -90,13 +90,13 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
       kind: o.type.kind,
       name: o.metadata.name,
       uid: o.metadata.uid ?? "",
-      persistent: o.metadata.labels?.[LIFETIME_LABEL] === "user",
+      persistent: o.metadata.labels?.[LABEL_LIFETIME] === "user",
       createdAt: Date.parse(String(o.metadata.creationTimestamp ?? "")) || 0,
     });
   }
   for (const s of c.watch.servers()) {
     // The Pod is applied after the server's other objects: their times tell the start's age.
-    group(s.namespace, { [KEY_LABEL]: s.key })?.objects.push({ kind: "Pod", name: s.podName, uid: s.uid, persistent: false, createdAt: 0 });
+    group(s.namespace, { [LABEL_KEY]: s.key })?.objects.push({ kind: "Pod", name: s.podName, uid: s.uid, persistent: false, createdAt: 0 });
   }
   return [...groups.values()].map((g) => {
     const pod = c.watch.get(g.key);

@@ -10,9 +10,9 @@
 import type { KubeClient } from "./clients.ts";
 import { isNotFound, ServerFailedError } from "./errors.ts";
 import { cacheKey, Informer, type InformerState } from "./informer.ts";
-import { KEY_LABEL, MANAGED_SELECTOR } from "./labels.ts";
 import { serverStatus, type EventLike, type PodLike, type ProgressEvent, type ServerStatus } from "./pod-status.ts";
 import { UserError } from "../errors.ts";
+import { LABEL_KEY, MANAGED_SELECTOR } from "../objects/labels.ts";
 
 export interface ConnectionState {
   readonly reachable: boolean;
@@ -335,8 +335,8 @@ export class ClusterWatch {
 
   #podChanged(pod: PodLike, old?: PodLike): void {
     const ck = cacheKey(pod.metadata);
-    const oldKey = old?.metadata.labels?.[KEY_LABEL];
-    const key = pod.metadata.labels?.[KEY_LABEL];
+    const oldKey = old?.metadata.labels?.[LABEL_KEY];
+    const key = pod.metadata.labels?.[LABEL_KEY];
     if (oldKey && oldKey !== key) this.#unindex(oldKey, ck);
     if (old && old.metadata.uid !== pod.metadata.uid) {
       // Same name, new Pod (a restart): the old one's events no longer apply.
@@ -366,7 +366,7 @@ export class ClusterWatch {
       this.#rememberDeleted(uid);
       this.#fireGone(uid);
     }
-    const key = pod.metadata.labels?.[KEY_LABEL];
+    const key = pod.metadata.labels?.[LABEL_KEY];
     if (key) {
       this.#unindex(key, ck);
       this.#notify(key);
@@ -398,7 +398,7 @@ export class ClusterWatch {
       return;
     }
     this.#addEvent(ck, pod, e);
-    const key = pod.metadata.labels?.[KEY_LABEL];
+    const key = pod.metadata.labels?.[LABEL_KEY];
     if (key) this.#notify(key);
   }
 

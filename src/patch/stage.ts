@@ -7,7 +7,7 @@ import { UserError } from "../errors.ts";
 import { describe } from "../objects/identity.ts";
 import type { ObjectSet } from "../objects/object-set.ts";
 import type { KubeObject, Origin } from "../objects/types.ts";
-import { identityOf, lifetimeOf, withIdentity } from "../render/labels.ts";
+import { identityOf, lifetimeOf, withIdentity } from "../objects/labels.ts";
 import { describeSource } from "../render/sources.ts";
 import type { RenderedSource } from "../render/sources.ts";
 import { defaultPatchType, patchObject } from "./index.ts";

@@ -4,7 +4,7 @@ import { applyPatches } from "../patch/stage.ts";
 import { runPreApply } from "../plugins/pre-apply.ts";
 import { resolveSpawn } from "../profile/resolve-spawn.ts";
 import { renderServer, renderSources } from "../render/index.ts";
-import { lifetimeOf, serverIdentity, withIdentity } from "../render/labels.ts";
+import { lifetimeOf, serverIdentity, withIdentity } from "../objects/labels.ts";
 import { ObjectSet } from "../objects/object-set.ts";
 
 /**

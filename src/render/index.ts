@@ -1,17 +1,16 @@
 /**
  * The render stage: a Spawn becomes the server's objects (built-ins, then the operator's
- * resources in the order the resolver gave), each labelled per DESIGN.md "Labels".
+ * resources in the order the resolver gave), each labelled per the label contract (objects/labels.ts).
  * Patches are rendered here too (renderSources) and applied by patch/stage.ts.
  */
 import type { Spawn } from "../config/types.ts";
 import { UserError } from "../errors.ts";
-import { serverKey } from "../names/safe-name.ts";
+import { lifetimeOf, serverIdentity, userIdentity, withIdentity } from "../objects/labels.ts";
+import type { Identity, Lifetime } from "../objects/labels.ts";
 import { ObjectSet } from "../objects/object-set.ts";
 import type { KubeObject, Origin } from "../objects/types.ts";
 import { planEnv } from "./env.ts";
 import { ingress } from "./ingress.ts";
-import { lifetimeOf, serverIdentity, withIdentity } from "./labels.ts";
-import type { Identity, Lifetime } from "./labels.ts";
 import { namespace } from "./namespace.ts";
 import { pod } from "./pod.ts";
 import { isClusterScoped } from "./scope.ts";
@@ -41,11 +40,8 @@ export function renderServer(spawn: Spawn): ObjectSet {
 
   const ns = namespace(spawn);
   if (ns) {
-    // A per-user namespace is shared by all of the user's servers: it carries the user-level
-    // key (that of the default server) and no server name, so every server renders it
-    // identically and stopping or deleting a named server never selects it.
-    const userKey = serverKey(ctx.user.name, "");
-    add(set, withIdentity(ns, serverIdentity(ctx, { servername: "", key: userKey, rawServer: "" }), "user"), BUILTIN);
+    // A per-user namespace is shared by all of the user's servers (objects/labels.ts userIdentity).
+    add(set, withIdentity(ns, userIdentity(ctx), "user"), BUILTIN);
   }
   const env = planEnv(spawn);
   const builtins = [serviceAccount(spawn), secret(spawn, env), pod(spawn, env), service(spawn), ingress(spawn)];

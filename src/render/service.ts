@@ -1,6 +1,6 @@
 import type { Spawn } from "../config/types.ts";
 import type { KubeObject } from "../objects/types.ts";
-import { LABEL_KEY } from "./labels.ts";
+import { LABEL_KEY } from "../objects/labels.ts";
 import { COMPONENT_LABEL, PORT_NAME } from "./pod.ts";
 
 /**

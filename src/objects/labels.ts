@@ -1,10 +1,11 @@
 /**
- * The labels and annotations every object of a server carries (DESIGN.md "Labels", a
- * contract: stop and garbage collection select by them).
+ * The label contract (docs/architecture.md "Labels"): the labels and annotations every object
+ * of a server carries. Stop, deletion, startup recovery and the poll select by them, so render,
+ * patch, the preApply hooks and kube all take them from here.
  */
-import type { SpawnContext } from "../config/types.ts";
 import { UserError } from "../errors.ts";
-import type { KubeObject } from "../objects/types.ts";
+import { serverKey } from "../names/safe-name.ts";
+import type { KubeObject } from "./types.ts";
 
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 export const LABEL_USERNAME = "hub.jupyter.org/username";
@@ -16,6 +17,12 @@ export const LEGACY_DELETE_ON_STOP = "delete-on-stop";
 export const ANNOTATION_USERNAME = "hub.jupyter.org/username";
 export const ANNOTATION_SERVERNAME = "hub.jupyter.org/servername";
 export const MANAGED_BY = "multicluster-kubespawner";
+/**
+ * Set on the Pod once the server was reported ready to the hub. A server whose objects exist
+ * but whose Pod lacks it is a start that never completed (mcks died mid-start): startup
+ * recovery deletes it (docs/architecture.md "Object lifetimes").
+ */
+export const ANNOTATION_STARTED_AT = "mcks.hub.jupyter.org/started-at";
 
 /** `server`: deleted on stop. `user`: kept until the server/user is deleted (a home PVC). */
 export type Lifetime = "server" | "user";
@@ -24,23 +31,55 @@ export type Lifetime = "server" | "user";
 export const OWNED_LABELS = [LABEL_MANAGED_BY, LABEL_USERNAME, LABEL_SERVERNAME, LABEL_KEY] as const;
 export const OWNED_ANNOTATIONS = [ANNOTATION_USERNAME, ANNOTATION_SERVERNAME] as const;
 
+/** Every object mcks manages, on any cluster. */
+export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+
+/** The objects of one server (its key). */
+export function keySelector(key: string): string {
+  return `${MANAGED_SELECTOR},${LABEL_KEY}=${key}`;
+}
+
 export interface Identity {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
 }
 
-/** The identity labels of this server's objects. `key` is overridable for user-wide objects. */
-export function serverIdentity(ctx: SpawnContext, overrides: { servername?: string; key?: string; rawServer?: string } = {}): Identity {
+/** The names of one server as the resolve stage made them (a SpawnContext has them all). */
+export interface ServerNames {
+  readonly key: string;
+  /** DNS-safe forms, as labels hold them. */
+  readonly username: string;
+  readonly servername: string;
+  /** The raw names, as the hub knows them (annotations hold them). */
+  readonly user: { readonly name: string };
+  readonly server: { readonly name: string };
+}
+
+/** The identity labels of this server's objects. */
+export function serverIdentity(names: ServerNames): Identity {
+  return identity(names.key, names.username, names.servername, names.user.name, names.server.name);
+}
+
+/**
+ * The identity of an object shared by all of a user's servers (a per-user namespace): the
+ * user-level key (that of the default server) and no server name, so every server renders it
+ * identically and stopping or deleting a named server never selects it.
+ */
+export function userIdentity(names: ServerNames): Identity {
+  return identity(serverKey(names.user.name, ""), names.username, "", names.user.name, "");
+}
+
+function identity(key: string, username: string, servername: string, rawUser: string, rawServer: string): Identity {
   return {
     labels: {
       [LABEL_MANAGED_BY]: MANAGED_BY,
-      [LABEL_USERNAME]: ctx.username,
-      [LABEL_SERVERNAME]: overrides.servername ?? ctx.servername,
-      [LABEL_KEY]: overrides.key ?? ctx.key,
+      [LABEL_USERNAME]: username,
+      [LABEL_SERVERNAME]: servername,
+      [LABEL_KEY]: key,
     },
     annotations: {
-      [ANNOTATION_USERNAME]: ctx.user.name,
-      [ANNOTATION_SERVERNAME]: overrides.rawServer ?? ctx.server.name,
+      [ANNOTATION_USERNAME]: rawUser,
+      [ANNOTATION_SERVERNAME]: rawServer,
     },
   };
 }
