@@ -1,12 +1,12 @@
 /**
  * Server-side apply of a server's objects, in dependency order, one request per object.
  *
- * Objects go in waves: everything a later kind needs exists first (the ServiceAccount before
- * the Pod — admission rejects a Pod whose ServiceAccount is missing; a Role before its
- * RoleBinding — RBAC checks the bound rules), and objects in the same wave are applied
- * concurrently. Built-in kinds need no discovery request (resources.ts).
+ * Objects go in waves (objects/kinds.ts): everything a later kind needs exists first, and
+ * objects in the same wave are applied concurrently. Kinds in that table need no discovery
+ * request (resources.ts).
  */
 import { describe } from "../objects/identity.ts";
+import { applyRank, applyWave } from "../objects/kinds.ts";
 import { ANNOTATION_STARTED_AT } from "../objects/labels.ts";
 import type { KubeObject } from "../objects/types.ts";
 import { UserError } from "../errors.ts";
@@ -41,46 +41,11 @@ export interface ApplyOptions {
   readonly dryRun?: boolean;
 }
 
-/** The order DESIGN.md gives; kinds not listed come last, in their input order. */
-const ORDER = [
-  "Namespace",
-  "ServiceAccount",
-  "Secret",
-  "ConfigMap",
-  "PersistentVolumeClaim",
-  "Role",
-  "RoleBinding",
-  "Service",
-  "Pod",
-  "Ingress",
-];
-const REST = ORDER.length;
-
-/** Kinds in the same wave have no dependency on each other. */
-const WAVE: Readonly<Record<string, number>> = {
-  Namespace: 0,
-  ServiceAccount: 1,
-  Secret: 1,
-  ConfigMap: 1,
-  PersistentVolumeClaim: 1,
-  Role: 1,
-  RoleBinding: 2,
-  Service: 2,
-  Pod: 3,
-  Ingress: 4,
-};
-const LAST_WAVE = 5;
-
-function rank(kind: string): number {
-  const i = ORDER.indexOf(kind);
-  return i < 0 ? REST : i;
-}
-
 /** The objects sorted into apply order (stable for equal ranks). */
 export function applyOrder<T extends Pick<KubeObject, "kind">>(objects: readonly T[]): T[] {
   return objects
     .map((o, i) => ({ o, i }))
-    .sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i)
+    .sort((a, b) => applyRank(a.o.kind) - applyRank(b.o.kind) || a.i - b.i)
     .map(({ o }) => o);
 }
 
@@ -88,8 +53,7 @@ export function applyOrder<T extends Pick<KubeObject, "kind">>(objects: readonly
 export function applyWaves<T extends Pick<KubeObject, "kind">>(objects: readonly T[]): T[][] {
   const waves: T[][] = [];
   for (const o of applyOrder(objects)) {
-    const w = WAVE[o.kind] ?? LAST_WAVE;
-    (waves[w] ??= []).push(o);
+    (waves[applyWave(o.kind)] ??= []).push(o);
   }
   return waves.filter((w) => w !== undefined);
 }

@@ -8,13 +8,14 @@
  * the rare other object held by a finalizer gets one short watch of its own.
  */
 import { UserError } from "../errors.ts";
+import { serverKinds, type KindRef, type ResourceType } from "../objects/kinds.ts";
 import { keySelector, LABEL_LIFETIME } from "../objects/labels.ts";
 import type { KubeClient } from "./clients.ts";
-import { serverKinds, type KindRef, type KubeCluster } from "./cluster.ts";
+import type { KubeCluster } from "./cluster.ts";
 import { KubeApiError } from "./errors.ts";
 import type { ObjectMeta } from "./informer.ts";
 import { listByLabel, type ListedObject } from "./list.ts";
-import { collectionPath, objectPath, type ResourceType } from "./resources.ts";
+import { collectionPath, objectPath } from "./resources.ts";
 import type { PodRef } from "./watch.ts";
 
 export interface DeleteOptions {

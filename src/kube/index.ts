@@ -88,7 +88,7 @@ export async function createKube(options: KubeOptions): Promise<Kube> {
 export { applyObjects, applyOrder, markStarted, ApplyError, type AppliedObject, type ApplyOptions } from "./apply.ts";
 export { deleteServerObjects, type DeleteOptions, type DeletedObject } from "./delete.ts";
 export { recoverState, cleanupIncomplete, type ManagedServer, type RecoveredState, type RecoverOptions } from "./startup.ts";
-export { SERVER_KINDS, type KindRef, type KubeCluster } from "./cluster.ts";
+export type { KubeCluster } from "./cluster.ts";
 export { ClusterWatch, type ConnectionState, type WaitReadyOptions } from "./watch.ts";
 export type { ServerStatus, ProgressEvent, ServerPhase } from "./pod-status.ts";
 export { KubeApiError, ClusterUnreachableError, ServerFailedError } from "./errors.ts";

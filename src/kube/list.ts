@@ -3,10 +3,10 @@
  * one GET per kind. Used by stop (delete.ts) and by startup recovery (startup.ts).
  */
 import { UserError } from "../errors.ts";
+import type { KindRef, ResourceType } from "../objects/kinds.ts";
 import type { KubeClient } from "./clients.ts";
-import type { KindRef } from "./cluster.ts";
 import type { ObjectMeta } from "./informer.ts";
-import { collectionPath, type ResourceType } from "./resources.ts";
+import { collectionPath } from "./resources.ts";
 
 export interface ListedObject {
   readonly type: ResourceType;

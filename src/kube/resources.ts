@@ -1,63 +1,13 @@
 /**
- * Where each kind lives in the API (`/api/v1/namespaces/x/pods/name`). Built-in kinds are
- * known statically, so applying them costs no discovery request; other kinds (operator
- * resources such as a DaskCluster) are looked up once per cluster and API group version,
- * then cached for the life of the daemon.
+ * Where each kind lives in the API (`/api/v1/namespaces/x/pods/name`). The kinds of
+ * objects/kinds.ts are known statically, so applying them costs no discovery request; other
+ * kinds (operator resources such as a DaskCluster) are looked up once per cluster and API
+ * group version, then cached for the life of the daemon.
  */
+import { builtinType, type ResourceType } from "../objects/kinds.ts";
 import type { KubeHttp } from "./http.ts";
 import { KubeApiError } from "./errors.ts";
 import { UserError } from "../errors.ts";
-
-export interface ResourceType {
-  /** `v1`, `apps/v1`, `rbac.authorization.k8s.io/v1`. */
-  readonly apiVersion: string;
-  readonly kind: string;
-  /** Plural resource name in URLs (`pods`, `ingresses`). */
-  readonly plural: string;
-  readonly namespaced: boolean;
-}
-
-/** Kinds the render stage produces, and common companions, with their URL names. */
-const BUILTIN: readonly ResourceType[] = [
-  ["v1", "Namespace", "namespaces", false],
-  ["v1", "ServiceAccount", "serviceaccounts", true],
-  ["v1", "Secret", "secrets", true],
-  ["v1", "ConfigMap", "configmaps", true],
-  ["v1", "PersistentVolumeClaim", "persistentvolumeclaims", true],
-  ["v1", "PersistentVolume", "persistentvolumes", false],
-  ["v1", "Service", "services", true],
-  ["v1", "Pod", "pods", true],
-  ["v1", "Endpoints", "endpoints", true],
-  ["v1", "Event", "events", true],
-  ["v1", "LimitRange", "limitranges", true],
-  ["v1", "ResourceQuota", "resourcequotas", true],
-  ["rbac.authorization.k8s.io/v1", "Role", "roles", true],
-  ["rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", true],
-  ["rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false],
-  ["rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false],
-  ["networking.k8s.io/v1", "Ingress", "ingresses", true],
-  ["networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", true],
-  ["apps/v1", "Deployment", "deployments", true],
-  ["apps/v1", "StatefulSet", "statefulsets", true],
-  ["apps/v1", "DaemonSet", "daemonsets", true],
-  ["apps/v1", "ReplicaSet", "replicasets", true],
-  ["batch/v1", "Job", "jobs", true],
-  ["batch/v1", "CronJob", "cronjobs", true],
-  ["policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", true],
-  ["autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true],
-  ["discovery.k8s.io/v1", "EndpointSlice", "endpointslices", true],
-].map(([apiVersion, kind, plural, namespaced]) => ({
-  apiVersion: apiVersion as string,
-  kind: kind as string,
-  plural: plural as string,
-  namespaced: namespaced as boolean,
-}));
-
-const BUILTIN_INDEX = new Map(BUILTIN.map((t) => [`${t.apiVersion}/${t.kind}`, t]));
-
-export function builtinType(apiVersion: string, kind: string): ResourceType | undefined {
-  return BUILTIN_INDEX.get(`${apiVersion}/${kind}`);
-}
 
 /** `/api/v1` or `/apis/<group>/<version>`. */
 export function groupVersionPath(apiVersion: string): string {

@@ -8,8 +8,9 @@
  * has no Pod at all) was never handed to the hub: it is incomplete. Objects marked
  * `lifetime: user` alone (a home PVC of a stopped server) are kept and are not incomplete.
  */
+import { serverKinds, type KindRef } from "../objects/kinds.ts";
 import { LABEL_KEY, LABEL_LIFETIME, LABEL_SERVERNAME, LABEL_USERNAME, MANAGED_SELECTOR } from "../objects/labels.ts";
-import { serverKinds, type KindRef, type KubeCluster } from "./cluster.ts";
+import type { KubeCluster } from "./cluster.ts";
 import { deleteServerObjects, type DeletedObject } from "./delete.ts";
 import { listByLabel } from "./list.ts";
 import type { ServerStatus } from "./pod-status.ts";

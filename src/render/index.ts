@@ -5,6 +5,7 @@
  */
 import type { Spawn } from "../config/types.ts";
 import { UserError } from "../errors.ts";
+import { isClusterScoped } from "../objects/kinds.ts";
 import { lifetimeOf, serverIdentity, userIdentity, withIdentity } from "../objects/labels.ts";
 import type { Identity, Lifetime } from "../objects/labels.ts";
 import { ObjectSet } from "../objects/object-set.ts";
@@ -13,7 +14,6 @@ import { planEnv } from "./env.ts";
 import { ingress } from "./ingress.ts";
 import { namespace } from "./namespace.ts";
 import { pod } from "./pod.ts";
-import { isClusterScoped } from "./scope.ts";
 import { secret } from "./secret.ts";
 import { service } from "./service.ts";
 import { serviceAccount } from "./service-account.ts";

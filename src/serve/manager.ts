@@ -1,7 +1,8 @@
 import type { HubUser, ResolvedConfig } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { cleanupIncomplete, deleteServerObjects, recoverState } from "../kube/index.ts";
-import type { Kube, KubeCluster, KindRef } from "../kube/index.ts";
+import type { Kube, KubeCluster } from "../kube/index.ts";
+import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { serverKey } from "../names/safe-name.ts";
 import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
 import type { ServeLog } from "./log.ts";
@@ -59,10 +60,8 @@ export class ServerManager {
    */
   setConfig(config: ResolvedConfig): void {
     this.#config = config;
-    const kinds = new Map(this.#extraKinds.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
-    for (const k of operatorKinds(config)) kinds.set(`${k.apiVersion}/${k.kind}`, k);
     // Kinds only accumulate: servers started under the old config may still have them.
-    this.#extraKinds = [...kinds.values()];
+    this.#extraKinds = uniqueKinds(this.#extraKinds, operatorKinds(config));
   }
 
   /**

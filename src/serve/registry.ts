@@ -1,4 +1,4 @@
-import type { KindRef } from "../kube/index.ts";
+import type { KindRef } from "../objects/kinds.ts";
 import type { StartResult } from "../rpc/protocol.ts";
 import type { StartTrace } from "./start.ts";
 

@@ -1,14 +1,13 @@
 import type { ResolvedConfig, SpawnRequest } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { applyObjects, markStarted, ServerFailedError } from "../kube/index.ts";
-import type { Kube, KindRef } from "../kube/index.ts";
-import { SERVER_KINDS } from "../kube/index.ts";
+import type { Kube } from "../kube/index.ts";
+import { extraKinds, type KindRef } from "../objects/kinds.ts";
 import { planServer } from "../pipeline/plan-server.ts";
 import { runReadiness } from "../readiness/run.ts";
 import { waitForRoute } from "../readiness/route.ts";
 import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
 import type { ServeLog } from "./log.ts";
-import { addKind } from "./operator-kinds.ts";
 
 export interface StartDeps {
   readonly config: ResolvedConfig;
@@ -52,16 +51,13 @@ export async function startServer(
   const planned = await planServer(config, req, { log: hookLog, signal });
   const { ctx } = planned.spawn;
   const objects = planned.objects.list();
-  const builtin = new Set(SERVER_KINDS.map((k) => `${k.apiVersion}/${k.kind}`));
-  const kinds = new Map<string, KindRef>();
-  for (const o of objects) addKind(kinds, builtin, o.apiVersion, o.kind);
   Object.assign(trace, {
     cluster: ctx.cluster.name,
     namespace: ctx.namespace,
     key: ctx.key,
     profile: ctx.profile.slug,
     url: publicUrl(ctx.cluster.ingressPublicUrl, ctx.prefix),
-    extraKinds: [...kinds.values()],
+    extraKinds: extraKinds(objects),
   });
   emit({ progress: 5, message: `Starting on ${ctx.profile.displayName} (cluster ${ctx.cluster.name})` });
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { applyOrder, applyWaves } from "../../src/kube/apply.ts";
 import { deleteSelector } from "../../src/kube/delete.ts";
-import { serverKinds } from "../../src/kube/cluster.ts";
+import { serverKinds } from "../../src/objects/kinds.ts";
 
 const kinds = (xs: { kind: string }[]) => xs.map((x) => x.kind);
 const input = ["DaskCluster", "Ingress", "Pod", "Service", "RoleBinding", "Role", "PersistentVolumeClaim", "ConfigMap", "Secret", "ServiceAccount", "Namespace", "NetworkPolicy"].map(
