@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/load.ts";
-import { planServer } from "../src/pipeline/plan-server.ts";
+import { planServer } from "../src/spawn/plan.ts";
 import type { BedCluster } from "../test/testbed/state.ts";
 import { profileSlug, writeBurstConfig } from "./burst-config.ts";
 

@@ -2,8 +2,8 @@ import { array, command, flag, multioption, oneOf, option, optional, string } fr
 import { loadConfig } from "../config/load.ts";
 import { formatOrigin } from "../objects/object-set.ts";
 import { defaultPatchType } from "../patch/index.ts";
-import { planServer } from "../pipeline/plan-server.ts";
 import { serverPrefix } from "../names/prefix.ts";
+import { planServer } from "../spawn/plan.ts";
 import { keyValues } from "./args.ts";
 import { toJson, toYaml } from "./output.ts";
 

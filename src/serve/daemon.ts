@@ -3,7 +3,7 @@ import type { ClusterCredentials, ResolvedConfig } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { createKube } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
-import { runAuth } from "../plugins/auth.ts";
+import { runAuth } from "../spawn/hooks/auth.ts";
 import { listen, type RpcServer } from "../rpc/server.ts";
 import { serveHandlers } from "./handlers.ts";
 import { stderrServeLog, type ServeLog } from "./log.ts";

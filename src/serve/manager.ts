@@ -6,9 +6,9 @@ import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { serverKey } from "../names/safe-name.ts";
 import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
 import type { ServeLog } from "./log.ts";
-import { operatorKinds } from "./operator-kinds.ts";
+import { operatorKinds } from "../spawn/kinds.ts";
 import { Registry, type ServerRecord } from "./registry.ts";
-import { startFailureMessage, startServer, type StartTrace } from "./start.ts";
+import { startFailureMessage, startServer, type StartTrace } from "../spawn/launch.ts";
 
 export interface StartParams {
   readonly user: HubUser;
@@ -156,7 +156,7 @@ export class ServerManager {
       last = e.message;
       for (const p of progress) p(e);
     };
-    const started = startServer({ config: this.#config, kube: this.#kube, log: this.#log }, params, trace, emit, both);
+    const started = startServer({ config: this.#config, kube: this.#kube, log: this.#log.child(`${params.user.name}/${params.server}`) }, params, trace, emit, both);
     const record: ServerRecord = {
       key,
       cluster: "",

@@ -1,6 +1,6 @@
 import type { KindRef } from "../objects/kinds.ts";
 import type { StartResult } from "../rpc/protocol.ts";
-import type { StartTrace } from "./start.ts";
+import type { StartTrace } from "../spawn/launch.ts";
 
 export type Phase = "starting" | "running" | "stopping";
 

@@ -1,4 +1,4 @@
-import type { Plugin } from "../config/types.ts";
+import type { Plugin } from "../../config/types.ts";
 
 /** Vite's rule: `enforce: "pre"` plugins first, then normal ones, then "post"; listed order within each. */
 export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {

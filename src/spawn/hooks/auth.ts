@@ -1,4 +1,4 @@
-import type { AuthContext, ClusterCredentials, Plugin } from "../config/types.ts";
+import type { AuthContext, ClusterCredentials, Plugin } from "../../config/types.ts";
 import { hookError, orderPlugins } from "./order.ts";
 
 /** `auth` hooks in order; the first that returns credentials wins (null/undefined = "not mine"). */

@@ -1,8 +1,8 @@
-import type { HookLog, Plugin, SpawnContext } from "../config/types.ts";
-import { identity } from "../objects/identity.ts";
-import { ObjectSet } from "../objects/object-set.ts";
-import type { KubeObject } from "../objects/types.ts";
-import { UserError } from "../errors.ts";
+import type { HookLog, Plugin, SpawnContext } from "../../config/types.ts";
+import { identity } from "../../objects/identity.ts";
+import { ObjectSet } from "../../objects/object-set.ts";
+import type { KubeObject } from "../../objects/types.ts";
+import { UserError } from "../../errors.ts";
 import { hookError, orderPlugins } from "./order.ts";
 
 function validObject(o: unknown): o is KubeObject {

@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { ServerFailedError } from "../../src/kube/index.ts";
 import { UserError } from "../../src/errors.ts";
-import { operatorKinds } from "../../src/serve/operator-kinds.ts";
-import { publicUrl, startFailureMessage } from "../../src/serve/start.ts";
+import { operatorKinds } from "../../src/spawn/kinds.ts";
+import { publicUrl, startFailureMessage } from "../../src/spawn/launch.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
 
 describe("serve: the URL the hub's proxy gets", () => {

@@ -1,5 +1,5 @@
-import type { HookLog, Plugin, SpawnContext } from "../config/types.ts";
-import { hookError, orderPlugins } from "../plugins/order.ts";
+import type { HookLog, Plugin, SpawnContext } from "../../config/types.ts";
+import { hookError, orderPlugins } from "./order.ts";
 
 /**
  * Every plugin's `readiness` hook must pass (run in parallel: they are independent checks),

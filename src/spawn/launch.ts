@@ -1,18 +1,18 @@
-import type { ResolvedConfig, SpawnRequest } from "../config/types.ts";
+import type { HookLog, ResolvedConfig, SpawnRequest } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { applyObjects, markStarted, ServerFailedError } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
-import { planServer } from "../pipeline/plan-server.ts";
-import { runReadiness } from "../readiness/run.ts";
-import { waitForRoute } from "../readiness/route.ts";
+import { runReadiness } from "./hooks/readiness.ts";
+import { waitForRoute } from "./hooks/route.ts";
+import { planServer } from "./plan.ts";
 import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
-import type { ServeLog } from "./log.ts";
 
 export interface StartDeps {
   readonly config: ResolvedConfig;
   readonly kube: Kube;
-  readonly log: ServeLog;
+  /** This server's log (the daemon prefixes its lines with the user and server). */
+  readonly log: HookLog;
 }
 
 /** What the start learned before it could fail, so the caller can clean up precisely. */
@@ -45,7 +45,7 @@ export async function startServer(
   signal: AbortSignal,
 ): Promise<StartResult> {
   const { config, kube } = deps;
-  const log = deps.log.child(`${req.user.name}/${req.server}`);
+  const { log } = deps;
   const hookLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
 
   const planned = await planServer(config, req, { log: hookLog, signal });

@@ -1,7 +1,7 @@
 import type { HookLog, ResolvedConfig, Spawn, SpawnRequest } from "../config/types.ts";
 import { wrapError } from "../errors.ts";
 import { applyPatches } from "../patch/stage.ts";
-import { runPreApply } from "../plugins/pre-apply.ts";
+import { runPreApply } from "./hooks/pre-apply.ts";
 import { resolveSpawn } from "../profile/resolve-spawn.ts";
 import { renderServer, renderSources } from "../render/index.ts";
 import { lifetimeOf, serverIdentity, withIdentity } from "../objects/labels.ts";
