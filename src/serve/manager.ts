@@ -8,7 +8,7 @@ import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts
 import type { ServeLog } from "./log.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
 import { Registry, type ServerRecord } from "./registry.ts";
-import { startFailureMessage, startServer, type StartTrace } from "../spawn/launch.ts";
+import { startFailureMessage, launchServer, type StartTrace } from "../spawn/launch.ts";
 
 export interface StartParams {
   readonly user: HubUser;
@@ -156,7 +156,7 @@ export class ServerManager {
       last = e.message;
       for (const p of progress) p(e);
     };
-    const started = startServer({ config: this.#config, kube: this.#kube, log: this.#log.child(`${params.user.name}/${params.server}`) }, params, trace, emit, both);
+    const started = launchServer({ config: this.#config, kube: this.#kube, log: this.#log.child(`${params.user.name}/${params.server}`) }, params, trace, emit, both);
     const record: ServerRecord = {
       key,
       cluster: "",

@@ -4,7 +4,7 @@ import { applyObjects, markStarted, ServerFailedError } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
 import { runReadiness } from "./hooks/readiness.ts";
-import { waitForRoute } from "./hooks/route.ts";
+import { routeCheck } from "./hooks/route.ts";
 import { planServer } from "./plan.ts";
 import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
 
@@ -37,15 +37,14 @@ export function publicUrl(ingressPublicUrl: string, prefix: string): string {
  * hooks → mark started. Progress: planning 0–10, apply 10–25, Pod 25–80, route 80–95,
  * hooks 95–99. Throws a UserError whose message is for the hub user.
  */
-export async function startServer(
+export async function launchServer(
   deps: StartDeps,
   req: SpawnRequest,
   trace: StartTrace,
   emit: (e: ProgressEvent) => void,
   signal: AbortSignal,
 ): Promise<StartResult> {
-  const { config, kube } = deps;
-  const { log } = deps;
+  const { config, kube, log } = deps;
   const hookLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
 
   const planned = await planServer(config, req, { log: hookLog, signal });
@@ -80,16 +79,15 @@ export async function startServer(
 
   const url = publicUrl(ctx.cluster.ingressPublicUrl, ctx.prefix);
   let told = false;
-  await waitForRoute({
-    url,
-    signal,
-    onRetry: (attempt, last) => {
-      if (!told && attempt >= 3) {
-        told = true;
-        emit({ progress: 85, message: `Waiting for ${ctx.cluster.ingressPublicUrl} to route ${ctx.prefix} (${last})` });
-      }
-    },
+  const route = routeCheck((attempt, last) => {
+    if (!told && attempt >= 3) {
+      told = true;
+      emit({ progress: 85, message: `Waiting for ${ctx.cluster.ingressPublicUrl} to route ${ctx.prefix} (${last})` });
+    }
   });
+  // The built-in route check passes before the operator's checks start: they may probe the
+  // server through the route (README: readiness hooks run "after the route answers").
+  await runReadiness([route], ctx, url, hookLog, signal);
   emit({ progress: 95, message: "Route is up; running readiness checks" });
   await runReadiness(config.plugins, ctx, url, hookLog, signal);
 

@@ -1,22 +1,11 @@
 import type { HookLog, ResolvedConfig, Spawn, SpawnRequest } from "../config/types.ts";
 import { wrapError } from "../errors.ts";
 import { applyPatches } from "../patch/stage.ts";
-import { runPreApply } from "./hooks/pre-apply.ts";
+import type { ObjectSet } from "../objects/object-set.ts";
 import { resolveSpawn } from "../profile/resolve-spawn.ts";
 import { renderServer, renderSources } from "../render/index.ts";
-import { lifetimeOf, serverIdentity, withIdentity } from "../objects/labels.ts";
-import { ObjectSet } from "../objects/object-set.ts";
-
-/**
- * The contract labels are re-asserted after the hooks, as after patches: stop and garbage
- * collection select by them, so no plugin may drop them (objects a plugin added get them too).
- */
-function relabel(set: ObjectSet, spawn: Spawn): ObjectSet {
-  const id = serverIdentity(spawn.ctx);
-  const out = new ObjectSet();
-  for (const o of set.list()) out.add(withIdentity(o, id, lifetimeOf(o, "server")), set.origins(o));
-  return out;
-}
+import { runPreApply } from "./hooks/pre-apply.ts";
+import { relabel } from "./hooks/relabel.ts";
 
 export interface PlannedServer {
   readonly spawn: Spawn;
@@ -33,7 +22,8 @@ function stage<T>(name: string, fn: () => T): T {
 
 /**
  * Everything before `apply`, as one readable sequence (what `dry-run` prints and `serve`
- * applies): resolve → render → patch → preApply hooks. Pure apart from operator hooks.
+ * applies): resolve → render → patch → preApply hooks (the operator's, then the built-in
+ * relabel). Pure apart from operator hooks.
  */
 export async function planServer(
   config: ResolvedConfig,
@@ -44,8 +34,7 @@ export async function planServer(
   const objects = stage("render", () => renderServer(spawn));
   stage("patch", () => applyPatches(objects, renderSources(spawn.ctx, spawn.patches, "patch")));
   try {
-    const hooked = await runPreApply(config.plugins, spawn.ctx, objects, opts.log, opts.signal);
-    return { spawn, objects: relabel(hooked, spawn) };
+    return { spawn, objects: await runPreApply([...config.plugins, relabel], spawn.ctx, objects, opts.log, opts.signal) };
   } catch (err) {
     throw wrapError("preApply", err);
   }

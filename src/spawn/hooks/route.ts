@@ -1,3 +1,6 @@
+import type { Plugin } from "../../config/types.ts";
+import { builtinPlugin } from "./order.ts";
+
 /**
  * The built-in readiness check: the server is ready when its route answers through the
  * cluster's ingress. Ingress controllers pick up new routes with a delay (seconds for some),
@@ -11,11 +14,11 @@ export interface RouteCheck {
   readonly onRetry?: (attempt: number, last: string) => void;
 }
 
-export function routeAnswered(status: number): boolean {
+function routeAnswered(status: number): boolean {
   return status < 500 && status !== 404;
 }
 
-export async function waitForRoute({ url, signal, onRetry }: RouteCheck): Promise<void> {
+async function waitForRoute({ url, signal, onRetry }: RouteCheck): Promise<void> {
   const target = new URL("api", url.endsWith("/") ? url : `${url}/`).toString();
   let delay = 50;
   for (let attempt = 1; ; attempt++) {
@@ -37,4 +40,13 @@ export async function waitForRoute({ url, signal, onRetry }: RouteCheck): Promis
     });
     delay = Math.min(delay * 2, 1000);
   }
+}
+
+/** The route check as a readiness plugin (`enforce: "pre"`: it comes before every other check). */
+export function routeCheck(onRetry?: RouteCheck["onRetry"]): Plugin {
+  return builtinPlugin({
+    name: "mcks:route",
+    enforce: "pre",
+    readiness: ({ url, signal }) => waitForRoute({ url, signal, ...(onRetry ? { onRetry } : {}) }),
+  });
 }
