@@ -6,10 +6,9 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import { loadModules } from "./module-loader.ts";
-import { resolveConfig } from "./resolve.ts";
+import { resolveConfig, type ResolvedConfig } from "./resolve.ts";
 import { createSourceIndex } from "./source-index.ts";
 import type { SourceFile } from "./source-index.ts";
-import type { ResolvedConfig } from "./types.ts";
 import { validateConfig } from "./validate.ts";
 
 export interface LoadedConfig {

@@ -6,7 +6,50 @@ import { dirname, resolve } from "node:path";
 import { DEFAULTS } from "./defaults.ts";
 import { settingsShape } from "./schema.ts";
 import type { SourceIndex } from "./source-index.ts";
-import type { ProfileConfig, ResolvedCluster, ResolvedConfig, ResolvedProfile, SpawnSettings, UserConfig } from "./types.ts";
+import type { HubUser, Plugin, ProfileConfig, ProfileOption, SpawnSettings, UserConfig } from "./types.ts";
+
+export interface ResolvedCluster {
+  readonly name: string;
+  readonly context: string;
+  readonly ingressPublicUrl: string;
+  readonly ingressClass: string | undefined;
+  /** A fixed name or a template (rendered per spawn). */
+  readonly namespace: string;
+  readonly createNamespace: boolean;
+  readonly kubeconfig: string | undefined;
+}
+
+export interface ResolvedProfile {
+  readonly slug: string;
+  readonly displayName: string;
+  readonly description: string;
+  readonly default: boolean;
+  readonly cluster: string;
+  /** The profile's own settings (defaults not merged in). */
+  readonly settings: SpawnSettings;
+  readonly options: Readonly<Record<string, ProfileOption>>;
+  readonly allowed: (user: HubUser) => boolean;
+  /** Config path, e.g. `profiles[2]`, for messages. */
+  readonly path: string;
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of config.ts. */
+  readonly path: string;
+  readonly clusters: ReadonlyMap<string, ResolvedCluster>;
+  readonly defaults: SpawnSettings;
+  readonly profiles: readonly ResolvedProfile[];
+  readonly plugins: readonly Plugin[];
+  /** Seconds. */
+  readonly startTimeout: number;
+  /** Seconds. */
+  readonly pollGracePeriod: number;
+  /**
+   * Finds where a patch/resource key is written in the config files ("config.ts:42");
+   * with `profileSlug`, looks inside that profile first (the same key may be in several).
+   */
+  readonly locate: (key: string, profileSlug?: string) => string | undefined;
+}
 
 const SETTINGS_KEYS = Object.keys(settingsShape) as (keyof SpawnSettings)[];
 

@@ -5,6 +5,7 @@
  * @kubernetes/client-node (~185 ms). Types may be imported statically with `import type`.
  */
 import { UserError } from "../errors.ts";
+import type { ClusterHealth } from "../rpc/protocol.ts";
 import { createClients, type ClusterTarget } from "./clients.ts";
 import type { KubeCluster } from "./cluster.ts";
 import type { CredentialsOverride } from "./credentials.ts";
@@ -25,19 +26,15 @@ export interface KubeOptions {
   readonly probeIntervalMs?: number;
 }
 
-export interface ClusterHealth {
-  readonly reachable: boolean;
-  readonly error?: string;
-  /** ISO time since when `reachable` has had its value. */
-  readonly since: string;
-}
+/** The `health` answer's entry for one cluster, and since when (ISO time) `reachable` has had its value. */
+export type ClusterStatus = ClusterHealth & { readonly since: string };
 
 export interface Kube {
   /** The cluster by its config.ts name; UserError listing the known ones otherwise. */
   cluster(name: string): KubeCluster;
   clusters(): KubeCluster[];
   /** For the `health` RPC method and the poll grace period. */
-  health(): Record<string, ClusterHealth>;
+  health(): Record<string, ClusterStatus>;
   /** Stop every watch and close connection pools. */
   close(): Promise<void>;
 }
@@ -71,7 +68,7 @@ export async function createKube(options: KubeOptions): Promise<Kube> {
     },
     clusters: () => [...clusters.values()],
     health() {
-      const out: Record<string, ClusterHealth> = {};
+      const out: Record<string, ClusterStatus> = {};
       for (const [name, c] of clusters) {
         const s = c.watch.connection();
         out[name] = { reachable: s.reachable, ...(s.lastError ? { error: s.lastError } : {}), since: s.since.toISOString() };
@@ -90,7 +87,7 @@ export { deleteServerObjects, type DeleteOptions, type DeletedObject } from "./d
 export { recoverState, cleanupIncomplete, type ManagedServer, type RecoveredState, type RecoverOptions } from "./startup.ts";
 export type { KubeCluster } from "./cluster.ts";
 export { ClusterWatch, type ConnectionState, type WaitReadyOptions } from "./watch.ts";
-export type { ServerStatus, ProgressEvent, ServerPhase } from "./pod-status.ts";
+export type { ServerStatus, ServerPhase } from "./pod-status.ts";
 export { KubeApiError, ClusterUnreachableError, ServerFailedError } from "./errors.ts";
 export type { CredentialsOverride } from "./credentials.ts";
 export type { KubeClient, ClusterTarget } from "./clients.ts";

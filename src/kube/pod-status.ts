@@ -4,6 +4,7 @@
  * Pure functions of the objects: unit-tested without a cluster.
  */
 import { ANNOTATION_STARTED_AT, LABEL_KEY } from "../objects/labels.ts";
+import type { ProgressEvent } from "../rpc/protocol.ts";
 import type { ObjectMeta } from "./informer.ts";
 
 interface ContainerState {
@@ -43,13 +44,6 @@ export interface EventLike {
   lastTimestamp?: string | null;
   eventTime?: string | null;
   count?: number;
-}
-
-/** A hub progress event (JupyterHub's `progress()` protocol). */
-export interface ProgressEvent {
-  /** 0–100. */
-  readonly progress: number;
-  readonly message: string;
 }
 
 export type ServerPhase = "pending" | "running" | "ready" | "failed" | "succeeded" | "terminating";

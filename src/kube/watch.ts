@@ -10,7 +10,8 @@
 import type { KubeClient } from "./clients.ts";
 import { isNotFound, ServerFailedError } from "./errors.ts";
 import { cacheKey, Informer, type InformerState } from "./informer.ts";
-import { serverStatus, type EventLike, type PodLike, type ProgressEvent, type ServerStatus } from "./pod-status.ts";
+import type { ProgressEvent } from "../rpc/protocol.ts";
+import { serverStatus, type EventLike, type PodLike, type ServerStatus } from "./pod-status.ts";
 import { UserError } from "../errors.ts";
 import { LABEL_KEY, MANAGED_SELECTOR } from "../objects/labels.ts";
 

@@ -5,7 +5,8 @@
  */
 import { UserError } from "../errors.ts";
 import { settingsProblems } from "../config/validate.ts";
-import type { ProfileOption, ResolvedProfile, SpawnSettings } from "../config/types.ts";
+import type { ResolvedProfile } from "../config/resolve.ts";
+import type { ProfileOption, SpawnSettings } from "../config/types.ts";
 
 /** Settings from one level (defaults, the profile, one option choice), and where they came from. */
 export interface SettingsLayer {

@@ -1,11 +1,12 @@
-/** The `profiles.list` RPC result: what the hub's spawn page shows, as plain JSON (no functions). */
-import type { HubUser, ProfileOption, ResolvedConfig } from "../config/types.ts";
+/**
+ * The `profiles.list` RPC result: what the hub's spawn page shows, as plain JSON (no
+ * functions). The shapes are the socket contract's (rpc/protocol.ts); this stage fills them.
+ */
+import type { ResolvedConfig } from "../config/resolve.ts";
+import type { HubUser, ProfileOption } from "../config/types.ts";
 import type { OptionSummary, ProfileSummary } from "../rpc/protocol.ts";
 import { defaultChoice } from "./choose-options.ts";
 import { defaultProfile, profilesFor } from "./pick-profile.ts";
-
-// The shapes are the socket contract's (rpc/protocol.ts); this stage only fills them.
-export type { OptionSummary, ProfileSummary };
 
 function describeOption(option: ProfileOption): OptionSummary {
   const preselected = defaultChoice(option);

@@ -7,8 +7,18 @@
  */
 import { UserError } from "../errors.ts";
 import { parseBytes, parseCpu } from "../config/quantity.ts";
-import type { Dynamic, NamedSource, ObjectSource, ResolvedSpawnSettings, SpawnSettings } from "../config/types.ts";
+import type { Dynamic, ObjectSource, ResolvedSpawnSettings, SpawnSettings } from "../config/types.ts";
 import type { SettingsLayer } from "./choose-options.ts";
+
+/** A patch or resource with where it came from, in the order it applies. */
+export interface NamedSource {
+  readonly key: string;
+  readonly source: ObjectSource;
+  /** "defaults", "profile aws-us-east-1", "option gpu=yes". */
+  readonly from: string;
+  /** "config.ts:42" when known. */
+  readonly location: string | undefined;
+}
 
 export interface MergedSettings {
   readonly settings: ResolvedSpawnSettings;

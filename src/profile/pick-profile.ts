@@ -1,6 +1,7 @@
 /** Which profiles a user may use, and which one a spawn request means. */
 import { UserError } from "../errors.ts";
-import type { HubUser, ResolvedConfig, ResolvedProfile } from "../config/types.ts";
+import type { ResolvedConfig, ResolvedProfile } from "../config/resolve.ts";
+import type { HubUser } from "../config/types.ts";
 
 /** The profiles `user` may use, in config order (each profile's `allowed(user)` filter). */
 export function profilesFor(config: ResolvedConfig, user: HubUser): ResolvedProfile[] {

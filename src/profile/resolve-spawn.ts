@@ -5,20 +5,37 @@
  */
 import { UserError } from "../errors.ts";
 import { isDnsLabel, renderNamespace } from "../config/namespace-template.ts";
-import type { HubUser, ResolvedConfig, ResolvedProfile, Spawn, SpawnContext, SpawnRequest } from "../config/types.ts";
+import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.ts";
+import type { HubUser, SpawnContext } from "../config/types.ts";
 import { serverPrefix } from "../names/prefix.ts";
 import { safeName, serverKey } from "../names/safe-name.ts";
 import { chooseOptions } from "./choose-options.ts";
 import type { SettingsLayer } from "./choose-options.ts";
-import { mergeSettings } from "./merge-settings.ts";
-import { pickProfile, profilesFor as allowedProfiles } from "./pick-profile.ts";
+import { mergeSettings, type NamedSource } from "./merge-settings.ts";
+import { pickProfile } from "./pick-profile.ts";
 
-export { describeProfiles } from "./describe.ts";
-export type { OptionSummary, ProfileSummary } from "./describe.ts";
+/** What the hub asks for. */
+export interface SpawnRequest {
+  readonly user: HubUser;
+  /** "" for the default server. */
+  readonly server: string;
+  /** Profile slug; the default profile when absent. */
+  readonly profile?: string | undefined;
+  /** Option name → choice slug or free-text value. */
+  readonly options?: Readonly<Record<string, string>>;
+  /** Environment the hub passes (JUPYTERHUB_API_TOKEN etc.). */
+  readonly env?: Readonly<Record<string, string>>;
+}
 
-/** The profiles `user` may use (each profile's `allowed(user)`), in config order. */
-export function profilesFor(config: ResolvedConfig, user: HubUser): ResolvedProfile[] {
-  return allowedProfiles(config, user);
+/** Everything the render stage needs for one server. Pure data + operator functions. */
+export interface Spawn {
+  readonly ctx: SpawnContext;
+  readonly cluster: ResolvedCluster;
+  /** In application order: defaults' (key order), then profile's, then options'. */
+  readonly patches: readonly NamedSource[];
+  /** In creation order, same rule. */
+  readonly resources: readonly NamedSource[];
+  readonly hubEnv: Readonly<Record<string, string>>;
 }
 
 function checkRequest(req: SpawnRequest): void {

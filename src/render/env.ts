@@ -5,7 +5,7 @@
  * then the operator's `environment` (which may not override the hub's own JUPYTERHUB_* /
  * JPY_* contract variables), then MEM_/CPU_ from the resolved limits.
  */
-import type { Spawn } from "../config/types.ts";
+import type { Spawn } from "../profile/resolve-spawn.ts";
 import { UserError } from "../errors.ts";
 import { cpuEnv, memoryEnv } from "./quantities.ts";
 

@@ -3,7 +3,7 @@
  * resources in the order the resolver gave), each labelled per the label contract (objects/labels.ts).
  * Patches are rendered here too (renderSources) and applied by patch/stage.ts.
  */
-import type { Spawn } from "../config/types.ts";
+import type { Spawn } from "../profile/resolve-spawn.ts";
 import { UserError } from "../errors.ts";
 import { isClusterScoped } from "../objects/kinds.ts";
 import { lifetimeOf, serverIdentity, userIdentity, withIdentity } from "../objects/labels.ts";

@@ -1,4 +1,4 @@
-import type { Spawn } from "../config/types.ts";
+import type { Spawn } from "../profile/resolve-spawn.ts";
 import type { KubeObject } from "../objects/types.ts";
 
 /** The (per-user) namespace, only when the cluster asks mcks to create it. */

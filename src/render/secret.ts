@@ -1,4 +1,4 @@
-import type { Spawn } from "../config/types.ts";
+import type { Spawn } from "../profile/resolve-spawn.ts";
 import type { KubeObject } from "../objects/types.ts";
 import type { EnvPlan } from "./env.ts";
 

@@ -1,4 +1,4 @@
-import type { Spawn } from "../config/types.ts";
+import type { Spawn } from "../profile/resolve-spawn.ts";
 import type { KubeObject } from "../objects/types.ts";
 import { LABEL_KEY } from "../objects/labels.ts";
 import { COMPONENT_LABEL, PORT_NAME } from "./pod.ts";

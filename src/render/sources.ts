@@ -2,7 +2,8 @@
  * Turns operator `patches` / `resources` (template strings or TS functions) into objects,
  * each error naming the source key and where it is written.
  */
-import type { NamedSource, SpawnContext } from "../config/types.ts";
+import type { SpawnContext } from "../config/types.ts";
+import type { NamedSource } from "../profile/merge-settings.ts";
 import { UserError } from "../errors.ts";
 import type { KubeObject } from "../objects/types.ts";
 import { renderTemplate, TemplateError } from "./template.ts";

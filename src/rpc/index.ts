@@ -13,7 +13,6 @@ export type {
   EmptyResult,
   Handlers,
   HealthResult,
-  HubUserParams,
   MethodName,
   OptionSummary,
   ParamsIn,

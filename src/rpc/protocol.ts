@@ -11,14 +11,16 @@
  * - Unknown fields in `state` are kept (newer daemons may add some); unknown params are ignored.
  */
 import { z } from "zod";
+import type { HubUser } from "../config/types.ts";
 import type { MethodTable, RequestContext } from "./dispatch.ts";
 import { parseParams } from "./params.ts";
 
+/** The hub user, as the config's `allowed(user)` and templates see it (config/types.ts HubUser). */
 export const UserSchema = z.object({
   name: z.string().min(1, "must not be empty"),
   groups: z.array(z.string()).optional(),
   admin: z.boolean().optional(),
-});
+}) satisfies z.ZodType<HubUser>;
 
 /** What the hub stores for a server and hands back on poll/stop. Never secrets. */
 export const ServerStateSchema = z.looseObject({
@@ -63,9 +65,9 @@ export type ParamsOf<M extends MethodName> = z.output<(typeof ParamsSchemas)[M]>
 /** Params as a caller may send them (defaulted fields optional). */
 export type ParamsIn<M extends MethodName> = z.input<(typeof ParamsSchemas)[M]>;
 
-export type HubUserParams = z.output<typeof UserSchema>;
 export type ServerState = z.output<typeof ServerStateSchema>;
 
+/** One cluster in the `health` answer (the daemon's kube.health() adds since when). */
 export interface ClusterHealth {
   readonly reachable: boolean;
   readonly error?: string;
@@ -120,6 +122,7 @@ export interface Results {
 
 /** The notification `server.start` sends while it runs, on the requesting connection. */
 export const PROGRESS = "server.progress";
+/** A step of a start, JupyterHub's `progress()` event; the cluster watch makes them too. */
 export interface ProgressEvent {
   /** 0–100, as JupyterHub's progress bar takes it. */
   readonly progress: number;

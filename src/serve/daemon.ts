@@ -1,5 +1,6 @@
 import { loadConfig } from "../config/load.ts";
-import type { ClusterCredentials, ResolvedConfig } from "../config/types.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
+import type { ClusterCredentials } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { createKube } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";

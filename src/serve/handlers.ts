@@ -1,5 +1,5 @@
 import type { Kube } from "../kube/index.ts";
-import { describeProfiles } from "../profile/resolve-spawn.ts";
+import { describeProfiles } from "../profile/describe.ts";
 import { sendProgress, type Handlers } from "../rpc/protocol.ts";
 import { VERSION } from "../version.ts";
 import type { ServerManager } from "./manager.ts";

@@ -1,22 +1,16 @@
-import type { HubUser, ResolvedConfig } from "../config/types.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
+import type { HubUser } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { cleanupIncomplete, deleteServerObjects, recoverState } from "../kube/index.ts";
 import type { Kube, KubeCluster } from "../kube/index.ts";
-import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { serverKey } from "../names/safe-name.ts";
+import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
+import type { SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
-import type { ServeLog } from "./log.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
+import { launchServer, startFailureMessage, type StartTrace } from "../spawn/launch.ts";
+import type { ServeLog } from "./log.ts";
 import { Registry, type ServerRecord } from "./registry.ts";
-import { startFailureMessage, launchServer, type StartTrace } from "../spawn/launch.ts";
-
-export interface StartParams {
-  readonly user: HubUser;
-  readonly server: string;
-  readonly profile: string;
-  readonly options: Readonly<Record<string, string>>;
-  readonly env: Readonly<Record<string, string>>;
-}
 
 export interface ServerRef {
   readonly user: HubUser;
@@ -123,7 +117,7 @@ export class ServerManager {
    * `server.start`. Idempotent: a running server answers at once; a start already under way
    * is joined (its progress relayed to this caller too). A stop while starting cancels it.
    */
-  async start(params: StartParams, onProgress: (e: ProgressEvent) => void, signal: AbortSignal): Promise<StartResult> {
+  async start(params: SpawnRequest, onProgress: (e: ProgressEvent) => void, signal: AbortSignal): Promise<StartResult> {
     const key = serverKey(params.user.name, params.server);
     for (;;) {
       const existing = this.#registry.get(key);
@@ -161,7 +155,7 @@ export class ServerManager {
       key,
       cluster: "",
       namespace: "",
-      profile: params.profile,
+      profile: params.profile ?? "",
       url: "",
       phase: "starting",
       extraKinds: trace.extraKinds,

@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from "../config/types.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
 import { extraKinds, uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { resolveSpawn } from "../profile/resolve-spawn.ts";
 import { renderServer } from "../render/index.ts";

@@ -1,4 +1,6 @@
-import type { HookLog, ResolvedConfig, SpawnRequest } from "../config/types.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
+import type { HookLog } from "../config/types.ts";
+import type { SpawnRequest } from "../profile/resolve-spawn.ts";
 import { UserError } from "../errors.ts";
 import { applyObjects, markStarted, ServerFailedError } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";

@@ -1,4 +1,6 @@
-import type { HookLog, ResolvedConfig, Spawn, SpawnRequest } from "../config/types.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
+import type { HookLog } from "../config/types.ts";
+import type { Spawn, SpawnRequest } from "../profile/resolve-spawn.ts";
 import { wrapError } from "../errors.ts";
 import { applyPatches } from "../patch/stage.ts";
 import type { ObjectSet } from "../objects/object-set.ts";

@@ -6,9 +6,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import type { ResolvedConfig, SpawnRequest } from "../../src/config/types.ts";
+import type { ResolvedConfig } from "../../src/config/resolve.ts";
+import type { SpawnRequest } from "../../src/profile/resolve-spawn.ts";
 import { UserError } from "../../src/errors.ts";
-import { describeProfiles, profilesFor, resolveSpawn } from "../../src/profile/resolve-spawn.ts";
+import { describeProfiles } from "../../src/profile/describe.ts";
+import { profilesFor } from "../../src/profile/pick-profile.ts";
+import { resolveSpawn } from "../../src/profile/resolve-spawn.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
 
 const CONFIG = `import { defineConfig } from "multicluster-kubespawner";

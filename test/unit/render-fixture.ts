@@ -2,7 +2,10 @@
  * Hand-built Spawn values for render/patch tests (pure data + functions, no config loading),
  * and the pipeline up to the patch stage as dry-run runs it.
  */
-import type { NamedSource, ObjectSource, ResolvedCluster, ResolvedSpawnSettings, Spawn, SpawnContext } from "../../src/config/types.ts";
+import type { ResolvedCluster } from "../../src/config/resolve.ts";
+import type { ObjectSource, ResolvedSpawnSettings, SpawnContext } from "../../src/config/types.ts";
+import type { NamedSource } from "../../src/profile/merge-settings.ts";
+import type { Spawn } from "../../src/profile/resolve-spawn.ts";
 import { serverKey, safeName } from "../../src/names/safe-name.ts";
 import { serverPrefix } from "../../src/names/prefix.ts";
 import type { KubeObject } from "../../src/objects/types.ts";
