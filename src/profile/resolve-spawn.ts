@@ -38,6 +38,14 @@ export interface Spawn {
   readonly hubEnv: Readonly<Record<string, string>>;
 }
 
+/**
+ * The key of the server a request names: the base name of all its objects and the value of
+ * their key label. The daemon finds a server by it before (or without) resolving a spawn.
+ */
+export function spawnKey(req: Pick<SpawnRequest, "user" | "server">): string {
+  return serverKey(req.user.name, req.server);
+}
+
 function checkRequest(req: SpawnRequest): void {
   if (typeof req.user?.name !== "string" || req.user.name === "") throw new UserError("the spawn request has no user name");
   if (typeof req.server !== "string") throw new UserError(`the server name must be a string ("" for the default server)`);
@@ -58,7 +66,7 @@ export function resolveSpawn(config: ResolvedConfig, req: SpawnRequest): Spawn {
   ];
   const merged = mergeSettings(layers, (key, layer) => config.locate(key, layer.from === "defaults" ? undefined : profile.slug));
 
-  const key = serverKey(user.name, server);
+  const key = spawnKey(req);
   const username = safeName(user.name);
   const servername = safeName(server);
   const namespace = renderNamespace(cluster.namespace, { username, servername, key });

@@ -3,14 +3,13 @@ import type { HubUser } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { cleanupIncomplete, deleteServerObjects, recoverState } from "../kube/index.ts";
 import type { Kube, KubeCluster } from "../kube/index.ts";
-import { serverKey } from "../names/safe-name.ts";
 import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
-import type { SpawnRequest } from "../profile/resolve-spawn.ts";
+import { spawnKey, type SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
 import { launchServer, startFailureMessage, type StartTrace } from "../spawn/launch.ts";
 import type { ServeLog } from "./log.ts";
-import { Registry, type ServerRecord } from "./registry.ts";
+import { Registry, serverRecord, type ServerRecord } from "./registry.ts";
 
 export interface ServerRef {
   readonly user: HubUser;
@@ -21,7 +20,8 @@ export interface ServerRef {
 /**
  * Starts, polls and stops servers; the RPC handlers are thin wrappers around this.
  * All state is in memory and can be rebuilt from the clusters (`recover`), because every
- * object carries the labels of DESIGN.md: a daemon restart loses nothing.
+ * object carries the contract labels (docs/architecture.md "Labels"): a daemon restart loses
+ * nothing.
  */
 export class ServerManager {
   #config: ResolvedConfig;
@@ -73,16 +73,7 @@ export class ServerManager {
       if (!s.started || !s.pod || this.#registry.get(s.key)) continue;
       const cluster = this.#config.clusters.get(s.cluster);
       if (!cluster) continue;
-      this.#registry.set({
-        key: s.key,
-        cluster: s.cluster,
-        namespace: s.namespace,
-        profile: "",
-        url: "",
-        phase: "running",
-        extraKinds: this.#extraKinds,
-        progress: new Set(),
-      });
+      this.#registry.set(serverRecord(s.key, "running", { cluster: s.cluster, namespace: s.namespace, extraKinds: this.#extraKinds }));
       running += 1;
     }
     // An incomplete start younger than the start timeout may still be under way in another
@@ -118,7 +109,7 @@ export class ServerManager {
    * is joined (its progress relayed to this caller too). A stop while starting cancels it.
    */
   async start(params: SpawnRequest, onProgress: (e: ProgressEvent) => void, signal: AbortSignal): Promise<StartResult> {
-    const key = serverKey(params.user.name, params.server);
+    const key = spawnKey(params);
     for (;;) {
       const existing = this.#registry.get(key);
       if (!existing) break;
@@ -151,33 +142,13 @@ export class ServerManager {
       for (const p of progress) p(e);
     };
     const started = launchServer({ config: this.#config, kube: this.#kube, log: this.#log.child(`${params.user.name}/${params.server}`) }, params, trace, emit, both);
-    const record: ServerRecord = {
-      key,
-      cluster: "",
-      namespace: "",
-      profile: params.profile ?? "",
-      url: "",
-      phase: "starting",
-      extraKinds: trace.extraKinds,
-      controller,
-      started,
-      trace,
-      progress,
-    };
+    const record = serverRecord(key, "starting", { profile: params.profile ?? "", extraKinds: trace.extraKinds, controller, started, trace, progress });
     this.#registry.set(record);
     const t0 = Date.now();
     try {
       const result = await started;
-      this.#registry.set({
-        key,
-        cluster: result.state.cluster,
-        namespace: result.state.namespace,
-        profile: result.state.profile,
-        url: result.url,
-        phase: "running",
-        extraKinds: trace.extraKinds,
-        progress: new Set(),
-      });
+      const { cluster, namespace, profile } = result.state;
+      this.#registry.set(serverRecord(key, "running", { cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds }));
       this.#log.info(`started ${key} on ${result.state.cluster} in ${Date.now() - t0} ms`);
       return result;
     } catch (err) {
@@ -201,7 +172,7 @@ export class ServerManager {
    * blip must not make the hub drop running servers); after that the server counts as gone.
    */
   poll(ref: ServerRef): number | null {
-    const key = ref.state?.key ?? serverKey(ref.user.name, ref.server);
+    const key = ref.state?.key ?? spawnKey(ref);
     const record = this.#registry.get(key);
     if (record?.phase === "starting") return null;
     const clusterName = record?.cluster ?? ref.state?.cluster;
@@ -222,16 +193,9 @@ export class ServerManager {
     if (status.phase === "failed" || status.phase === "succeeded") return status.exitCode ?? 1;
     if (!record && status.startedAt) {
       // Started by an earlier daemon and not yet in the registry (its cluster was down at startup).
-      this.#registry.set({
-        key,
-        cluster: cluster.name,
-        namespace: status.namespace,
-        profile: ref.state?.profile ?? "",
-        url: "",
-        phase: "running",
-        extraKinds: this.#extraKinds,
-        progress: new Set(),
-      });
+      this.#registry.set(
+        serverRecord(key, "running", { cluster: cluster.name, namespace: status.namespace, profile: ref.state?.profile ?? "", extraKinds: this.#extraKinds }),
+      );
     }
     return null;
   }
@@ -247,7 +211,7 @@ export class ServerManager {
   }
 
   async #end(ref: ServerRef, opts: { includePersistent: boolean; now: boolean }): Promise<void> {
-    const key = ref.state?.key ?? serverKey(ref.user.name, ref.server);
+    const key = ref.state?.key ?? spawnKey(ref);
     const record = this.#registry.get(key);
     if (record?.stopped) {
       await record.stopped;

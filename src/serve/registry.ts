@@ -1,5 +1,5 @@
 import type { KindRef } from "../objects/kinds.ts";
-import type { StartResult } from "../rpc/protocol.ts";
+import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
 import type { StartTrace } from "../spawn/launch.ts";
 
 export type Phase = "starting" | "running" | "stopping";
@@ -24,7 +24,12 @@ export interface ServerRecord {
   /** While stopping: resolves when the objects are gone. */
   stopped?: Promise<void>;
   /** Progress listeners of everyone waiting for this start. */
-  readonly progress: Set<(e: { progress: number; message: string }) => void>;
+  readonly progress: Set<(e: ProgressEvent) => void>;
+}
+
+/** The one way to make a record: what is not known (yet) is empty. */
+export function serverRecord(key: string, phase: Phase, known: Partial<Omit<ServerRecord, "key" | "phase">> = {}): ServerRecord {
+  return { cluster: "", namespace: "", profile: "", url: "", extraKinds: [], progress: new Set(), ...known, key, phase };
 }
 
 /** Servers by key. Keys are unique per (user, server) by construction (names/safe-name.ts). */
