@@ -5,7 +5,7 @@
  */
 import { UserError } from "../errors.ts";
 import { isDnsLabel, renderNamespace } from "../config/namespace-template.ts";
-import type { ResolvedCluster, ResolvedConfig } from "../config/resolve.ts";
+import type { ResolvedCluster, ResolvedConfig, ResolvedProfile } from "../config/resolve.ts";
 import type { HubUser, SpawnContext } from "../config/types.ts";
 import { serverPrefix } from "../names/prefix.ts";
 import { safeName, serverKey } from "../names/safe-name.ts";
@@ -53,8 +53,21 @@ function checkRequest(req: SpawnRequest): void {
 
 export function resolveSpawn(config: ResolvedConfig, req: SpawnRequest): Spawn {
   checkRequest(req);
+  return spawnOf(config, pickProfile(config, req.user, req.profile), req);
+}
+
+/**
+ * The spawn of `profile` for a probe request, whoever may use the profile (its `allowed`
+ * filter is not asked): only for learning what a config can create (spawn/kinds.ts), never
+ * for a start.
+ */
+export function probeSpawn(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnRequest): Spawn {
+  checkRequest(req);
+  return spawnOf(config, profile, req);
+}
+
+function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnRequest): Spawn {
   const { user, server } = req;
-  const profile = pickProfile(config, user, req.profile);
   const cluster = config.clusters.get(profile.cluster);
   if (!cluster) throw new Error(`unreachable: validation guarantees cluster ${profile.cluster} exists`);
 

@@ -1,23 +1,47 @@
-import type { ResolvedConfig } from "../config/resolve.ts";
+import type { ResolvedConfig, ResolvedProfile } from "../config/resolve.ts";
 import { extraKinds, uniqueKinds, type KindRef } from "../objects/kinds.ts";
-import { resolveSpawn } from "../profile/resolve-spawn.ts";
-import { renderServer } from "../render/index.ts";
+import { probeSpawn, type Spawn } from "../profile/resolve-spawn.ts";
+import { renderSources } from "../render/index.ts";
+
+const PROBE_USER = { name: "mcks-kind-probe" };
+const NAMESPACE: KindRef = { apiVersion: "v1", kind: "Namespace" };
+
+/** The option choices to probe a profile with: none (its defaults), then each listed choice on its own. */
+function choiceSets(profile: ResolvedProfile): Record<string, string>[] {
+  const each = Object.entries(profile.options).flatMap(([option, o]) => Object.keys(o.choices).map((choice) => ({ [option]: choice })));
+  return [{}, ...each];
+}
 
 /**
- * The kinds of operator resources the config can create (a Role, a DaskCluster…), found by
- * rendering every profile once for a probe user. Stop and startup recovery must look for
- * these kinds too, or a server's extra objects would be orphaned. Each server's record also
- * keeps the kinds it really applied, so a choice-specific kind missed here is still cleaned.
+ * The kinds, besides SERVER_KINDS (objects/kinds.ts), that a config's servers may own: its
+ * operator resources (a DaskCluster…) and the namespace it creates. Stop and startup recovery
+ * must look for these kinds too, or a server's extra objects would be orphaned.
+ *
+ * A resource's kind is only known once its template or function has run, so every profile
+ * (whoever its `allowed` filter admits) is resolved for a probe user with each listed option
+ * choice, and each of its resource sources is rendered on its own; a source that cannot
+ * render for the probe (a template reading the user's groups) is passed over. Each server's
+ * record also keeps the kinds it really applied, so a kind missed here is still cleaned
+ * while the daemon that started the server runs.
  */
 export function operatorKinds(config: ResolvedConfig): KindRef[] {
   const found: KindRef[][] = [];
+  if ([...config.clusters.values()].some((c) => c.createNamespace)) found.push([NAMESPACE]);
   for (const profile of config.profiles) {
-    try {
-      const spawn = resolveSpawn(config, { user: { name: "mcks-kind-probe" }, server: "", profile: profile.slug });
-      found.push(extraKinds(renderServer(spawn).list()));
-    } catch {
-      // A profile that cannot render for the probe user (an allowed() filter, a template
-      // using a group) contributes its kinds when a real server of it starts.
+    for (const options of choiceSets(profile)) {
+      let spawn: Spawn;
+      try {
+        spawn = probeSpawn(config, profile, { user: PROBE_USER, server: "", options });
+      } catch {
+        continue; // a namespace template the probe user cannot fill, say
+      }
+      for (const source of spawn.resources) {
+        try {
+          found.push(extraKinds(renderSources(spawn.ctx, [source], "resource").flatMap((r) => r.objects)));
+        } catch {
+          // This source's kinds are learnt when a real server of it starts.
+        }
+      }
     }
   }
   return uniqueKinds(...found);

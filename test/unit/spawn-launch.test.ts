@@ -54,4 +54,41 @@ export default defineConfig({
       ["kubernetes.dask.org/v1/DaskCluster", "v1/Namespace"],
     );
   });
+
+  it("finds the kinds of every option choice and of profiles the probe user may not use", async () => {
+    const path = writeConfig(`
+import { defineConfig } from "multicluster-kubespawner";
+export default defineConfig({
+  clusters: { a: { context: "a", ingressPublicUrl: "http://127.0.0.1:1" } },
+  profiles: [
+    {
+      slug: "open", displayName: "Open", cluster: "a",
+      options: {
+        extras: {
+          displayName: "Extras",
+          choices: {
+            none: { displayName: "None", default: true },
+            queue: {
+              displayName: "A queue",
+              overrides: { resources: { "30-queue": "apiVersion: example.org/v1\\nkind: Queue\\nmetadata:\\n  name: '{{key}}'\\n" } },
+            },
+          },
+        },
+      },
+      resources: {
+        "10-broken": (ctx) => { throw new Error("needs a group: " + ctx.user.groups[0]); },
+        "20-cm": "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: '{{key}}'\\n",
+      },
+    },
+    {
+      slug: "team", displayName: "Team", cluster: "a",
+      allowed: (user) => user.groups?.includes("team") ?? false,
+      resources: { "10-job": "apiVersion: batch/v1\\nkind: Job\\nmetadata:\\n  name: '{{key}}'\\n" },
+    },
+  ],
+});
+`);
+    const { config } = await loadConfig(path);
+    assert.deepEqual(operatorKinds(config).map((k) => `${k.apiVersion}/${k.kind}`).sort(), ["batch/v1/Job", "example.org/v1/Queue"]);
+  });
 });
