@@ -36,7 +36,7 @@ export async function planServer(
   const objects = stage("render", () => renderServer(spawn));
   stage("patch", () => applyPatches(objects, renderSources(spawn.ctx, spawn.patches, "patch")));
   try {
-    return { spawn, objects: await runPreApply([...config.plugins, relabel], spawn.ctx, objects, opts.log, opts.signal) };
+    return { spawn, objects: await runPreApply([...config.plugins, relabel(objects.list())], spawn.ctx, objects, opts.log, opts.signal) };
   } catch (err) {
     throw wrapError("preApply", err);
   }

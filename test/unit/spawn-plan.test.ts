@@ -10,18 +10,18 @@ import { writeConfig } from "../fixtures/config/write-config.ts";
 
 const CONTRACT = ["app.kubernetes.io/managed-by", "hub.jupyter.org/username", "hub.jupyter.org/servername", "mcks.hub.jupyter.org/key", "mcks.hub.jupyter.org/lifetime"];
 
-async function plan(plugins: string) {
+async function plan(plugins: string, { server = "", cluster = `namespace: "jhub"` } = {}) {
   const path = writeConfig(`
 import { defineConfig } from "multicluster-kubespawner";
 export default defineConfig({
-  clusters: { a: { context: "a", ingressPublicUrl: "http://127.0.0.1:1", namespace: "jhub" } },
+  clusters: { a: { context: "a", ingressPublicUrl: "http://127.0.0.1:1", ${cluster} } },
   profiles: [{ slug: "p", displayName: "P", cluster: "a" }],
   plugins: [${plugins}],
 });
 `);
   const { config } = await loadConfig(path);
   const log = { info() {}, warn() {} };
-  return planServer(config, { user: { name: "alice" }, server: "" }, { log, signal: new AbortController().signal });
+  return planServer(config, { user: { name: "alice" }, server }, { log, signal: new AbortController().signal });
 }
 
 describe("spawn plan: the built-in relabel runs after every operator preApply hook", () => {
@@ -42,6 +42,22 @@ describe("spawn plan: the built-in relabel runs after every operator preApply ho
     assert.deepEqual(planned.objects.origins(extra!).map(formatOrigin), ['plugin "strip"']);
     const pod = planned.objects.find("Pod", "jupyter-alice");
     assert.deepEqual(planned.objects.origins(pod!).map(formatOrigin), ["the built-in objects", 'plugin "strip"']);
+  });
+
+  it("gives a named server's per-user namespace back its user-level identity and lifetime, so deleting or stopping that server never selects it", async () => {
+    const strip = `{ name: "strip", preApply(ctx) { for (const o of ctx.objects) o.metadata.labels = {}; } }`;
+    for (const plugins of ["", strip]) {
+      const planned = await plan(plugins, { server: "gpu", cluster: `namespace: "jhub-{{username}}", createNamespace: true` });
+      const ns = planned.objects.find("Namespace", "jhub-alice");
+      assert.deepEqual(ns?.metadata.labels, {
+        "app.kubernetes.io/managed-by": "multicluster-kubespawner",
+        "hub.jupyter.org/username": "alice",
+        "hub.jupyter.org/servername": "",
+        "mcks.hub.jupyter.org/key": "jupyter-alice",
+        "mcks.hub.jupyter.org/lifetime": "user",
+      });
+      assert.equal(planned.objects.find("Pod", "jupyter-alice--gpu")?.metadata.labels?.["mcks.hub.jupyter.org/key"], "jupyter-alice--gpu");
+    }
   });
 
   it("reports a bad lifetime label a plugin set in its own words, not as a plugin's failure", async () => {
