@@ -4,7 +4,7 @@
  * The server runs in a child process (as `mcks serve` would, apart from the hub), serving
  * `health` and `server.poll` through the real listen()/protocol stack; the client is
  * src/rpc/client.ts. `--compare` also runs json-rpc-2.0's JSONRPCServer on the same
- * framing, which DESIGN.md measured before the dispatcher was hand-written.
+ * framing, the library measured before the dispatcher was hand-written.
  *
  *   node bench/rpc.ts [--compare] [--seconds N] [--runs N]
  *

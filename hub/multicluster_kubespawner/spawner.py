@@ -1,7 +1,7 @@
 """``MultiClusterKubeSpawner``: JupyterHub's side of multicluster-kubespawner.
 
 All Kubernetes work happens in the ``mcks serve`` daemon; this class maps the Spawner API onto the
-daemon's socket protocol (DESIGN.md, "Socket protocol"):
+daemon's socket protocol (docs/architecture.md, "The socket protocol"):
 
 =================  ==================
 Spawner            socket method

@@ -8,7 +8,7 @@
  * the daemon hold more than `maxLineBytes` per connection.
  */
 
-/** The contract's limit for one message (DESIGN.md "Socket protocol"). */
+/** The contract's limit for one message (docs/architecture.md "The socket protocol"). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const NEWLINE = 0x0a;

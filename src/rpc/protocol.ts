@@ -1,5 +1,5 @@
 /**
- * The socket protocol (DESIGN.md "Socket protocol (contract)"): method names, the params each
+ * The socket protocol (docs/architecture.md "The socket protocol"): method names, the params each
  * method accepts (zod schemas, so bad input gets a -32602 naming the field) and the results
  * it returns. `Handlers` is what `mcks serve` implements; `bindHandlers` makes it a method table.
  *

@@ -4,7 +4,7 @@ import { sendProgress, type Handlers } from "../rpc/protocol.ts";
 import { VERSION } from "../version.ts";
 import type { ServerManager } from "./manager.ts";
 
-/** The socket methods of DESIGN.md, each a thin wrapper around the manager. */
+/** The socket methods (docs/architecture.md "The socket protocol"), each a thin wrapper around the manager. */
 export function serveHandlers(kube: Kube, servers: ServerManager): Handlers {
   return {
     health() {

@@ -34,9 +34,9 @@ export function publicUrl(ingressPublicUrl: string, prefix: string): string {
 }
 
 /**
- * One start, as one readable sequence (STYLE.md §6): plan (resolve → render → patch →
- * preApply) → apply → wait for the Pod (shared watch) → wait for the route → readiness
- * hooks → mark started. Progress: planning 0–10, apply 10–25, Pod 25–80, route 80–95,
+ * One start, as one readable sequence (docs/architecture.md "The pipeline"): plan (resolve →
+ * render → patch → preApply) → apply → wait for the Pod (shared watch) → wait for the route
+ * → readiness hooks → mark started. Progress: planning 0–10, apply 10–25, Pod 25–80, route 80–95,
  * hooks 95–99. Throws a UserError whose message is for the hub user.
  */
 export async function launchServer(

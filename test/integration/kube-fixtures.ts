@@ -1,6 +1,6 @@
 /**
  * Shared by the kube-*.test.ts files: a server's objects shaped like the render stage's
- * (labels per DESIGN.md, a lifetime:user home PVC, a per-server Role/RoleBinding), and a
+ * (labels per docs/architecture.md, a lifetime:user home PVC, a per-server Role/RoleBinding), and a
  * `createKube` on the bed's contexts. Not a test file itself.
  */
 import { randomBytes } from "node:crypto";

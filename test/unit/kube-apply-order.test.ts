@@ -1,4 +1,4 @@
-/** Dependency order of server-side apply (DESIGN.md) and its concurrent waves. */
+/** Dependency order of server-side apply (objects/kinds.ts) and its concurrent waves. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { applyOrder, applyWaves } from "../../src/kube/apply.ts";
@@ -11,7 +11,7 @@ const input = ["DaskCluster", "Ingress", "Pod", "Service", "RoleBinding", "Role"
 );
 
 describe("apply order", () => {
-  test("follows DESIGN.md, other kinds last in input order", () => {
+  test("follows the table of kinds, other kinds last in input order", () => {
     assert.deepEqual(kinds(applyOrder(input)), [
       "Namespace",
       "ServiceAccount",
