@@ -1,12 +1,12 @@
 /**
  * The whole test suite, as `npm test` and CI run it:
- *   type-check → unit tests → build the binary → start the test bed → integration/E2E tests → fault tests
+ *   type-check → layering check → unit tests → build the binary → start the test bed → integration/E2E tests → fault tests
  *   → the hub's pytest suite → stop what we started.
  * Every stage must pass; a component that cannot start fails the run (nothing is skipped).
  * Ends with one line "mcks: N passed, M failed" summing node's and pytest's counts.
  *
  *   npm test                  everything
- *   npm test -- --unit        type-check + unit tests only (no bed, no build)
+ *   npm test -- --unit        type-check, layering check and unit tests only (no bed, no build)
  *   npm test -- --keep-bed    leave the bed running afterwards
  */
 import { spawnSync } from "node:child_process";
@@ -110,6 +110,8 @@ function hubTests(): void {
 const npmNode = process.execPath; // Node 24 from node_modules (npm puts it first on PATH)
 
 step("type-check", npmNode, [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."]);
+// src/ imports only downwards in the layers of docs/architecture.md "Folders and layers".
+step("layering check", npmNode, [join(root, "scripts/check-layers.ts")]);
 nodeTests("unit tests", testFiles("test/unit"), join(out, "unit.tap"), 2);
 
 if (!unitOnly) {
