@@ -35,8 +35,11 @@ export async function planServer(
   const spawn = stage("resolve", () => resolveSpawn(config, req));
   const objects = stage("render", () => renderServer(spawn));
   stage("patch", () => applyPatches(objects, renderSources(spawn.ctx, spawn.patches, "patch")));
+  // Render and the patches leave every label of the contract in place; only an operator's
+  // hook can disturb them, so the relabel runs after the operator's hooks, when there are any.
+  const hooks = config.plugins.some((p) => p.preApply) ? [...config.plugins, relabel(objects.list())] : config.plugins;
   try {
-    return { spawn, objects: await runPreApply([...config.plugins, relabel(objects.list())], spawn.ctx, objects, opts.log, opts.signal) };
+    return { spawn, objects: await runPreApply(hooks, spawn.ctx, objects, opts.log, opts.signal) };
   } catch (err) {
     throw wrapError("preApply", err);
   }
