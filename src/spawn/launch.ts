@@ -1,14 +1,14 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HookLog } from "../config/types.ts";
-import type { SpawnRequest } from "../profile/resolve-spawn.ts";
 import { UserError } from "../errors.ts";
 import { applyObjects, markStarted, ServerFailedError } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
+import type { SpawnRequest } from "../profile/resolve-spawn.ts";
+import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
 import { runReadiness } from "./hooks/readiness.ts";
 import { routeCheck } from "./hooks/route.ts";
 import { planServer } from "./plan.ts";
-import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
 
 export interface StartDeps {
   readonly config: ResolvedConfig;
