@@ -1,5 +1,6 @@
 /**
- * Compiles the real kube-apiserver and etcd from the two pinned Go modules next to this file.
+ * Compiles the real kube-apiserver, kube-scheduler, kube-controller-manager (all three from one
+ * pinned k8s.io/kubernetes module) and etcd from the two Go modules next to this file.
  * Binaries go to `~/.cache/mcks-testbed/<pin>/`, where <pin> names both versions plus a hash of
  * the modules' go.mod/go.sum and the link flags, so they are rebuilt only when a pin changes.
  * No Go, or a failed build, is an error that says so: tests must never run against nothing.
@@ -14,6 +15,8 @@ import { cacheRoot, testbedSrc } from "./layout.ts";
 export interface Binaries {
   readonly dir: string;
   readonly kubeApiserver: string;
+  readonly kubeScheduler: string;
+  readonly kubeControllerManager: string;
   readonly etcd: string;
   readonly kubernetesVersion: string;
   readonly etcdVersion: string;
@@ -38,11 +41,14 @@ export function requiredVersion(goModDir: string, modulePath: string): string {
   return m[1];
 }
 
+/** The Kubernetes components the bed runs, all built from the one k8s.io/kubernetes pin. */
+const kubernetesCommands = ["kube-apiserver", "kube-scheduler", "kube-controller-manager"] as const;
+
 /**
- * The API server compares emulation/compatibility versions with its own binary version, so the
+ * The components compare emulation/compatibility versions with their own binary version, so the
  * stamp must be the real release (an unstamped build reports v0.0.0-master and refuses defaults).
  */
-function apiserverLdflags(version: string): string {
+function kubernetesLdflags(version: string): string {
   const m = /^v(\d+)\.(\d+)\.\d+$/.exec(version);
   if (!m) throw new UserError(`k8s.io/kubernetes pin ${version} is not a release version vX.Y.Z; pin a release in test/testbed/apiserver/go.mod`);
   const p = "k8s.io/component-base/version";
@@ -60,15 +66,15 @@ function targets(): { pin: string; list: Target[]; k8s: string; etcd: string } {
   const k8s = requiredVersion(apiserverModule, "k8s.io/kubernetes");
   const etcd = requiredVersion(etcdModule, "go.etcd.io/etcd/server/v3");
   const list: Target[] = [
-    { module: apiserverModule, pkg: "k8s.io/kubernetes/cmd/kube-apiserver", out: "kube-apiserver", ldflags: apiserverLdflags(k8s) },
+    ...kubernetesCommands.map((out) => ({ module: apiserverModule, pkg: `k8s.io/kubernetes/cmd/${out}`, out, ldflags: kubernetesLdflags(k8s) })),
     { module: etcdModule, pkg: "go.etcd.io/etcd/server/v3", out: "etcd", ldflags: "-s -w" },
   ];
   const h = createHash("sha256");
-  for (const t of list) {
-    h.update(readFileSync(join(t.module, "go.mod")));
-    h.update(readFileSync(join(t.module, "go.sum")));
-    h.update(`${t.pkg}\0${t.ldflags}\0`);
+  for (const module of new Set(list.map((t) => t.module))) {
+    h.update(readFileSync(join(module, "go.mod")));
+    h.update(readFileSync(join(module, "go.sum")));
   }
+  for (const t of list) h.update(`${t.pkg}\0${t.ldflags}\0`);
   const pin = `k8s-${k8s}_etcd-${etcd}_${h.digest("hex").slice(0, 10)}`;
   return { pin, list, k8s, etcd };
 }
@@ -77,16 +83,20 @@ function targets(): { pin: string; list: Target[]; k8s: string; etcd: string } {
 export function binaryPaths(): Binaries & { readonly built: boolean } {
   const { pin, k8s, etcd } = targets();
   const dir = join(cacheRoot, pin);
-  const kubeApiserver = join(dir, "kube-apiserver");
-  const etcdBin = join(dir, "etcd");
-  return { dir, kubeApiserver, etcd: etcdBin, kubernetesVersion: k8s, etcdVersion: etcd, built: existsSync(kubeApiserver) && existsSync(etcdBin) };
+  const bins = {
+    kubeApiserver: join(dir, "kube-apiserver"),
+    kubeScheduler: join(dir, "kube-scheduler"),
+    kubeControllerManager: join(dir, "kube-controller-manager"),
+    etcd: join(dir, "etcd"),
+  };
+  return { dir, ...bins, kubernetesVersion: k8s, etcdVersion: etcd, built: Object.values(bins).every((b) => existsSync(b)) };
 }
 
 function requireGo(): string {
   const r = spawnSync("go", ["version"], { encoding: "utf8" });
   if (r.error || r.status !== 0) {
     throw new UserError(
-      "the test bed needs Go (>= 1.26) on PATH to compile kube-apiserver and etcd, but `go version` failed" +
+      "the test bed needs Go (>= 1.26) on PATH to compile kube-apiserver, kube-scheduler, kube-controller-manager and etcd, but `go version` failed" +
         (r.error ? ` (${r.error.message})` : ""),
       ["install Go from https://go.dev/dl/ or put /usr/local/go/bin on PATH, then run `npm run testbed -- build`"],
     );

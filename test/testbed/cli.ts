@@ -10,7 +10,7 @@ import { status } from "./status.ts";
 import { up } from "./up.ts";
 
 const usage = `usage: npm run testbed -- <command>
-  build                 compile kube-apiserver and etcd (cached per pin in ~/.cache/mcks-testbed)
+  build                 compile kube-apiserver, kube-scheduler, kube-controller-manager and etcd (cached per pin in ~/.cache/mcks-testbed)
   up [--clusters N]     start etcd, N API servers (default 3) and their agents; idempotent
   down                  stop what \`up\` started and wipe etcd's data
   status                show each process, its memory and health (exit 1 when unhealthy)`;
@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (cmd) {
     case "build": {
       const b = await ensureBinaries();
-      console.log(`kube-apiserver ${b.kubernetesVersion}: ${b.kubeApiserver}\netcd ${b.etcdVersion}: ${b.etcd}`);
+      console.log(`kubernetes ${b.kubernetesVersion}: ${b.kubeApiserver}, ${b.kubeScheduler}, ${b.kubeControllerManager}\netcd ${b.etcdVersion}: ${b.etcd}`);
       return 0;
     }
     case "up": {
