@@ -9,9 +9,8 @@ import { probeApiserver } from "./health.ts";
 import * as L from "./layout.ts";
 import { isOurs, staleCode } from "./processes.ts";
 import { readClusters, readPids, type BedCluster } from "./state.ts";
-import { agentCode, controllersCode, up } from "./up.ts";
+import { agentCode, up } from "./up.ts";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
 
 export type { BedCluster } from "./state.ts";
 
@@ -20,7 +19,7 @@ export interface Bed {
   readonly kubernetesVersion: string;
   /** Exactly the number asked for, `testbed-1` first. */
   readonly clusters: readonly BedCluster[];
-  /** Whether the fake kubelet/ingress agents run (false until test/testbed/agent/main.ts exists). */
+  /** Whether the agents (kubelets, autoscaler, provisioner, ingress) run: always, once `up` returned. */
   readonly agents: boolean;
 }
 
@@ -28,16 +27,15 @@ async function running(n: number): Promise<Bed | undefined> {
   const file = readClusters();
   if (!file || file.clusters.length < n) return undefined;
   const pids = readPids();
-  const agents = existsSync(join(L.testbedSrc, "agent/main.ts"));
-  const want = ["etcd", "controllers", ...file.clusters.slice(0, n).flatMap((c) => [`apiserver-${c.index}`, ...(agents ? [`agent-${c.index}`] : [])])];
+  const perCluster = (i: number) => [`apiserver-${i}`, `scheduler-${i}`, `controller-manager-${i}`, `agent-${i}`];
+  const want = ["etcd", ...file.clusters.slice(0, n).flatMap((c) => perCluster(c.index))];
   if (!want.every((k) => isOurs(pids[k]))) return undefined;
-  if (staleCode(pids.controllers!, controllersCode)) return undefined;
-  if (agents && file.clusters.slice(0, n).some((c) => staleCode(pids[`agent-${c.index}`]!, agentCode))) return undefined;
+  if (file.clusters.slice(0, n).some((c) => staleCode(pids[`agent-${c.index}`]!, agentCode))) return undefined;
   const ca = join(L.pkiDir, "ca.crt");
   for (const c of file.clusters.slice(0, n)) {
     if (!(await probeApiserver(c.apiserverUrl, ca, ensureTokens(c.index).admin)).ok) return undefined;
   }
-  return { kubeconfig: file.kubeconfig, kubernetesVersion: file.kubernetesVersion, clusters: file.clusters.slice(0, n), agents };
+  return { kubeconfig: file.kubeconfig, kubernetesVersion: file.kubernetesVersion, clusters: file.clusters.slice(0, n), agents: true };
 }
 
 export async function ensureBed(opts: { clusters?: number } = {}): Promise<Bed> {
@@ -46,6 +44,5 @@ export async function ensureBed(opts: { clusters?: number } = {}): Promise<Bed> 
   if (ready) return ready;
   // Progress goes to stderr so it never mixes with a test reporter's stdout.
   const r = await up({ clusters: n, log: (line) => console.error(`[testbed] ${line}`) });
-  const agents = existsSync(join(L.testbedSrc, "agent/main.ts"));
-  return { kubeconfig: r.clusters.kubeconfig, kubernetesVersion: r.clusters.kubernetesVersion, clusters: r.clusters.clusters.slice(0, n), agents };
+  return { kubeconfig: r.clusters.kubeconfig, kubernetesVersion: r.clusters.kubernetesVersion, clusters: r.clusters.clusters.slice(0, n), agents: true };
 }

@@ -1,23 +1,23 @@
 /**
- * What a real cluster's controllers and installer would have done before mcks arrives:
- * the namespaces tests use, a `default` ServiceAccount in each (kube-controller-manager's job;
- * without it the ServiceAccount admission plugin rejects pods), and the restricted user's
- * minimal RBAC from rbac-minimal.yaml. Applied with kubectl as the admin, so it is idempotent.
+ * What a real cluster's installer would have done before mcks arrives: the namespaces tests use,
+ * the restricted user's minimal RBAC from rbac-minimal.yaml, and the storage classes the agent's
+ * provisioner serves (agent/storage.ts). Applied with kubectl as the admin, so it is idempotent.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.ts";
-import { extraNamespaces, serviceAccountNamespaces, testbedSrc } from "./layout.ts";
+import { storageManifest } from "./agent/storage.ts";
+import { extraNamespaces, testbedSrc } from "./layout.ts";
 
 export const rbacMinimalPath = join(testbedSrc, "rbac-minimal.yaml");
 
 export function bootstrapManifest(): string {
   const docs: string[] = [];
   for (const ns of extraNamespaces) docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
-  for (const ns of serviceAccountNamespaces) docs.push(`apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n  namespace: ${ns}\n`);
   docs.push(readFileSync(rbacMinimalPath, "utf8"));
+  docs.push(storageManifest());
   return docs.join("---\n");
 }
 
@@ -53,5 +53,5 @@ export async function bootstrapCluster(kubeconfig: string, context: string): Pro
     last = r.stderr.trim();
     await sleep(500);
   }
-  throw new UserError(`bootstrapping ${context} (namespaces, default ServiceAccounts, RBAC) failed: ${last}`);
+  throw new UserError(`bootstrapping ${context} (namespaces, RBAC, storage classes) failed: ${last}`);
 }

@@ -9,7 +9,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.ts";
-import { pkiDir } from "./layout.ts";
+import { adminUser, controllerManagerUser, pkiDir, restrictedUser, schedulerUser } from "./layout.ts";
 
 export interface Pki {
   readonly caCert: string;
@@ -68,20 +68,32 @@ export function ensurePki(): Pki {
 export interface Tokens {
   readonly admin: string;
   readonly restricted: string;
+  readonly scheduler: string;
+  readonly controllerManager: string;
 }
+
+const tokenNames: readonly (keyof Tokens)[] = ["admin", "restricted", "scheduler", "controllerManager"];
 
 /** Bearer tokens of one cluster, kept in `.testbed/pki/tokens-N.json`; different per cluster. */
 export function ensureTokens(cluster: number): Tokens {
   const file = join(pkiDir, `tokens-${cluster}.json`);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Tokens;
-  const tokens: Tokens = { admin: randomBytes(24).toString("hex"), restricted: randomBytes(24).toString("hex") };
+  const known = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<Tokens>) : {};
+  if (tokenNames.every((k) => known[k])) return known as Tokens;
+  // A file from an older bed lacks the components' tokens: add them, keep the others.
+  const tokens = Object.fromEntries(tokenNames.map((k) => [k, known[k] ?? randomBytes(24).toString("hex")])) as unknown as Tokens;
   writeFileSync(file, JSON.stringify(tokens) + "\n", { mode: 0o600 });
   return tokens;
 }
 
 /** The API server's `--token-auth-file` format: token,user,uid,"group1,group2". */
-export function tokenAuthFile(cluster: number, tokens: Tokens, adminUser: string, restrictedUser: string): string {
+export function tokenAuthFile(cluster: number, tokens: Tokens): string {
   const file = join(pkiDir, `token-auth-${cluster}.csv`);
-  writeFileSync(file, `${tokens.admin},${adminUser},uid-admin,"system:masters"\n${tokens.restricted},${restrictedUser},uid-restricted\n`, { mode: 0o600 });
+  const lines = [
+    `${tokens.admin},${adminUser},uid-admin,"system:masters"`,
+    `${tokens.restricted},${restrictedUser},uid-restricted`,
+    `${tokens.scheduler},${schedulerUser},uid-kube-scheduler`,
+    `${tokens.controllerManager},${controllerManagerUser},uid-kube-controller-manager`,
+  ];
+  writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
   return file;
 }

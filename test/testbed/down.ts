@@ -1,6 +1,7 @@
 /**
  * `npm run testbed -- down`: stops exactly the processes recorded in `.testbed/pids.json`
- * (agents and controllers, then API servers, then etcd) and wipes etcd's data so the next `up` starts clean.
+ * (agents, schedulers and controller-managers, then API servers, then etcd) and wipes etcd's data
+ * so the next `up` starts clean.
  * Certificates and tokens are kept (making them again costs time and changes nothing).
  */
 import { rmSync } from "node:fs";
@@ -9,7 +10,7 @@ import { withLock } from "./lock.ts";
 import { isOurs, stopProcess } from "./processes.ts";
 import { readPids, writePids } from "./state.ts";
 
-const order = (key: string): number => (key.startsWith("agent-") || key === "controllers" ? 0 : key.startsWith("apiserver-") ? 1 : 2);
+const order = (key: string): number => (key.startsWith("apiserver-") ? 1 : key === "etcd" ? 2 : 0);
 
 export function down(log: (line: string) => void = console.log): Promise<{ stopped: string[] }> {
   return withLock(async () => {

@@ -36,3 +36,17 @@ export function writeKubeconfig(path: string, caCertPath: string, clusters: read
   };
   writeFileSync(path, stringify(doc), { mode: 0o600 });
 }
+
+/** A one-user kubeconfig for a control-plane component (kube-scheduler, kube-controller-manager). */
+export function writeComponentKubeconfig(path: string, caCertPath: string, server: string, user: string, token: string): void {
+  const caData = Buffer.from(readFileSync(caCertPath)).toString("base64");
+  const doc = {
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": user,
+    clusters: [{ name: "bed", cluster: { server, "certificate-authority-data": caData } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: user, context: { cluster: "bed", user } }],
+  };
+  writeFileSync(path, stringify(doc), { mode: 0o600 });
+}

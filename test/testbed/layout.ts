@@ -27,6 +27,8 @@ export const etcdDataDir = join(stateDir, "etcd-data");
 export const kubeconfigPath = join(stateDir, "kubeconfig");
 export const clustersJsonPath = join(stateDir, "clusters.json");
 export const pidsJsonPath = join(stateDir, "pids.json");
+/** Per cluster: the scheduler's and controller-manager's kubeconfigs and the scheduler's config. */
+export const componentDir = (cluster: number): string => join(stateDir, "components", clusterName(cluster));
 
 /** Compiled binaries live outside the repo; one folder per pin (see build.ts). */
 export const cacheRoot = process.env.MCKS_TESTBED_CACHE ?? join(homedir(), ".cache/mcks-testbed");
@@ -42,6 +44,12 @@ export const etcdClientPort = 23790 + portOffset;
 export const etcdPeerPort = 23800 + portOffset;
 export const apiserverPort = (cluster: number): number => 16440 + portOffset + cluster;
 export const ingressPort = (cluster: number): number => 18080 + portOffset + cluster;
+/**
+ * HTTPS /healthz of each cluster's kube-scheduler and kube-controller-manager. Bases ending in 60
+ * and 20 keep them off the API servers' (…41–…60) of beds whose offsets differ by hundreds.
+ */
+export const schedulerPort = (cluster: number): number => 16460 + portOffset + cluster;
+export const controllerManagerPort = (cluster: number): number => 16420 + portOffset + cluster;
 
 export const clusterName = (cluster: number): string => `testbed-${cluster}`;
 export const restrictedContext = (cluster: number): string => `testbed-${cluster}-restricted`;
@@ -54,11 +62,9 @@ export const adminUser = "testbed-admin";
  * can check the restricted user is denied outside `default`.
  */
 export const extraNamespaces: readonly string[] = ["testbed-other"];
-/** Namespaces that get a `default` ServiceAccount (kube-controller-manager would make it). */
-export const serviceAccountNamespaces: readonly string[] = [
-  "default",
-  "kube-system",
-  "kube-public",
-  "kube-node-lease",
-  ...extraNamespaces,
-];
+/** Namespaces whose `default` ServiceAccount (made by kube-controller-manager) `up` waits for. */
+export const serviceAccountNamespaces: readonly string[] = ["default", ...extraNamespaces];
+
+/** The identities of the control-plane components, bound by the API server's bootstrap RBAC. */
+export const schedulerUser = "system:kube-scheduler";
+export const controllerManagerUser = "system:kube-controller-manager";

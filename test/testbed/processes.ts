@@ -76,6 +76,18 @@ export function rssMiB(pid: number): number | undefined {
   }
 }
 
+/** CPU time (user + system) a pid has used, in seconds, or undefined when it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the command (which may hold spaces) start after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * True when a TypeScript process (agent, controllers) runs older code than is on disk: any
  * .ts file under `dirs` changed after it started. `up` then restarts it, so tests never run

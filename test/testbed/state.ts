@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { UserError } from "../../src/errors.ts";
+import type { PoolSpec } from "./agent/pools.ts";
 import { clustersJsonPath, pidsJsonPath } from "./layout.ts";
 
 /** One entry of `.testbed/clusters.json`. */
@@ -20,6 +21,8 @@ export interface BedCluster {
   readonly ingressPort: number;
   /** `http://127.0.0.1:<ingressPort>`. */
   readonly ingressUrl: string;
+  /** The node pools the cluster's agent registers and autoscales (agent/pools.ts). */
+  readonly pools: readonly PoolSpec[];
 }
 
 export interface ClustersFile {
@@ -36,9 +39,11 @@ export interface ProcessRecord {
   readonly marker: string;
   readonly log: string;
   readonly startedAt: string;
+  /** Hash of the arguments it was started with: `up` restarts it when they change. */
+  readonly argsHash?: string;
 }
 
-/** Key: `etcd`, `apiserver-N`, `agent-N`. */
+/** Key: `etcd`, `apiserver-N`, `scheduler-N`, `controller-manager-N`, `agent-N`. */
 export type PidsFile = Record<string, ProcessRecord>;
 
 function writeJsonAtomic(path: string, value: unknown): void {

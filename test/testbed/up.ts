@@ -1,27 +1,30 @@
 /**
  * `npm run testbed -- up`: one shared etcd (each API server under its own --etcd-prefix: one
- * etcd costs far less memory than N), N kube-apiservers, the bootstrap objects, and per cluster
- * the fake kubelet/ingress agent. Idempotent: whatever is already running and ours is kept.
+ * etcd costs far less memory than N), and per cluster a kube-apiserver, a kube-scheduler, a
+ * kube-controller-manager and the agent (kubelets of the node pools, autoscaler, provisioner,
+ * ingress). Idempotent: whatever is already running, ours and started with the same arguments
+ * (and, for the agent, the same code) is kept. Returns once every cluster can schedule pods.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.ts";
+import { defaultPools, parsePools, POOL_LABEL, type PoolSpec } from "./agent/pools.ts";
 import { bootstrapCluster } from "./bootstrap.ts";
 import { ensureBinaries, type Binaries } from "./build.ts";
-import { ensurePki, ensureTokens, tokenAuthFile, type Pki } from "./certs.ts";
-import { probeApiserver, probeEtcd, waitFor } from "./health.ts";
+import { ensurePki, ensureTokens, tokenAuthFile, type Pki, type Tokens } from "./certs.ts";
+import { controllerManagerArgs, EVICTION_TOLERATION_SECONDS, schedulerArgs, writeComponentFiles } from "./components.ts";
+import { probeApi, probeApiserver, probeEtcd, probeHealthz, waitFor, type Probe } from "./health.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import * as L from "./layout.ts";
-import { isOurs, staleCode, startDetached, stopProcess, tail } from "./processes.ts";
-import { readClusters, readPids, writeClusters, writePids, type BedCluster, type ClustersFile, type PidsFile } from "./state.ts";
+import { isOurs, startDetached, staleCode, stopProcess, tail } from "./processes.ts";
+import { readClusters, readPids, writeClusters, writePids, type BedCluster, type ClustersFile, type PidsFile, type ProcessRecord } from "./state.ts";
 import { withLock } from "./lock.ts";
 
 const agentMain = join(L.testbedSrc, "agent/main.ts");
-const controllersMain = join(L.testbedSrc, "controllers.ts");
 /** Code whose change makes `up` restart the process running it. */
 export const agentCode = [join(L.testbedSrc, "agent"), join(L.repoRoot, "src/errors.ts")];
-export const controllersCode = [controllersMain];
 const nodeBin = join(L.repoRoot, "node_modules/.bin/node");
 
 function portOpen(port: number): Promise<boolean> {
@@ -74,12 +77,14 @@ function apiserverArgs(cluster: number, pki: Pki, tokenFile: string): string[] {
     `--service-account-key-file=${pki.saPublicKey}`,
     `--service-account-signing-key-file=${pki.saPrivateKey}`,
     "--service-cluster-ip-range=10.96.0.0/16",
-    // No kube-controller-manager runs: nothing would maintain the `kubernetes` Endpoints.
+    // Pods are processes on loopback that never call the API server through its Service, so the
+    // `kubernetes` Endpoints are not kept (the lease reconciler would write every 10 s).
     "--endpoint-reconciler-type=none",
-    // StorageObjectInUseProtection adds a finalizer only kube-controller-manager removes, so a
-    // deleted PVC would hang in Terminating forever; the rest of the default set works alone.
+    // The default plugins (ResourceQuota, LimitRanger, StorageObjectInUseProtection,
+    // DefaultStorageClass, DefaultTolerationSeconds, …) plus NodeRestriction, as clusters run them.
     "--enable-admission-plugins=NodeRestriction",
-    "--disable-admission-plugins=StorageObjectInUseProtection",
+    `--default-not-ready-toleration-seconds=${EVICTION_TOLERATION_SECONDS}`,
+    `--default-unreachable-toleration-seconds=${EVICTION_TOLERATION_SECONDS}`,
     // Memory: priority-and-fairness keeps per-level queues and a config controller per server.
     "--enable-priority-and-fairness=false",
     "--profiling=false",
@@ -88,8 +93,47 @@ function apiserverArgs(cluster: number, pki: Pki, tokenFile: string): string[] {
   ];
 }
 
+function agentArgs(c: BedCluster, kubernetesVersion: string): string[] {
+  return [
+    agentMain,
+    "--kubeconfig",
+    L.kubeconfigPath,
+    "--context",
+    c.context,
+    "--cluster",
+    String(c.index),
+    "--ingress-port",
+    String(c.ingressPort),
+    "--pools",
+    JSON.stringify(c.pools),
+    "--kubelet-version",
+    kubernetesVersion,
+  ];
+}
+
 /** Go's collector trades a little CPU for a much smaller heap; the bed is tiny. */
-const apiserverEnv = { ...process.env, GOGC: "50" };
+const goEnv = { ...process.env, GOGC: "50" };
+
+const hashArgs = (args: readonly string[]): string => createHash("sha256").update(args.join("\0")).digest("hex").slice(0, 16);
+
+/** `--pools FILE`: `{ "testbed-2": [pool, …], … }`, replacing those clusters' pools. */
+export function readPoolsFile(file: string): Record<string, PoolSpec[]> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UserError(`cannot read --pools ${file}: ${(err as Error).message}`, ['it must be a JSON object like {"testbed-2": [{"name": "gpu", "nodes": 0, "min": 0, "max": 2, "cpu": 8, "memory": "32Gi", "gpu": 1}]}']);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UserError(`--pools ${file} must hold a JSON object of cluster name → pools`);
+  return Object.fromEntries(Object.entries(raw).map(([name, pools]) => [name, parsePools(pools, `${file}: ${name}`)]));
+}
+
+export interface UpOptions {
+  readonly clusters?: number;
+  /** Pools by cluster name; other clusters keep theirs (or get the defaults). */
+  readonly pools?: Record<string, PoolSpec[]>;
+  readonly log?: (line: string) => void;
+}
 
 export interface UpResult {
   readonly started: readonly string[];
@@ -98,11 +142,11 @@ export interface UpResult {
   readonly seconds: number;
 }
 
-export function up(opts: { clusters?: number; log?: (line: string) => void } = {}): Promise<UpResult> {
+export function up(opts: UpOptions = {}): Promise<UpResult> {
   return withLock(() => upLocked(opts));
 }
 
-async function upLocked(opts: { clusters?: number; log?: (line: string) => void }): Promise<UpResult> {
+async function upLocked(opts: UpOptions): Promise<UpResult> {
   const log = opts.log ?? console.log;
   const t0 = Date.now();
   const phases: string[] = [];
@@ -112,9 +156,12 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
     phases.push(`${name} ${((now - tPhase) / 1000).toFixed(1)} s`);
     tPhase = now;
   };
-  const previous = readClusters()?.clusters.length ?? 0;
-  const n = Math.max(opts.clusters ?? L.defaultClusters, previous);
+  const previousFile = readClusters();
+  const n = Math.max(opts.clusters ?? L.defaultClusters, previousFile?.clusters.length ?? 0);
   if (!Number.isInteger(n) || n < 1 || n > L.maxClusters) throw new UserError(`--clusters must be an integer from 1 to ${L.maxClusters}, got ${opts.clusters}`);
+  for (const name of Object.keys(opts.pools ?? {})) {
+    if (!/^testbed-\d+$/.test(name) || Number(name.slice(8)) > n) throw new UserError(`--pools names cluster "${name}", but the bed has testbed-1 … testbed-${n}`);
+  }
 
   const bins: Binaries = await ensureBinaries(log);
   phase("binaries");
@@ -123,106 +170,127 @@ async function upLocked(opts: { clusters?: number; log?: (line: string) => void 
   const pids: PidsFile = readPids();
   const started: string[] = [];
   const kept: string[] = [];
-  const save = (key: string, rec: PidsFile[string]): void => {
-    pids[key] = rec;
+
+  /** Keeps a running process started with the same arguments (and fresh code), else (re)starts it. */
+  const ensure = async (key: string, exe: string, args: string[], marker: string, o: { port?: number; what: string; env?: NodeJS.ProcessEnv; cwd?: string; code?: string[] }): Promise<ProcessRecord> => {
+    const rec = pids[key];
+    const argsHash = hashArgs([exe, ...args]);
+    if (rec && isOurs(rec) && rec.argsHash === argsHash && !(o.code && staleCode(rec, o.code))) {
+      kept.push(key);
+      return rec;
+    }
+    if (rec) await stopProcess(rec); // older arguments or code
+    if (o.port !== undefined) await requireFreePort(o.port, o.what);
+    const fresh = { ...startDetached(key, exe, args, marker, o.env, o.cwd), argsHash };
+    pids[key] = fresh;
     writePids(pids); // after every start, so a crash half-way still lets `down` clean up
     started.push(key);
+    return fresh;
   };
+  const mustBeReady = (rec: ProcessRecord, what: string, probe: () => Promise<Probe>, timeoutMs: number): Promise<void> =>
+    waitFor(what, probe, () => isOurs(rec), timeoutMs).catch((e: Error) => {
+      throw new UserError(`${e.message}; log: ${rec.log}`, tail(rec.log));
+    });
 
-  // etcd
-  if (isOurs(pids.etcd)) kept.push("etcd");
-  else {
-    await requireFreePort(L.etcdClientPort, "etcd");
-    save("etcd", startDetached("etcd", bins.etcd, etcdArgs(), `--listen-client-urls=http://127.0.0.1:${L.etcdClientPort}`));
+  // A bed from before the real controller-manager ran its stand-in: stop it.
+  if (pids.controllers) {
+    await stopProcess(pids.controllers);
+    delete pids.controllers;
+    writePids(pids);
   }
-  const etcdRec = pids.etcd!;
-  await waitFor("etcd", () => probeEtcd(L.etcdClientPort), () => isOurs(etcdRec), 30_000).catch((e: Error) => {
-    throw new UserError(e.message, tail(etcdRec.log));
-  });
+
+  const etcdRec = await ensure("etcd", bins.etcd, etcdArgs(), `--listen-client-urls=http://127.0.0.1:${L.etcdClientPort}`, { port: L.etcdClientPort, what: "etcd" });
+  await mustBeReady(etcdRec, "etcd", () => probeEtcd(L.etcdClientPort), 30_000);
   phase("etcd");
 
   // API servers: started together, waited for together (each takes a few seconds to boot).
   const clusters: BedCluster[] = [];
-  const tokens = new Map<number, ReturnType<typeof ensureTokens>>();
+  const tokens = new Map<number, Tokens>();
+  const apiservers = new Map<number, ProcessRecord>();
   for (let i = 1; i <= n; i++) {
     const tk = ensureTokens(i);
     tokens.set(i, tk);
-    const key = `apiserver-${i}`;
-    if (isOurs(pids[key])) kept.push(key);
-    else {
-      await requireFreePort(L.apiserverPort(i), `API server ${i}`);
-      const tokenFile = tokenAuthFile(i, tk, L.adminUser, L.restrictedUser);
-      save(key, startDetached(key, bins.kubeApiserver, apiserverArgs(i, pki, tokenFile), `--secure-port=${L.apiserverPort(i)}`, apiserverEnv));
-    }
+    const args = apiserverArgs(i, pki, tokenAuthFile(i, tk));
+    apiservers.set(i, await ensure(`apiserver-${i}`, bins.kubeApiserver, args, `--secure-port=${L.apiserverPort(i)}`, { port: L.apiserverPort(i), what: `API server ${i}`, env: goEnv }));
+    const name = L.clusterName(i);
     clusters.push({
-      name: L.clusterName(i),
+      name,
       index: i,
-      context: L.clusterName(i),
+      context: name,
       restrictedContext: L.restrictedContext(i),
       apiserverUrl: `https://127.0.0.1:${L.apiserverPort(i)}`,
       ingressPort: L.ingressPort(i),
       ingressUrl: `http://127.0.0.1:${L.ingressPort(i)}`,
+      pools: opts.pools?.[name] ?? previousFile?.clusters.find((c) => c.name === name)?.pools ?? defaultPools(i),
     });
   }
-  await Promise.all(
-    clusters.map((c) => {
-      const rec = pids[`apiserver-${c.index}`]!;
-      return waitFor(`kube-apiserver ${c.name}`, () => probeApiserver(c.apiserverUrl, pki.caCert, tokens.get(c.index)!.admin), () => isOurs(rec), 90_000).catch((e: Error) => {
-        throw new UserError(`${e.message}; log: ${rec.log}`, tail(rec.log));
-      });
-    }),
-  );
-
+  const admin = (c: BedCluster): string => tokens.get(c.index)!.admin;
+  await Promise.all(clusters.map((c) => mustBeReady(apiservers.get(c.index)!, `kube-apiserver ${c.name}`, () => probeApiserver(c.apiserverUrl, pki.caCert, admin(c)), 90_000)));
   phase("apiservers");
+
   writeKubeconfig(L.kubeconfigPath, pki.caCert, clusters.map((c) => ({ index: c.index, server: c.apiserverUrl, tokens: tokens.get(c.index)! })));
   // clusters.json is written only after bootstrap, so a cluster listed there whose etcd and API
   // server were both kept is already bootstrapped and needs no second kubectl round.
-  const bootstrapped = new Set(kept.includes("etcd") ? (readClusters()?.clusters ?? []).map((c) => c.index) : []);
+  const bootstrapped = new Set(kept.includes("etcd") ? (previousFile?.clusters ?? []).map((c) => c.index) : []);
   await Promise.all(clusters.filter((c) => !(bootstrapped.has(c.index) && kept.includes(`apiserver-${c.index}`))).map((c) => bootstrapCluster(L.kubeconfigPath, c.context)));
   const file: ClustersFile = { kubeconfig: L.kubeconfigPath, kubernetesVersion: bins.kubernetesVersion, clusters };
   writeClusters(file);
   phase("bootstrap");
 
-  // The kube-controller-manager loops the bed needs (controllers.ts), one process for all clusters.
-  const contexts = `--contexts ${clusters.map((c) => c.context).join(",")}`;
-  const ctrl = pids.controllers;
-  if (isOurs(ctrl) && ctrl?.marker === contexts && !staleCode(ctrl, controllersCode)) kept.push("controllers");
-  else {
-    if (ctrl) await stopProcess(ctrl); // it watches a different set of clusters, or runs old code
-    const args = [controllersMain, "--kubeconfig", L.kubeconfigPath, ...contexts.split(" ")];
-    save("controllers", startDetached("controllers", nodeBin, args, contexts, process.env, L.repoRoot));
-  }
-  phase("controllers");
-
-  // Agents (fake kubelet + ingress), one per cluster.
-  if (existsSync(agentMain)) {
-    for (const c of clusters) {
-      const key = `agent-${c.index}`;
-      const rec = pids[key];
-      if (isOurs(rec) && !staleCode(rec!, agentCode)) {
-        kept.push(key);
-        continue;
-      }
-      if (rec) await stopProcess(rec); // runs code older than what is on disk now
-      await requireFreePort(c.ingressPort, `ingress of ${c.name}`);
-      const args = [agentMain, "--kubeconfig", L.kubeconfigPath, "--context", c.context, "--cluster", String(c.index), "--ingress-port", String(c.ingressPort)];
-      save(key, startDetached(key, nodeBin, args, `--ingress-port ${c.ingressPort}`, process.env, L.repoRoot));
-    }
-    await Promise.all(
-      clusters.map((c) => {
-        const rec = pids[`agent-${c.index}`]!;
-        return waitFor(`agent of ${c.name} (ingress port)`, async () => ({ ok: await portOpen(c.ingressPort), detail: "ingress port closed" }), () => isOurs(rec), 30_000).catch((e: Error) => {
-          throw new UserError(`${e.message}; log: ${rec.log}`, tail(rec.log));
-        });
-      }),
+  // Scheduler, controller-manager and agent of every cluster start together; then we wait for all.
+  const waits: Promise<void>[] = [];
+  for (const c of clusters) {
+    const i = c.index;
+    const files = writeComponentFiles(i, c.apiserverUrl, pki, tokens.get(i)!);
+    const sched = await ensure(`scheduler-${i}`, bins.kubeScheduler, schedulerArgs(i, files), `--secure-port=${L.schedulerPort(i)}`, {
+      port: L.schedulerPort(i),
+      what: `kube-scheduler of ${c.name}`,
+      env: goEnv,
+    });
+    const kcm = await ensure(`controller-manager-${i}`, bins.kubeControllerManager, controllerManagerArgs(i, files, pki), `--secure-port=${L.controllerManagerPort(i)}`, {
+      port: L.controllerManagerPort(i),
+      what: `kube-controller-manager of ${c.name}`,
+      env: goEnv,
+    });
+    const agent = await ensure(`agent-${i}`, nodeBin, agentArgs(c, bins.kubernetesVersion), `--ingress-port ${c.ingressPort}`, {
+      port: c.ingressPort,
+      what: `ingress of ${c.name}`,
+      env: process.env,
+      cwd: L.repoRoot,
+      code: agentCode,
+    });
+    waits.push(
+      mustBeReady(sched, `kube-scheduler of ${c.name}`, () => probeHealthz(L.schedulerPort(i)), 60_000),
+      mustBeReady(kcm, `kube-controller-manager of ${c.name}`, () => probeHealthz(L.controllerManagerPort(i)), 60_000),
+      (async () => {
+        await mustBeReady(agent, `agent of ${c.name} (ingress port)`, async () => ({ ok: await portOpen(c.ingressPort), detail: "ingress port closed" }), 60_000);
+        // Pods can be created and placed only once the controller-manager made the default
+        // ServiceAccounts and removed the not-ready taint from the agent's Ready nodes.
+        for (const ns of L.serviceAccountNamespaces) {
+          await mustBeReady(kcm, `ServiceAccount ${ns}/default on ${c.name}`, () => probeApi(c.apiserverUrl, pki.caCert, admin(c), `/api/v1/namespaces/${ns}/serviceaccounts/default`, () => undefined), 60_000);
+        }
+        await mustBeReady(agent, `schedulable nodes on ${c.name}`, () => probeApi(c.apiserverUrl, pki.caCert, admin(c), `/api/v1/nodes?labelSelector=${encodeURIComponent(POOL_LABEL)}`, (json) => nodesProblem(json, c.pools)), 60_000);
+      })(),
     );
-  } else {
-    // TODO(issue 4 part 3/4): the agent is written in parallel; until it lands no pod becomes Ready.
-    log(`note: ${agentMain} does not exist yet: no fake kubelet/ingress started, pods will stay Pending`);
   }
+  await Promise.all(waits);
+  phase("components, agents, nodes");
 
-  phase("agents");
   log(`timings: ${phases.join(", ")}`);
   const seconds = (Date.now() - t0) / 1000;
   return { started, kept, clusters: file, seconds };
+}
+
+/** Why the pools' nodes cannot take pods yet (too few, not Ready, or still tainted), or undefined. */
+function nodesProblem(json: unknown, pools: readonly PoolSpec[]): string | undefined {
+  type N = { metadata: { name: string }; spec?: { taints?: { key: string }[] }; status?: { conditions?: { type: string; status: string }[] } };
+  const items = (json as { items?: N[] }).items ?? [];
+  const want = pools.reduce((s, p) => s + p.min, 0);
+  if (items.length < want) return `${items.length} of at least ${want} nodes registered`;
+  for (const node of items) {
+    if (!node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) return `node ${node.metadata.name} is not Ready`;
+    const blocking = node.spec?.taints?.find((t) => t.key === "node.kubernetes.io/not-ready" || t.key === "node.kubernetes.io/unreachable");
+    if (blocking) return `node ${node.metadata.name} still has taint ${blocking.key}`;
+  }
+  return undefined;
 }

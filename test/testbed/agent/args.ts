@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "../../../src/errors.ts";
 import { defaultImagesFile } from "./images.ts";
+import { defaultPools, parsePools, type PoolSpec } from "./pools.ts";
 
 export interface AgentOptions {
   readonly kubeconfig: string;
@@ -13,13 +14,23 @@ export interface AgentOptions {
   readonly ingressClass: string | undefined;
   readonly images: string;
   readonly logDir: string;
-  readonly nodeName: string;
   readonly backoffMs: number;
+  /** `testbed-N`: node names, zone and event sources derive from it. */
+  readonly clusterName: string;
+  readonly pools: readonly PoolSpec[];
+  readonly nodeBootSeconds: number;
+  readonly leaseRenewSeconds: number;
+  readonly scanMs: number;
+  readonly scaleDownUnneededSeconds: number;
+  readonly provisionDelayMs: number;
+  readonly kubeletVersion: string;
 }
 
 export const USAGE =
   "usage: node test/testbed/agent/main.ts --kubeconfig FILE --context NAME --cluster N --ingress-port PORT " +
-  "[--pickup-delay-ms 300] [--ingress-class NAME] [--images FILE (default: images.json here)] [--log-dir DIR] [--node-name NAME] [--backoff-ms 1000]";
+  "[--pickup-delay-ms 300] [--ingress-class NAME] [--images FILE (default: images.json here)] [--log-dir DIR] [--backoff-ms 1000] " +
+  "[--pools JSON] [--node-boot-seconds 3] [--lease-renew-seconds 2] [--scan-interval-ms 2000] [--scale-down-unneeded-seconds 20] " +
+  "[--provision-delay-ms 1000] [--kubelet-version v0.0.0-testbed]";
 
 function int(name: string, raw: string | undefined, fallback: number | undefined, min: number, max: number): number {
   if (raw === undefined) {
@@ -48,8 +59,14 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
         "ingress-class": { type: "string" },
         images: { type: "string" },
         "log-dir": { type: "string" },
-        "node-name": { type: "string" },
         "backoff-ms": { type: "string" },
+        pools: { type: "string" },
+        "node-boot-seconds": { type: "string" },
+        "lease-renew-seconds": { type: "string" },
+        "scan-interval-ms": { type: "string" },
+        "scale-down-unneeded-seconds": { type: "string" },
+        "provision-delay-ms": { type: "string" },
+        "kubelet-version": { type: "string" },
       },
     }) as { values: Record<string, string | undefined> });
   } catch (err) {
@@ -68,7 +85,22 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
     images: values.images ?? defaultImagesFile,
     // Absolute: real processes get HOME under it and run with that as their working directory.
     logDir: resolve(values["log-dir"] ?? `.testbed/logs/cluster-${cluster}`),
-    nodeName: values["node-name"] ?? `testbed-${cluster}-node`,
     backoffMs: int("backoff-ms", values["backoff-ms"], 1000, 10, 600_000),
+    clusterName: `testbed-${cluster}`,
+    pools: values.pools === undefined ? defaultPools(cluster) : parsePools(json("pools", values.pools), "--pools"),
+    nodeBootSeconds: int("node-boot-seconds", values["node-boot-seconds"], 3, 0, 3600),
+    leaseRenewSeconds: int("lease-renew-seconds", values["lease-renew-seconds"], 2, 1, 60),
+    scanMs: int("scan-interval-ms", values["scan-interval-ms"], 2000, 100, 600_000),
+    scaleDownUnneededSeconds: int("scale-down-unneeded-seconds", values["scale-down-unneeded-seconds"], 20, 1, 86_400),
+    provisionDelayMs: int("provision-delay-ms", values["provision-delay-ms"], 1000, 0, 600_000),
+    kubeletVersion: values["kubelet-version"] ?? "v0.0.0-testbed",
   };
+}
+
+function json(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw new UserError(`--${name} is not valid JSON (${(err as Error).message}); ${USAGE}`);
+  }
 }

@@ -3,13 +3,27 @@
  * request limiter. Informers in client-node stop on a non-410 error, so they are restarted here.
  */
 import {
+  CoordinationV1Api,
   CoreV1Api,
   NetworkingV1Api,
+  StorageV1Api,
   PatchStrategy,
   makeInformer,
   setHeaderOptions,
 } from "@kubernetes/client-node";
-import type { Informer, KubernetesObject, ListPromise, ObjectCache, V1Pod, V1Service, V1Ingress } from "@kubernetes/client-node";
+import type {
+  Informer,
+  KubernetesObject,
+  ListPromise,
+  ObjectCache,
+  V1Ingress,
+  V1Node,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1Service,
+  V1StorageClass,
+} from "@kubernetes/client-node";
 import { UserError } from "../../../src/errors.ts";
 import { Limiter } from "./limiter.ts";
 import { PooledKubeConfig } from "./pooled-kubeconfig.ts";
@@ -19,6 +33,8 @@ export interface Kube {
   readonly kc: PooledKubeConfig;
   readonly core: CoreV1Api;
   readonly net: NetworkingV1Api;
+  readonly storage: StorageV1Api;
+  readonly coordination: CoordinationV1Api;
   readonly limiter: Limiter;
 }
 
@@ -38,6 +54,8 @@ export function connect(kubeconfig: string, context: string): Kube {
     kc,
     core: kc.makeApiClient(CoreV1Api),
     net: kc.makeApiClient(NetworkingV1Api),
+    storage: kc.makeApiClient(StorageV1Api),
+    coordination: kc.makeApiClient(CoordinationV1Api),
     limiter: new Limiter(24),
   };
 }
@@ -87,6 +105,22 @@ export function ingressInformer(kube: Kube, log: Log, signal: AbortSignal, regis
     signal,
     register,
   );
+}
+
+export function nodeInformer(kube: Kube, log: Log, signal: AbortSignal, register: (inf: Cache<V1Node>) => void) {
+  return startInformer<V1Node>(kube, "/api/v1/nodes", () => kube.core.listNode(), log, signal, register);
+}
+
+export function claimInformer(kube: Kube, log: Log, signal: AbortSignal, register: (inf: Cache<V1PersistentVolumeClaim>) => void) {
+  return startInformer<V1PersistentVolumeClaim>(kube, "/api/v1/persistentvolumeclaims", () => kube.core.listPersistentVolumeClaimForAllNamespaces(), log, signal, register);
+}
+
+export function volumeInformer(kube: Kube, log: Log, signal: AbortSignal, register: (inf: Cache<V1PersistentVolume>) => void) {
+  return startInformer<V1PersistentVolume>(kube, "/api/v1/persistentvolumes", () => kube.core.listPersistentVolume(), log, signal, register);
+}
+
+export function storageClassInformer(kube: Kube, log: Log, signal: AbortSignal, register: (inf: Cache<V1StorageClass>) => void) {
+  return startInformer<V1StorageClass>(kube, "/apis/storage.k8s.io/v1/storageclasses", () => kube.storage.listStorageClass(), log, signal, register);
 }
 
 /** HTTP status of a failed client-node call, if it has one. */

@@ -1,8 +1,8 @@
 /**
- * The fake kubelet (and scheduler) of one bed cluster: binds pending pods to the single node,
- * "runs" their containers (in-process mock servers, real processes, or injected failures),
- * writes pod status and Events like the real components, and finalizes deletions.
- * Everything is driven by the shared pod informer; nothing re-lists.
+ * The fake kubelet of every Node an agent owns: runs the containers of the pods the real
+ * scheduler bound to those nodes (in-process mock servers, real processes, or injected failures),
+ * writes pod status and Events like a kubelet, and finalizes deletions. A node that is down
+ * (nodes.ts) runs nothing and writes nothing. Driven by the shared pod informer; nothing re-lists.
  */
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,7 +10,7 @@ import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { behaviourOf } from "./behaviour.ts";
 import type { Behaviour } from "./behaviour.ts";
 import { ContainerConfigError, apiLookup, resolveEnv } from "./env.ts";
-import type { EventRecorder } from "./events.ts";
+import { kubeletSource, type EventRecorder } from "./events.ts";
 import type { ImageMap } from "./images.ts";
 import { lookupImage } from "./images.ts";
 import type { IpPool } from "./ip-pool.ts";
@@ -18,14 +18,18 @@ import { mergePatch, statusOf } from "./kube.ts";
 import type { Kube } from "./kube.ts";
 import type { Log } from "./log.ts";
 import { startMockServer } from "./mock-server.ts";
-import { now, statusPatch, unschedulablePatch } from "./pod-status.ts";
+import type { NodeFleet } from "./nodes.ts";
+import { now, statusPatch } from "./pod-status.ts";
 import type { ContainerView, PodView } from "./pod-status.ts";
 import { startProcessServer } from "./process-server.ts";
 import type { RunningServer } from "./server.ts";
 
 export interface KubeletOptions {
-  readonly nodeName: string;
+  readonly fleet: NodeFleet;
+  /** Pod addresses (node addresses come from the fleet). */
   readonly pool: IpPool;
+  /** The pods the informer holds bound to a node, for a node that comes (back) up. */
+  readonly podsOnNode: (node: string) => readonly V1Pod[];
   readonly images: ImageMap;
   readonly logDir: string;
   /** Base of the crash-loop and image-pull back-off (real kubelets use 10 s; tests want it short). */
@@ -34,6 +38,7 @@ export interface KubeletOptions {
 
 interface PodRun {
   readonly uid: string;
+  readonly node: string;
   readonly namespace: string;
   readonly name: string;
   pod: V1Pod;
@@ -44,9 +49,6 @@ interface PodRun {
   stopping: boolean;
   patches: Promise<void>;
 }
-
-const UNSCHEDULABLE_MESSAGE =
-  "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
 
 /** Default port of the mock when a container declares none (Jupyter's own default). */
 const DEFAULT_PORT = 8888;
@@ -88,19 +90,20 @@ export class Kubelet {
       if (pod.metadata?.deletionTimestamp) void this.#terminate(existing, true);
       return;
     }
+    // Unbound pods are the scheduler's; pods of a node that is down wait for it.
     const nodeName = pod.spec.nodeName;
-    if (nodeName && nodeName !== this.#opts.nodeName) return;
+    if (!nodeName || !this.#opts.fleet.isUp(nodeName)) return;
     const phase = pod.status?.phase;
     if (phase === "Succeeded" || phase === "Failed") return;
     const run: PodRun = {
       uid,
+      node: nodeName,
       namespace: pod.metadata?.namespace ?? "default",
       name: pod.metadata?.name ?? "",
       pod,
       abort: new AbortController(),
       view: {
         phase: "Pending",
-        scheduled: Boolean(nodeName),
         containers: pod.spec.containers.map((c) => ({
           name: c.name,
           image: c.image ?? "",
@@ -136,44 +139,50 @@ export class Kubelet {
     if (run) void this.#terminate(run, false);
   }
 
-  /** SIGTERM: stop every server; pods stay as they are in the API (the node "went away"). */
+  /** SIGTERM: stop every server; pods stay as they are in the API (the nodes "went away"). */
   async shutdown(): Promise<void> {
     const runs = [...this.#runs.values()];
     for (const r of runs) r.abort.abort();
     await Promise.all(runs.flatMap((r) => [...r.servers].map((s) => s.stop(2000).catch(() => undefined))));
   }
 
+  /** The node died: its containers stop at once and nothing more is written about its pods. */
+  nodeDown(node: string): void {
+    for (const r of [...this.#runs.values()]) {
+      if (r.node !== node) continue;
+      r.stopping = true;
+      r.abort.abort();
+      for (const s of r.servers) void s.stop(0).catch(() => undefined);
+      r.servers.clear();
+      if (r.ip) this.#opts.pool.release(r.ip);
+      this.#runs.delete(r.uid);
+    }
+  }
+
+  /** The node runs (again): take up the pods bound to it, finalizing those deleted meanwhile. */
+  nodeUp(node: string): void {
+    for (const p of this.#opts.podsOnNode(node)) this.onPod(p);
+  }
+
+  #event(r: PodRun, type: "Normal" | "Warning", reason: string, message: string, container?: string): Promise<unknown> {
+    return this.#events.record({
+      object: { kind: "Pod", metadata: r.pod.metadata },
+      type,
+      reason,
+      message,
+      source: kubeletSource(r.node),
+      ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+    });
+  }
+
   async #lifecycle(r: PodRun): Promise<void> {
     const spec = r.pod.spec!;
     const behaviours = spec.containers.map((c) => behaviourOf(c.image ?? ""));
-    if (behaviours.some((b) => b.kind === "unschedulable")) {
-      // A scheduler that finds no node: the pod stays Pending and unbound, with the reason in status.
-      await this.#patch(r, unschedulablePatch(UNSCHEDULABLE_MESSAGE));
-      await this.#events.record({ pod: r.pod, type: "Warning", reason: "FailedScheduling", message: UNSCHEDULABLE_MESSAGE, source: "default-scheduler" });
-      return;
-    }
-    if (!spec.nodeName) {
-      await this.#kube.limiter.run(() =>
-        this.#kube.core.createNamespacedPodBinding({
-          name: r.name,
-          namespace: r.namespace,
-          body: { metadata: { name: r.name, namespace: r.namespace }, target: { apiVersion: "v1", kind: "Node", name: this.#opts.nodeName } },
-        }),
-      );
-      void this.#events.record({
-        pod: r.pod,
-        type: "Normal",
-        reason: "Scheduled",
-        message: `Successfully assigned ${r.namespace}/${r.name} to ${this.#opts.nodeName}`,
-        source: "default-scheduler",
-      });
-    }
     r.abort.signal.throwIfAborted();
     const existingIp = r.pod.status?.podIP;
     r.ip = existingIp && this.#opts.pool.claim(existingIp) ? existingIp : this.#opts.pool.allocate();
     const v = r.view;
-    v.scheduled = true;
-    v.hostIp = this.#opts.pool.nodeIp;
+    v.hostIp = this.#hostIp(r);
     v.podIp = r.ip;
     v.startTime = r.pod.status?.startTime ? new Date(r.pod.status.startTime).toISOString().replace(/\.\d+Z$/, "Z") : now();
     const adopting = r.pod.status?.phase === "Running" && r.pod.status.podIP === r.ip;
@@ -181,6 +190,14 @@ export class Kubelet {
     for (let i = 0; i < spec.containers.length; i++) {
       await this.#startContainer(r, i, behaviours[i]!, adopting);
     }
+    // Taken up again after an agent restart or a node outage: node lifecycle may have marked the
+    // pod not Ready meanwhile; say it is Ready again.
+    const readyInApi = r.pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    if (adopting && !readyInApi && v.containers.every((c) => c.state.kind === "running" && c.state.ready)) await this.#patch(r, statusPatch(v));
+  }
+
+  #hostIp(r: PodRun): string {
+    return this.#opts.fleet.get(r.node)?.ip ?? "";
   }
 
   /** Pull → create → start one container, or play its injected failure. */
@@ -190,8 +207,7 @@ export class Kubelet {
     const cv: ContainerView = r.view.containers[i]!;
     const image = c.image ?? "";
     const fieldPath = `spec.containers{${c.name}}`;
-    const event = (type: "Normal" | "Warning", reason: string, message: string) =>
-      quiet ? Promise.resolve() : this.#events.record({ pod: r.pod, type, reason, message, source: "kubelet", fieldPath });
+    const event = (type: "Normal" | "Warning", reason: string, message: string) => (quiet ? Promise.resolve() : this.#event(r, type, reason, message, c.name));
 
     if (b.kind === "fail-pull") {
       void event("Normal", "Pulling", `Pulling image "${image}"`);
@@ -219,7 +235,7 @@ export class Kubelet {
 
     let env: Map<string, string>;
     try {
-      env = await resolveEnv(r.pod, c, apiLookup(this.#kube, r.namespace), { podIp: r.ip!, hostIp: this.#opts.pool.nodeIp });
+      env = await resolveEnv(r.pod, c, apiLookup(this.#kube, r.namespace), { podIp: r.ip!, hostIp: this.#hostIp(r) });
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       cv.state = { kind: "waiting", reason: "CreateContainerConfigError", message: err.message };
@@ -298,23 +314,9 @@ export class Kubelet {
       };
       this.#updatePhase(r);
       await this.#patch(r, statusPatch(r.view));
-      void this.#events.record({
-        pod: r.pod,
-        type: "Warning",
-        reason: "BackOff",
-        message: `Back-off restarting failed container ${cv.name} in pod ${r.name}_${r.namespace}(${r.uid})`,
-        source: "kubelet",
-        fieldPath: `spec.containers{${cv.name}}`,
-      });
+      void this.#event(r, "Warning", "BackOff", `Back-off restarting failed container ${cv.name} in pod ${r.name}_${r.namespace}(${r.uid})`, cv.name);
       await sleep(delay, undefined, { signal });
-      void this.#events.record({
-        pod: r.pod,
-        type: "Normal",
-        reason: "Pulled",
-        message: `Container image "${cv.image}" already present on machine`,
-        source: "kubelet",
-        fieldPath: `spec.containers{${cv.name}}`,
-      });
+      void this.#event(r, "Normal", "Pulled", `Container image "${cv.image}" already present on machine`, cv.name);
     }
   }
 
@@ -343,14 +345,7 @@ export class Kubelet {
       message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${cv.name} pod=${r.name}_${r.namespace}(${r.uid})`,
     };
     await this.#patch(r, statusPatch(r.view));
-    void this.#events.record({
-      pod: r.pod,
-      type: "Warning",
-      reason: "BackOff",
-      message: `Back-off restarting failed container ${cv.name} in pod ${r.name}_${r.namespace}(${r.uid})`,
-      source: "kubelet",
-      fieldPath: `spec.containers{${cv.name}}`,
-    });
+    void this.#event(r, "Warning", "BackOff", `Back-off restarting failed container ${cv.name} in pod ${r.name}_${r.namespace}(${r.uid})`, cv.name);
     try {
       await sleep(delay, undefined, { signal: r.abort.signal });
       await this.#startContainer(r, i, { kind: "run", startDelayMs: 0 }, false);
@@ -385,18 +380,9 @@ export class Kubelet {
     r.stopping = true;
     r.abort.abort();
     const graceSeconds = r.pod.metadata?.deletionGracePeriodSeconds ?? r.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    if (finalize && r.view.scheduled && r.pod.spec?.nodeName) {
+    if (finalize) {
       for (const cv of r.view.containers) {
-        if (cv.state.kind === "running") {
-          void this.#events.record({
-            pod: r.pod,
-            type: "Normal",
-            reason: "Killing",
-            message: `Stopping container ${cv.name}`,
-            source: "kubelet",
-            fieldPath: `spec.containers{${cv.name}}`,
-          });
-        }
+        if (cv.state.kind === "running") void this.#event(r, "Normal", "Killing", `Stopping container ${cv.name}`, cv.name);
       }
     }
     await Promise.all([...r.servers].map((s) => s.stop(Math.min(graceSeconds, 10) * 1000).catch(() => undefined)));

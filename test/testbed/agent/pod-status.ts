@@ -25,7 +25,6 @@ export interface ContainerView {
 
 export interface PodView {
   phase: "Pending" | "Running" | "Succeeded" | "Failed";
-  scheduled: boolean;
   hostIp?: string;
   podIp?: string;
   startTime?: string;
@@ -132,16 +131,4 @@ export function statusPatch(view: PodView): { status: Record<string, unknown> } 
   }
   if (view.startTime) status.startTime = view.startTime;
   return { status };
-}
-
-/** What the scheduler writes when no node fits: only the PodScheduled condition. */
-export function unschedulablePatch(message: string): { status: Record<string, unknown> } {
-  return {
-    status: {
-      phase: "Pending",
-      conditions: [
-        { type: "PodScheduled", status: "False", lastProbeTime: null, lastTransitionTime: now(), reason: "Unschedulable", message },
-      ],
-    },
-  };
 }

@@ -2,7 +2,8 @@
  * The fake ingress controller's data plane: an HTTP + WebSocket reverse proxy on
  * 127.0.0.1:<ingress-port>. Host header and path pass through unchanged, bodies stream,
  * upgrades are spliced at the socket level. 404 = no route, 503 = route without ready pods,
- * 502 = the pod did not answer. `/_agent/healthz` and `/_agent/routes` are the agent's own.
+ * 502 = the pod did not answer. `/_agent/healthz` and `/_agent/routes` are the agent's own, and
+ * `POST /_agent/nodes/<node>/down|up` is how `npm run testbed -- fault` reaches the agent.
  */
 import { Agent, createServer, request } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -48,7 +49,10 @@ export interface ProxyStatus {
   info(): Record<string, unknown>;
 }
 
-export function createProxy(table: RouteTable, status: ProxyStatus): Server {
+export type FaultAction = "node-down" | "node-up";
+export type FaultHandler = (action: FaultAction, node: string) => Promise<void>;
+
+export function createProxy(table: RouteTable, status: ProxyStatus, fault: FaultHandler): Server {
   const agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
   const counters = new Map<string, number>();
 
@@ -80,6 +84,16 @@ export function createProxy(table: RouteTable, status: ProxyStatus): Server {
       if (gc && (req.url ?? "").includes("gc=1")) gc();
       const ok = status.healthy();
       res.writeHead(ok ? 200 : 503, { "Content-Type": "application/json" }).end(JSON.stringify({ ok, ...status.info() }));
+      return;
+    }
+    const nodeFault = /^\/_agent\/nodes\/([^/]+)\/(down|up)$/.exec(path);
+    if (nodeFault && req.method === "POST") {
+      req.resume();
+      const json = (code: number, body: unknown) => res.writeHead(code, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+      fault(`node-${nodeFault[2]}` as FaultAction, decodeURIComponent(nodeFault[1]!)).then(
+        () => json(200, { ok: true }),
+        (err: unknown) => json(409, { ok: false, error: (err as Error).message }),
+      );
       return;
     }
     if (path === "/_agent/routes") {
