@@ -1,13 +1,14 @@
 /**
  * Failure injection by image name on the real bed (testbed-2): each failure shows the status
  * reason and Events a real cluster would give, so mcks' progress and error reporting can be
- * tested against them. Names: fail-pull, unschedulable, crashloop, slow-start-<ms>; a missing
- * Secret gives CreateContainerConfigError.
+ * tested against them. Names: fail-pull, crashloop, slow-start-<ms>; a missing Secret gives
+ * CreateContainerConfigError. A pod nothing can place is no longer faked: a nodeSelector no
+ * node matches gets the real scheduler's answer.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { agentTarget, condition, getJson, kc, podEvents, podManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
+import { agentTarget, condition, getJson, kc, podEvents, podManifest, UNPLACEABLE, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
 const id = process.pid;
@@ -21,10 +22,10 @@ after(() => {
   if (t && names.length > 0) kc(t, ["delete", "pod", ...names, "--ignore-not-found", "--wait=false"]);
 });
 
-function create(kind: string, image: string, extra = ""): string {
+function create(kind: string, image: string, extra = "", specExtra = ""): string {
   const name = `agent-${kind}-${id}`;
   names.push(name);
-  kc(t, ["apply", "-f", "-"], podManifest(name, image, extra));
+  kc(t, ["apply", "-f", "-"], podManifest(name, image, extra, specExtra));
   return name;
 }
 
@@ -57,16 +58,20 @@ describe("failure injection", () => {
     assert.ok(ev.filter((e) => e.reason === "Failed").every((e) => e.type === "Warning"));
   });
 
-  test("unschedulable: never bound, PodScheduled False/Unschedulable, FailedScheduling event", async () => {
-    const name = create("unsched", "testbed/unschedulable:latest");
+  test("no node fits (nodeSelector): never bound, PodScheduled False/Unschedulable, FailedScheduling, NotTriggerScaleUp", async () => {
+    const name = create("unsched", "testbed/singleuser:latest", "", UNPLACEABLE);
     const p = await waitPod(name, "PodScheduled=False", (p) => condition(p, "PodScheduled")?.status === "False");
     assert.equal(condition(p, "PodScheduled")?.reason, "Unschedulable");
-    assert.match(condition(p, "PodScheduled")?.message ?? "", /^0\/1 nodes are available/);
+    assert.match(condition(p, "PodScheduled")?.message ?? "", /^0\/\d+ nodes are available: .*\d+ node\(s\) didn't match Pod's node affinity\/selector/);
     assert.equal(p.status?.phase, "Pending");
     assert.equal(p.spec?.nodeName, undefined);
     const ev = await waitFor("FailedScheduling", () => podEvents(t, name).find((e) => e.reason === "FailedScheduling"));
     assert.equal(ev.type, "Warning");
-    assert.equal(ev.source?.component, "default-scheduler");
+    assert.equal(ev.reportingComponent, "default-scheduler");
+    // testbed-2's pools, each with the first scheduler filter its template node fails.
+    const ca = await waitFor("NotTriggerScaleUp", () => podEvents(t, name).find((e) => e.reason === "NotTriggerScaleUp"));
+    assert.equal(ca.source?.component, "cluster-autoscaler");
+    assert.equal(ca.message, "pod didn't trigger scale-up: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint(s)");
   });
 
   test("crashloop: CrashLoopBackOff with a growing restartCount and BackOff events", async () => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { agentTarget, condition, getJson, httpGet, kc, serverManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
+import { agentTarget, condition, getJson, httpGet, kc, serverManifest, UNPLACEABLE, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
 let ingressUrl: string;
@@ -54,7 +54,9 @@ describe("fake ingress controller", () => {
   test("healthz reports the agent", async () => {
     const r = await httpGet(`${ingressUrl}/_agent/healthz`);
     assert.equal(r.status, 200);
-    assert.equal(JSON.parse(r.body).node, "testbed-2-node");
+    const info = JSON.parse(r.body) as { cluster: number; nodes: { name: string; state: string }[] };
+    assert.equal(info.cluster, 2);
+    assert.ok(info.nodes.some((n) => n.name.startsWith("testbed-2-standard-") && n.state === "up"), JSON.stringify(info.nodes));
   });
 
   test("a new route is served only after the pickup delay, then with X-JupyterHub-Version", async () => {
@@ -131,7 +133,7 @@ spec:
 
   test("503 when the Service has no ready pod", async () => {
     const name = `${a}-503`;
-    const yaml = serverManifest(name, "testbed/unschedulable:latest", `/user/${name}/`);
+    const yaml = serverManifest(name, "testbed/singleuser:latest", `/user/${name}/`, "", UNPLACEABLE);
     kc(t, ["apply", "-f", "-"], yaml);
     const r = await waitFor("503 from the ingress", async () => {
       const res = await httpGet(`${ingressUrl}/user/${name}/api`);

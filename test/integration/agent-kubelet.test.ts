@@ -1,18 +1,19 @@
 /**
- * The fake kubelet on the real bed (testbed-2): a pod applied with kubectl is bound to the node,
- * gets a loopback IP in the node's 127.B.0.0/16 (127.12 unless another bed's agent holds it),
- * status and Events like a kubelet's, a mock server that
- * answers on podIP:port under its prefix, and on delete its server stops and the object goes.
+ * The fake kubelets on the real bed (testbed-2): the agent registers the standard pool's Nodes
+ * (capacity, labels, Leases); a pod applied with kubectl is bound by the real scheduler to one of
+ * them, gets a loopback IP in the agent's 127.B.0.0/16 (127.12 unless another bed's agent holds
+ * it), status and Events like a kubelet's, a mock server that answers on podIP:port under its
+ * prefix, and on delete its server stops and the object goes.
  */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1Lease, V1Node, V1Pod } from "@kubernetes/client-node";
 import { claimIpRange } from "../testbed/agent/ip-range.ts";
 import { agentTarget, condition, getJson, httpGet, kc, podEvents, podManifest, waitFor, type Target } from "../testbed/agent/testing.ts";
 
 let t: Target;
-let nodeIp = "";
+const nodeIps = new Map<string, string>();
 const name = `agent-kubelet-${process.pid}`;
 const prefix = `/user/${name}/`;
 
@@ -33,33 +34,50 @@ function portAccepts(ip: string, port: number): Promise<boolean> {
 }
 
 describe("fake kubelet", () => {
-  test("registers a Ready node with room for 1000 pods", () => {
-    const node = getJson<V1Node>(t, "node/testbed-2-node", "");
-    assert.ok(node, "node testbed-2-node is missing");
-    assert.equal(node.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
-    assert.ok(Number(node.status?.allocatable?.pods) >= 1000, `allocatable pods: ${node.status?.allocatable?.pods}`);
-    nodeIp = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";
-    assert.match(nodeIp, /^127\.\d+\.0\.1$/);
-    assert.notEqual(nodeIp, "127.0.0.1");
+  test("registers the standard pool's Ready nodes with capacity, labels and a renewed Lease", async () => {
+    for (const name of ["testbed-2-standard-0", "testbed-2-standard-1"]) {
+      const node = getJson<V1Node>(t, `node/${name}`, "");
+      assert.ok(node, `node ${name} is missing`);
+      assert.equal(node.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+      assert.deepEqual(
+        { cpu: node.status?.allocatable?.cpu, memory: node.status?.allocatable?.memory, pods: node.status?.allocatable?.pods },
+        { cpu: "4", memory: "16Gi", pods: "110" },
+      );
+      assert.equal(node.metadata?.labels?.["mcks.testbed/pool"], "standard");
+      assert.equal(node.metadata?.labels?.["kubernetes.io/hostname"], name);
+      assert.equal(node.status?.allocatable?.["nvidia.com/gpu"], undefined, "a standard node has no GPU");
+      assert.deepEqual(node.spec?.taints ?? [], [], "a Ready standard node is untainted");
+      const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";
+      assert.match(ip, /^127\.\d+\.255\.\d+$/);
+      nodeIps.set(name, ip);
+      const lease = () => getJson<V1Lease>(t, `lease/${name}`, "kube-node-lease");
+      const first = lease()?.spec?.renewTime;
+      assert.ok(first, `Lease kube-node-lease/${name} with a renewTime`);
+      assert.equal(lease()?.metadata?.ownerReferences?.[0]?.uid, node.metadata?.uid, "the Lease is owned by its Node");
+      await waitFor(`Lease of ${name} renewed`, () => (lease()?.spec?.renewTime !== first ? true : undefined), 15_000);
+    }
+    assert.notEqual(nodeIps.get("testbed-2-standard-0"), nodeIps.get("testbed-2-standard-1"));
   });
 
   test("another bed's agent with the same cluster number gets a different pod IP range", async () => {
     const other = await claimIpRange(2);
     try {
-      assert.notEqual(`127.${other.second}.0.1`, nodeIp, "the range held by testbed-2's agent was handed out again");
+      const ours = [...nodeIps.values()][0]!.split(".")[1];
+      assert.notEqual(String(other.second), ours, "the range held by testbed-2's agent was handed out again");
     } finally {
       other.claim.close();
     }
   });
 
   let pod: V1Pod;
-  test("binds the pod and reports it Running and Ready like a kubelet", async () => {
+  test("the scheduler binds the pod, the kubelet reports it Running and Ready", async () => {
     kc(t, ["apply", "-f", "-"], podManifest(name, "testbed/singleuser:latest", `\n      env: [{ name: JUPYTERHUB_SERVICE_PREFIX, value: "${prefix}" }]`));
     pod = await waitFor(`pod ${name} Ready`, () => {
       const p = getJson<V1Pod>(t, `pod/${name}`);
       return p && condition(p, "Ready")?.status === "True" ? p : undefined;
     });
-    assert.equal(pod.spec?.nodeName, "testbed-2-node");
+    const nodeIp = nodeIps.get(pod.spec?.nodeName ?? "");
+    assert.ok(nodeIp, `bound to ${pod.spec?.nodeName}, not a standard node`);
     assert.equal(pod.status?.phase, "Running");
     for (const type of ["PodScheduled", "Initialized", "ContainersReady", "Ready"]) {
       assert.equal(condition(pod, type)?.status, "True", `condition ${type}`);
@@ -67,7 +85,7 @@ describe("fake kubelet", () => {
     const ip = pod.status?.podIP ?? "";
     const range = nodeIp.split(".").slice(0, 2).join(".");
     assert.ok(ip.startsWith(`${range}.`) && /^127(\.\d+){3}$/.test(ip), `pod IP ${ip} is not in the node's ${range}.0.0/16`);
-    assert.notEqual(ip, nodeIp, "the node's own address must not go to a pod");
+    assert.doesNotMatch(ip, /^127\.\d+\.255\./, "node addresses must not go to a pod");
     assert.deepEqual(pod.status?.podIPs, [{ ip }]);
     assert.equal(pod.status?.hostIP, nodeIp);
     assert.ok(pod.status?.startTime, "startTime is set");
@@ -91,10 +109,11 @@ describe("fake kubelet", () => {
       assert.equal(e.type, "Normal");
     }
     const scheduled = events.find((e) => e.reason === "Scheduled")!;
-    assert.equal(scheduled.source?.component, "default-scheduler");
-    assert.equal(scheduled.message, `Successfully assigned default/${name} to testbed-2-node`);
+    assert.equal(scheduled.reportingComponent, "default-scheduler", "the real scheduler bound it");
+    assert.equal(scheduled.message, `Successfully assigned default/${name} to ${pod.spec?.nodeName}`);
     const started = events.find((e) => e.reason === "Started")!;
     assert.equal(started.source?.component, "kubelet");
+    assert.equal(started.source?.host, pod.spec?.nodeName);
     assert.equal(started.involvedObject.fieldPath, "spec.containers{notebook}");
     assert.match(events.find((e) => e.reason === "Pulling")!.message, /^Pulling image "testbed\/singleuser:latest"$/);
   });

@@ -1,7 +1,7 @@
 /**
- * Injected failures (the agent's image-name convention) surface through the shared watch as
- * the Kubernetes reason within seconds, and stop then leaves nothing behind. Runs as the
- * restricted identity on testbed-3.
+ * Injected failures (the agent's image-name convention, and a nodeSelector no node matches for
+ * the real scheduler) surface through the shared watch as the Kubernetes reason within seconds,
+ * and stop then leaves nothing behind. Runs as the restricted identity on testbed-3.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -34,19 +34,25 @@ after(async () => {
   await kube?.close();
 });
 
-const cases: { image: string; reasons: string[]; message: RegExp }[] = [
-  { image: "testbed/fail-pull:latest", reasons: ["ErrImagePull", "ImagePullBackOff"], message: /fail-pull/ },
-  { image: "testbed/unschedulable:latest", reasons: ["Unschedulable"], message: /nodes? (are|is) available|unschedulable/i },
-  { image: "testbed/crashloop:latest", reasons: ["CrashLoopBackOff"], message: /back-off/i },
+const cases: { name: string; image: string; nodeSelector?: Record<string, string>; reasons: string[]; message: RegExp }[] = [
+  { name: "fail-pull", image: "testbed/fail-pull:latest", reasons: ["ErrImagePull", "ImagePullBackOff"], message: /fail-pull/ },
+  {
+    name: "no-node",
+    image: "testbed/singleuser:latest",
+    nodeSelector: { "mcks.testbed/pool": "no-such-pool" },
+    reasons: ["Unschedulable"],
+    message: /0\/\d+ nodes are available: \d+ node\(s\) didn't match Pod's node affinity\/selector/,
+  },
+  { name: "crashloop", image: "testbed/crashloop:latest", reasons: ["CrashLoopBackOff"], message: /back-off/i },
 ];
 
 describe("failures surface with the Kubernetes reason", () => {
   for (const c of cases) {
-    test(`${c.image} → ${c.reasons.join(" / ")} within seconds, and stop leaves nothing`, async (t) => {
-      const key = uniqueKey(c.image.split("/")[1]!.split(":")[0]!);
+    test(`${c.name} → ${c.reasons.join(" / ")} within seconds, and stop leaves nothing`, async (t) => {
+      const key = uniqueKey(c.name);
       keys.push(key);
       const started = performance.now();
-      await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: c.image }));
+      await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: c.image, ...(c.nodeSelector ? { nodeSelector: c.nodeSelector } : {}) }));
       const progress: string[] = [];
       await assert.rejects(
         cluster.watch.waitReady(key, { timeoutMs: 30_000, onProgress: (p) => progress.push(`${p.progress}`) }),
@@ -59,7 +65,7 @@ describe("failures surface with the Kubernetes reason", () => {
         },
       );
       const ms = performance.now() - started;
-      t.diagnostic(`${c.image}: failed after ${ms.toFixed(0)} ms (progress ${progress.join(" → ") || "none"})`);
+      t.diagnostic(`${c.name}: failed after ${ms.toFixed(0)} ms (progress ${progress.join(" → ") || "none"})`);
       assert.ok(ms < 10_000, `took ${ms} ms`);
       const status = cluster.watch.get(key);
       assert.equal(status?.phase, "failed");

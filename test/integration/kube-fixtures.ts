@@ -23,7 +23,7 @@ export function labelsFor(key: string): Record<string, string> {
 }
 
 /** The objects of one server; `image` picks the agent's behaviour (fail-pull, crashloop…). */
-export function serverObjects(key: string, opts: { image?: string; namespace?: string; rbac?: boolean } = {}): KubeObject[] {
+export function serverObjects(key: string, opts: { image?: string; namespace?: string; rbac?: boolean; nodeSelector?: Record<string, string> } = {}): KubeObject[] {
   const namespace = opts.namespace ?? "default";
   const labels = labelsFor(key);
   const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace, labels: { ...labels, ...extra } });
@@ -44,6 +44,7 @@ export function serverObjects(key: string, opts: { image?: string; namespace?: s
       metadata: meta(key),
       spec: {
         serviceAccountName: key,
+        ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}),
         containers: [
           {
             name: "notebook",

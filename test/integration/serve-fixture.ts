@@ -52,7 +52,7 @@ export default defineConfig({
     { slug: "beta", displayName: "Beta", cluster: "testbed-2" },
     { slug: "gamma", displayName: "Gamma", cluster: "testbed-3" },
     { slug: "pullfail", displayName: "Broken image", cluster: "testbed-3", image: "testbed/fail-pull:1" },
-    { slug: "unsched", displayName: "No room", cluster: "testbed-3", image: "testbed/unschedulable:1" },
+    { slug: "unsched", displayName: "No room", cluster: "testbed-3", patches: ${JSON.stringify({ "01-nowhere": NO_NODE_PATCH })} },
     { slug: "slow", displayName: "Slow", cluster: "testbed-1", image: "testbed/slow-start-4000:1" },
   ],
   startTimeout: ${opts.startTimeout ?? 60},
@@ -62,6 +62,16 @@ export default defineConfig({
   );
   return file;
 }
+
+/** A node pool no bed cluster has: the real scheduler cannot place the pod (FailedScheduling). */
+const NO_NODE_PATCH = `
+kind: Pod
+metadata:
+  name: {{key}}
+spec:
+  nodeSelector:
+    mcks.testbed/pool: no-such-pool
+`;
 
 export interface ServeProcess {
   readonly socket: string;

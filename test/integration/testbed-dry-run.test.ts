@@ -49,9 +49,15 @@ function serverDryRun(context: string, yaml: string): void {
 }
 
 describe("mcks dry-run output passes the API server's validation and admission", () => {
-  for (const profile of ["testbed-1", "testbed-2", "testbed-3"]) {
+  for (const [profile, clusterName] of [
+    ["testbed-1", "testbed-1"],
+    ["testbed-2", "testbed-2"],
+    ["testbed-3", "testbed-3"],
+    ["testbed-2-gpu", "testbed-2"],
+    ["testbed-2-gpu-x4", "testbed-2"],
+  ] as const) {
     test(`test/testbed/config.ts profile ${profile}, as the restricted user`, () => {
-      const cluster = bed.clusters.find((c) => c.name === profile)!;
+      const cluster = bed.clusters.find((c) => c.name === clusterName)!;
       serverDryRun(cluster.restrictedContext, dryRun("test/testbed/config.ts", profile));
     });
   }

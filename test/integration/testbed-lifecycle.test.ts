@@ -1,12 +1,13 @@
 /**
  * `npm run testbed -- up|status|down` on a separate one-cluster bed (own state folder, ports
- * shifted by MCKS_TESTBED_PORT_OFFSET) so the shared bed other tests use is never touched:
+ * shifted 2500 past this run's MCKS_TESTBED_PORT_OFFSET, so parallel checkouts with offsets a
+ * hundred apart never meet) so the shared bed other tests use is never touched:
  * a port taken by a stranger fails loudly, `up` is idempotent and restarts only what died,
  * `status` tells healthy from not, `down` stops exactly what `up` started.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { repoRoot } from "../testbed/layout.ts";
 import type { PidsFile } from "../testbed/state.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mcks-bed-lifecycle-"));
-const offset = 200;
+const offset = (Number(process.env.MCKS_TESTBED_PORT_OFFSET ?? 0) + 2500) % 5000;
 const env = { ...process.env, MCKS_TESTBED_DIR: dir, MCKS_TESTBED_PORT_OFFSET: String(offset) };
 
 function cli(...args: string[]): { status: number; out: string } {
@@ -37,7 +38,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("test bed lifecycle (separate bed, ports +200)", () => {
+describe(`test bed lifecycle (separate bed, port offset ${offset})`, () => {
   test("up refuses a port held by a process it did not start", async () => {
     const squatter = createServer();
     await new Promise<void>((r) => squatter.listen(23790 + offset, "127.0.0.1", r));
@@ -50,20 +51,38 @@ describe("test bed lifecycle (separate bed, ports +200)", () => {
     }
   });
 
-  test("up starts etcd, one API server and its agent; a second up keeps them", () => {
+  test("up starts etcd, one API server, scheduler, controller-manager and agent; a second up keeps them", () => {
     const first = cli("up", "--clusters", "1");
     assert.equal(first.status, 0, first.out);
-    assert.match(first.out, /started: etcd, apiserver-1, controllers, agent-1/);
+    assert.match(first.out, /started: etcd, apiserver-1, scheduler-1, controller-manager-1, agent-1\n/);
     assert.ok(existsSync(join(dir, "kubeconfig")) && existsSync(join(dir, "clusters.json")));
+    const file = JSON.parse(readFileSync(join(dir, "clusters.json"), "utf8")) as { clusters: { pools: { name: string; nodes: number }[] }[] };
+    assert.deepEqual(file.clusters[0]?.pools.map((p) => `${p.name}:${p.nodes}`), ["standard:2"]);
 
     const second = cli("up", "--clusters", "1");
     assert.equal(second.status, 0, second.out);
     assert.doesNotMatch(second.out, /started:/);
-    assert.match(second.out, /already running: etcd, apiserver-1, controllers, agent-1/);
+    assert.match(second.out, /already running: etcd, apiserver-1, scheduler-1, controller-manager-1, agent-1\n/);
 
     const s = cli("status");
     assert.equal(s.status, 0, s.out);
     assert.match(s.out, /apiserver-1 .*readyz 200 ok/);
+    assert.match(s.out, /scheduler-1 .*healthz 200 ok/);
+    assert.match(s.out, /controller-manager-1 .*healthz 200 ok/);
+  });
+
+  test("up --pools replaces a cluster's pools and restarts only its agent; bad pools are refused", () => {
+    const pools = join(dir, "pools.json");
+    writeFileSync(pools, JSON.stringify({ "testbed-1": [{ name: "standard", nodes: 1, min: 1, max: 3, cpu: 2, memory: "8Gi", gpu: 0 }] }));
+    const r = cli("up", "--pools", pools);
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /started: agent-1\n/);
+    assert.match(r.out, /pools: standard 1 \(1–3\)/);
+    writeFileSync(pools, JSON.stringify({ "testbed-1": [{ name: "standard", nodes: 5, min: 1, max: 3, cpu: 2, memory: "8Gi", gpu: 0 }] }));
+    const bad = cli("up", "--pools", pools);
+    assert.equal(bad.status, 1);
+    assert.match(bad.out, /invalid node pools in .*pools\.json: testbed-1/);
+    assert.match(bad.out, /needs min <= nodes <= max/);
   });
 
   test("status reports a dead API server and up restarts only that one", () => {
@@ -77,7 +96,7 @@ describe("test bed lifecycle (separate bed, ports +200)", () => {
     const r = cli("up", "--clusters", "1");
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /started: apiserver-1\n/);
-    assert.match(r.out, /already running: etcd, controllers, agent-1/);
+    assert.match(r.out, /already running: etcd, scheduler-1, controller-manager-1, agent-1\n/);
     assert.equal(pids().etcd!.pid, before.etcd!.pid);
   });
 

@@ -1,7 +1,9 @@
 /**
  * The mcks config for the test bed: profiles `testbed-1`…`testbed-3`, each targeting one bed
  * cluster through its restricted context (only test/testbed/rbac-minimal.yaml is granted, so
- * every test also proves that grant is enough) and its ingress URL.
+ * every test also proves that grant is enough) and its ingress URL; and two GPU profiles on
+ * testbed-2, whose `gpu` pool starts with no nodes: `testbed-2-gpu` (one GPU, fits a node the
+ * autoscaler adds) and `testbed-2-gpu-x4` (four GPUs, fits no pool).
  *
  * The clusters come from `.testbed/clusters.json`, which `npm run testbed -- up` writes; it is
  * found relative to this file, so `mcks … -c test/testbed/config.ts` works from any directory.
@@ -21,6 +23,42 @@ for (const c of entries) {
     cluster: c.name,
   });
 }
+
+/** A pod asking for `n` GPUs on testbed-2's gpu pool, tolerating its taint (test/testbed/agent/pools.ts). */
+const gpuPatch = (n: number): string => `
+kind: Pod
+metadata:
+  name: {{key}}
+spec:
+  nodeSelector:
+    mcks.testbed/pool: gpu
+  tolerations:
+  - key: nvidia.com/gpu
+    operator: Exists
+    effect: NoSchedule
+  containers:
+  - name: notebook
+    resources:
+      limits:
+        nvidia.com/gpu: ${n}
+`;
+const gpuCluster = entries.find((c) => c.name === "testbed-2")!;
+profiles.push(
+  {
+    slug: "testbed-2-gpu",
+    displayName: "Test bed GPU (1 × nvidia.com/gpu)",
+    description: `testbed-2's gpu pool, scaled up from zero on demand; answers through ${gpuCluster.ingressUrl}`,
+    cluster: gpuCluster.name,
+    patches: { "10-gpu": gpuPatch(1) },
+  },
+  {
+    slug: "testbed-2-gpu-x4",
+    displayName: "Test bed GPU (4 × nvidia.com/gpu)",
+    description: "More GPUs than any node of testbed-2's gpu pool has: never fits",
+    cluster: gpuCluster.name,
+    patches: { "10-gpu": gpuPatch(4) },
+  },
+);
 
 export default defineConfig({
   clusters,

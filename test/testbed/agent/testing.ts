@@ -31,6 +31,8 @@ export interface EventItem {
   type: string;
   involvedObject: { kind: string; name: string; uid: string; namespace: string; fieldPath?: string };
   source?: { component?: string; host?: string };
+  reportingComponent?: string;
+  count?: number;
 }
 
 export function podEvents(t: Target, pod: string, namespace = "default"): EventItem[] {
@@ -77,14 +79,20 @@ export function httpGet(url: string, opts: { host?: string; method?: string; bod
   });
 }
 
-/** Pod + Service + Ingress (path `prefix`, Prefix) for one mock server, as mcks would render them. */
-export function serverManifest(name: string, image: string, prefix: string, extra = ""): string {
+/**
+ * Pod spec lines that no node of the bed matches: the real scheduler leaves such a pod Pending
+ * (FailedScheduling) and the autoscaler answers NotTriggerScaleUp.
+ */
+export const UNPLACEABLE = "\n  nodeSelector: { mcks.testbed/pool: no-such-pool }";
+
+/** Pod + Service + Ingress (path `prefix`, Prefix) for one mock server, as mcks would render them; `specExtra` goes into the pod spec. */
+export function serverManifest(name: string, image: string, prefix: string, extra = "", specExtra = ""): string {
   return `
 apiVersion: v1
 kind: Pod
 metadata: { name: ${name}, labels: { app: agent-test, instance: ${name} } }
 spec:
-  terminationGracePeriodSeconds: 1
+  terminationGracePeriodSeconds: 1${specExtra}
   containers:
     - name: notebook
       image: ${image}
@@ -112,13 +120,13 @@ spec:
 `;
 }
 
-export function podManifest(name: string, image: string, extra = ""): string {
+export function podManifest(name: string, image: string, extra = "", specExtra = ""): string {
   return `
 apiVersion: v1
 kind: Pod
 metadata: { name: ${name}, labels: { app: agent-test } }
 spec:
-  terminationGracePeriodSeconds: 1
+  terminationGracePeriodSeconds: 1${specExtra}
   containers:
     - name: notebook
       image: ${image}
