@@ -46,7 +46,7 @@ export default defineConfig({
   profiles: [
     {
       slug: "alpha", displayName: "Alpha", cluster: "testbed-1", default: true,
-      patches: ${JSON.stringify(UPSTREAM_PATCHES)},
+      patches: ${JSON.stringify(PATCHES_WITHOUT_GPU)},
       resources: ${JSON.stringify({ "00-home": HOME_VOLUME, ...UPSTREAM_RESOURCES })},
     },
     { slug: "beta", displayName: "Beta", cluster: "testbed-2" },
@@ -62,6 +62,13 @@ export default defineConfig({
   );
   return file;
 }
+
+/**
+ * Upstream's example patches, less the one asking for a GPU: testbed-1 has no GPU node (the bed's
+ * GPU pool is on testbed-2 and starts empty, test/testbed/agent/pools.ts), and the real scheduler
+ * would leave the pod Pending.
+ */
+const PATCHES_WITHOUT_GPU = Object.fromEntries(Object.entries(UPSTREAM_PATCHES).filter(([, p]) => !p.includes("nvidia.com/gpu")));
 
 /** A node pool no bed cluster has: the real scheduler cannot place the pod (FailedScheduling). */
 const NO_NODE_PATCH = `
