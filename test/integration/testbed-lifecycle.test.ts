@@ -74,12 +74,12 @@ describe(`test bed lifecycle (separate bed, port offset ${offset})`, () => {
   test("up --pools replaces a cluster's pools and restarts only its agent; bad pools are refused", () => {
     const pools = join(dir, "pools.json");
     writeFileSync(pools, JSON.stringify({ "testbed-1": [{ name: "standard", nodes: 1, min: 1, max: 3, cpu: 2, memory: "8Gi", gpu: 0 }] }));
-    const r = cli("up", "--pools", pools);
+    const r = cli("up", "--clusters", "1", "--pools", pools);
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /started: agent-1\n/);
     assert.match(r.out, /pools: standard 1 \(1–3\)/);
     writeFileSync(pools, JSON.stringify({ "testbed-1": [{ name: "standard", nodes: 5, min: 1, max: 3, cpu: 2, memory: "8Gi", gpu: 0 }] }));
-    const bad = cli("up", "--pools", pools);
+    const bad = cli("up", "--clusters", "1", "--pools", pools);
     assert.equal(bad.status, 1);
     assert.match(bad.out, /invalid node pools in .*pools\.json: testbed-1/);
     assert.match(bad.out, /needs min <= nodes <= max/);
