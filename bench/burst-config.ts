@@ -12,17 +12,33 @@ import { UPSTREAM_MEMORY_PATCH_AS_MEANT, UPSTREAM_PATCHES } from "../test/fixtur
 export const OBJECTS_PER_START = 5;
 
 /** The upstream README's Pod patches (01-memory as its author meant it), as config.ts text. */
-const PATCHES = JSON.stringify({ ...UPSTREAM_PATCHES, "01-memory": UPSTREAM_MEMORY_PATCH_AS_MEANT });
+const PATCHES = { ...UPSTREAM_PATCHES, "01-memory": UPSTREAM_MEMORY_PATCH_AS_MEANT };
+
+/**
+ * For a config whose servers really start on the bed, where a real scheduler places pods by their
+ * requests: without upstream's GPU patch (no bed node has a GPU until testbed-2's gpu pool scales
+ * up) and with a small CPU request (else the 1-CPU limit is also the request: 4 servers a node).
+ */
+const PATCHES_ON_BED = Object.fromEntries(Object.entries(PATCHES).filter(([, p]) => !p.includes("nvidia.com/gpu")));
 
 export const profileSlug = (c: BedCluster): string => `on-${c.name}`;
 
-export function writeBurstConfig(dir: string, kubeconfig: string, clusters: readonly BedCluster[], startTimeoutSeconds: number, pollGracePeriodSeconds = 30): string {
+export function writeBurstConfig(
+  dir: string,
+  kubeconfig: string,
+  clusters: readonly BedCluster[],
+  startTimeoutSeconds: number,
+  pollGracePeriodSeconds = 30,
+  opts: { renderOnly?: boolean } = {},
+): string {
+  const patches = JSON.stringify(opts.renderOnly ? PATCHES : PATCHES_ON_BED);
+  const cpuGuarantee = opts.renderOnly ? "" : " cpuGuarantee: 0.01,";
   const file = join(dir, "config.ts");
   const clusterEntries = clusters
     .map((c) => `"${c.name}": { context: "${c.restrictedContext}", kubeconfig: ${JSON.stringify(kubeconfig)}, ingressPublicUrl: "${c.ingressUrl}", namespace: "default" }`)
     .join(",\n    ");
   const profiles = clusters
-    .map((c, i) => `{ slug: "${profileSlug(c)}", displayName: "On ${c.name}", cluster: "${c.name}", default: ${i === 0}, patches: ${PATCHES} }`)
+    .map((c, i) => `{ slug: "${profileSlug(c)}", displayName: "On ${c.name}", cluster: "${c.name}", default: ${i === 0}, patches: ${patches} }`)
     .join(",\n    ");
   writeFileSync(
     file,
@@ -31,7 +47,7 @@ export default defineConfig({
   clusters: {
     ${clusterEntries}
   },
-  defaults: { image: "testbed/singleuser:latest", cpuLimit: 1, memLimit: "256M", memGuarantee: "64M" },
+  defaults: { image: "testbed/singleuser:latest", cpuLimit: 1,${cpuGuarantee} memLimit: "256M", memGuarantee: "64M" },
   profiles: [
     ${profiles}
   ],

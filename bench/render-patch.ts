@@ -30,7 +30,7 @@ const clusters: BedCluster[] = [1, 2, 3].map((i) => ({
 export async function renderPatchMsPerUser(users: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "mcks-bench-render-"));
   try {
-    const { config } = await loadConfig(writeBurstConfig(dir, join(dir, "kubeconfig"), clusters, 300));
+    const { config } = await loadConfig(writeBurstConfig(dir, join(dir, "kubeconfig"), clusters, 300, 30, { renderOnly: true }));
     const log = { info: () => {}, warn: () => {} };
     const signal = new AbortController().signal;
     const plan = (i: number) => planServer(config, { user: { name: `user${i}` }, server: "", profile: profileSlug(clusters[0]!), env: { JUPYTERHUB_API_TOKEN: "x" } }, { log, signal });
