@@ -3,12 +3,16 @@
  * created in parallel on a bed cluster, timed until every pod is Ready and every route answers
  * through the ingress, with the agent's memory (VmRSS) before/after; then deleted and timed again.
  *   node test/testbed/agent/bench.ts [--cluster 3] [--pods 1000] [--namespace bench]
- * Needs a running bed (`npm run testbed -- up`); uses the admin context.
+ * Needs a running bed whose cluster has room for N pods (the real scheduler places them; a default
+ * pool holds 2 × 110): e.g. `npm run testbed -- up --pools FILE` with
+ * {"testbed-3": [{"name": "standard", "nodes": 10, "min": 10, "max": 10, "cpu": 16, "memory": "64Gi", "gpu": 0}]}.
+ * Uses the admin context.
  */
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { CoreV1Api, NetworkingV1Api } from "@kubernetes/client-node";
+import { clustersJsonPath } from "../layout.ts";
 import { PooledKubeConfig } from "./pooled-kubeconfig.ts";
 import { Limiter } from "./limiter.ts";
 import { httpGet } from "./testing.ts";
@@ -17,8 +21,7 @@ const { values } = parseArgs({ options: { cluster: { type: "string", default: "3
 const cluster = Number(values.cluster);
 const n = Number(values.pods);
 const ns = values.namespace!;
-const root = new URL("../../../", import.meta.url).pathname;
-const clusters = JSON.parse(readFileSync(`${root}.testbed/clusters.json`, "utf8")) as { kubeconfig: string; clusters: Array<{ index: number; context: string; ingressUrl: string }> };
+const clusters = JSON.parse(readFileSync(clustersJsonPath, "utf8")) as { kubeconfig: string; clusters: Array<{ index: number; context: string; ingressUrl: string }> };
 const c = clusters.clusters.find((x) => x.index === cluster)!;
 interface Health {
   pid: number;
@@ -45,9 +48,11 @@ const cpu = () => {
 const name = (i: number) => `bench-${i}`;
 const prefix = (i: number) => `/user/bench-${i}/`;
 
+const room = (await core.listNode()).items.reduce((sum, node) => sum + Number(node.status?.allocatable?.pods ?? 0), 0);
+if (room < n) throw new Error(`${c.context} has room for ${room} pods, not ${n}: start the bed with bigger pools (see the header of this file)`);
 await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
-// No kube-controller-manager in the bed: make the namespace's default ServiceAccount ourselves.
-await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "default" } } }).catch(() => undefined);
+// kube-controller-manager makes the namespace's default ServiceAccount; pods wait for it.
+while (!(await core.readNamespacedServiceAccount({ namespace: ns, name: "default" }).catch(() => undefined))) await sleep(200);
 console.log(`agent-${cluster} pid ${agentPid}: ${await rss()} before, ${n} pods in namespace ${ns}`);
 const cpu0 = cpu();
 const t0 = Date.now();
