@@ -3,18 +3,19 @@
  * cached on disk by content hash: sucrase's first run in a fresh process costs ~40 ms of
  * JIT warm-up for a 400-line config, a cache hit well under 1 ms, and `mcks dry-run` is
  * usually run again and again on the same files. The cache is best effort: any failure
- * to read or write it just means transpiling.
+ * to read or write it just means transpiling. Its code runs, so transpile-cache.ts uses it
+ * only when nobody else can write to it.
  *
  * Location: $MCKS_CACHE_DIR, else $XDG_CACHE_HOME/mcks/transpile, else ~/.cache/mcks/transpile;
  * `MCKS_CACHE_DIR=off` (or no HOME) disables it.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getVersion, transform } from "sucrase";
 import type { Options } from "sucrase";
 import { UserError } from "../errors.ts";
 import type { SourceFile } from "./source-index.ts";
+import { readCacheFile, safeCacheDir, writeCacheFile } from "./transpile-cache.ts";
 
 const OPTIONS = {
   transforms: ["typescript", "imports"],
@@ -35,31 +36,12 @@ export function cacheFile(dir: string, text: string): string {
   return join(dir, `${key.slice(0, 40)}.js`);
 }
 
-function fromCache(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-function toCache(dir: string, file: string, code: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Write then rename, so a concurrent reader never sees half a file.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code, { mode: 0o600 });
-    renameSync(tmp, file);
-  } catch {
-    // Read-only or full disk: the next run transpiles again, nothing else changes.
-  }
-}
-
 /** CommonJS for `file`; a syntax error becomes a UserError `file:line:col: message`. */
 export function transpile(file: SourceFile): string {
-  const dir = cacheDir();
+  const wanted = cacheDir();
+  const dir = wanted === undefined ? undefined : safeCacheDir(wanted);
   const cached = dir === undefined ? undefined : cacheFile(dir, file.text);
-  const hit = cached === undefined ? undefined : fromCache(cached);
+  const hit = cached === undefined ? undefined : readCacheFile(cached);
   if (hit !== undefined) return hit;
   let code: string;
   try {
@@ -70,6 +52,6 @@ export function transpile(file: SourceFile): string {
     const where = e.loc ? `${file.display}:${e.loc.line}:${e.loc.column}` : file.display;
     throw new UserError(`syntax error`, [`${where}: ${msg}`]);
   }
-  if (dir !== undefined && cached !== undefined) toCache(dir, cached, code);
+  if (cached !== undefined) writeCacheFile(cached, code);
   return code;
 }
