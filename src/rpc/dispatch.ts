@@ -45,22 +45,53 @@ function errorJson(id: RequestId, error: RpcError): string {
   return JSON.stringify({ jsonrpc: JSONRPC, id, error: error.toJSON() });
 }
 
-/** The response line (without `\n`) for one received line, or undefined when none is due. */
-export async function dispatchLine(line: string, env: DispatchEnv): Promise<string | undefined> {
+/** A received line, parsed: an answer due at once (bad JSON, empty or oversized batch), or messages to run. */
+export type ParsedLine =
+  | { readonly kind: "answer"; readonly response: string }
+  | { readonly kind: "messages"; readonly messages: readonly unknown[]; readonly batch: boolean };
+
+/**
+ * Parse one line. A batch counts as its members against a connection's in-flight cap, so one
+ * larger than `maxBatch` (that cap) could never run and is refused whole.
+ */
+export function parseLine(line: string, maxBatch = Number.POSITIVE_INFINITY): ParsedLine {
   let message: unknown;
   try {
     message = JSON.parse(line);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    return errorJson(null, new RpcError(ErrorCode.ParseError, `parse error: the line is not valid JSON (${why})`));
+    return { kind: "answer", response: errorJson(null, new RpcError(ErrorCode.ParseError, `parse error: the line is not valid JSON (${why})`)) };
   }
-  if (!Array.isArray(message)) return dispatchMessage(message, env);
-  if (message.length === 0) {
-    return errorJson(null, new RpcError(ErrorCode.InvalidRequest, "invalid request: empty batch"));
+  if (!Array.isArray(message)) return { kind: "messages", messages: [message], batch: false };
+  if (message.length === 0) return { kind: "answer", response: errorJson(null, new RpcError(ErrorCode.InvalidRequest, "invalid request: empty batch")) };
+  if (message.length > maxBatch) {
+    const err = new RpcError(
+      ErrorCode.InvalidRequest,
+      `invalid request: a batch of ${message.length} requests; at most ${maxBatch} run at once per connection, so send smaller batches`,
+      { limit: maxBatch },
+    );
+    return { kind: "answer", response: errorJson(null, err) };
   }
-  const answers = await Promise.all(message.map((m: unknown) => dispatchMessage(m, env)));
+  return { kind: "messages", messages: message, batch: true };
+}
+
+/** How many requests a parsed line runs (what it counts against the in-flight cap). */
+export function weightOf(parsed: ParsedLine): number {
+  return parsed.kind === "messages" ? parsed.messages.length : 1;
+}
+
+/** The response line (without `\n`) for a parsed line, or undefined when none is due. */
+export async function dispatchParsed(parsed: ParsedLine, env: DispatchEnv): Promise<string | undefined> {
+  if (parsed.kind === "answer") return parsed.response;
+  if (!parsed.batch) return dispatchMessage(parsed.messages[0], env);
+  const answers = await Promise.all(parsed.messages.map((m: unknown) => dispatchMessage(m, env)));
   const present = answers.filter((a): a is string => a !== undefined);
   return present.length === 0 ? undefined : `[${present.join(",")}]`;
+}
+
+/** The response line (without `\n`) for one received line, or undefined when none is due. */
+export function dispatchLine(line: string, env: DispatchEnv): Promise<string | undefined> {
+  return dispatchParsed(parseLine(line), env);
 }
 
 function isValidId(id: unknown): id is RequestId {

@@ -14,7 +14,8 @@ import { createConnection, createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
-import { dispatchLine } from "./dispatch.ts";
+import { dispatchParsed, parseLine, weightOf } from "./dispatch.ts";
+import type { ParsedLine } from "./dispatch.ts";
 import type { DispatchEnv, MethodTable, RequestContext, RequestId } from "./dispatch.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
 import { createLineSplitter, MAX_MESSAGE_BYTES } from "./framing.ts";
@@ -34,8 +35,14 @@ export interface ListenMethodsOptions {
   readonly log?: RpcLog;
   /** Longest accepted message. Default 1 MiB (the contract). */
   readonly maxMessageBytes?: number;
-  /** Requests one connection may have running before the daemon stops reading from it. */
+  /** Requests one connection may have running (batch members count one each) before the daemon stops reading from it. Default 256. */
   readonly maxInflightPerConnection?: number;
+  /** Open connections; further ones get an error line and are closed. Default 1024. */
+  readonly maxConnections?: number;
+  /** Bytes of unfinished lines held across all connections; the connection that goes over is closed. Default 64 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** How long a started line may take to reach its newline. Default 30 s. */
+  readonly lineTimeoutMs?: number;
 }
 
 export interface ListenOptions extends Omit<ListenMethodsOptions, "methods"> {
@@ -75,6 +82,9 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
   const log = options.log ?? stderrLog;
   const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
   const maxInflight = options.maxInflightPerConnection ?? 256;
+  const maxConnections = options.maxConnections ?? 1024;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+  const lineTimeoutMs = options.lineTimeoutMs ?? 30_000;
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777 || (mode & 0o007) !== 0) {
     throw new UserError(
       `socket mode ${mode.toString(8)} would let every local user talk to mcks; use 600 (owner) or 660 (owner and group)`,
@@ -85,11 +95,32 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
   const connections = new Set<Connection>();
   let closing = false;
   let nextConnectionId = 0;
+  // Bytes of unfinished lines over all connections (each splitter holds its own).
+  let bufferedTotal = 0;
+  let refusedSinceLastLog = 0;
   // allowHalfOpen: a client may send its requests and shut down writing; it still gets answers.
   const server = createServer({ allowHalfOpen: true });
   server.on("error", (err) => log.warn(`socket server error: ${err.message}`));
 
+  /** Answer one error line the peer can read, then close the connection. */
+  const refuse = (socket: Socket, error: RpcError): void => {
+    socket.on("error", () => {});
+    socket.end(`${JSON.stringify({ jsonrpc: "2.0", id: null, error: error.toJSON() })}\n`);
+    // A peer that never reads must not keep the socket: close it shortly whatever it does.
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
+
   const handleConnection = (socket: Socket): void => {
+    if (connections.size >= maxConnections) {
+      // Logged once per burst of refusals, not once per connection.
+      if (refusedSinceLastLog++ === 0) log.warn(`refusing connections: ${connections.size} are open (the limit is ${maxConnections})`);
+      refuse(socket, new RpcError(ErrorCode.Failed, `mcks is busy: ${maxConnections} connections are open, the most it takes; retry in a moment`, { limit: maxConnections }));
+      return;
+    }
+    if (refusedSinceLastLog > 0) {
+      log.warn(`refused ${refusedSinceLastLog} connection(s) while at the limit of ${maxConnections}`);
+      refusedSinceLastLog = 0;
+    }
     const connectionId = ++nextConnectionId;
     const conn: Connection = { socket, controller: new AbortController(), inflight: 0, readEnded: false };
     connections.add(conn);
@@ -136,32 +167,35 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
         notify,
       }),
     };
+    // Bytes of an unfinished line this connection holds (counted in bufferedTotal).
+    let held = 0;
     // Lines read while at the in-flight limit (at most one read chunk's worth: reading is paused).
-    const waiting: string[] = [];
-    const settle = (): void => {
-      conn.inflight -= 1;
-      const next = waiting.shift();
-      if (next !== undefined) run(next);
-      else {
-        updateFlow();
-        finishIfDone();
-      }
+    const waiting: ParsedLine[] = [];
+    const settle = (weight: number): void => {
+      conn.inflight -= weight;
+      while (waiting.length > 0 && conn.inflight + weightOf(waiting[0]!) <= maxInflight) run(waiting.shift()!);
+      updateFlow();
+      finishIfDone();
     };
     const accept = (line: string): void => {
-      if (conn.inflight >= maxInflight) waiting.push(line);
-      else run(line);
+      const parsed = parseLine(line, maxInflight);
+      // Lines answered without running anything (bad JSON, a refused batch) need no slot.
+      if (parsed.kind === "answer") write(parsed.response);
+      else if (waiting.length > 0 || conn.inflight + weightOf(parsed) > maxInflight) waiting.push(parsed);
+      else run(parsed);
     };
-    const run = (line: string): void => {
-      conn.inflight += 1;
+    const run = (parsed: ParsedLine): void => {
+      const weight = weightOf(parsed);
+      conn.inflight += weight;
       updateFlow();
-      dispatchLine(line, env).then(
+      dispatchParsed(parsed, env).then(
         (response) => {
           if (response !== undefined) write(response);
-          settle();
+          settle(weight);
         },
         (err: unknown) => {
           log.error(`connection ${connectionId}: dispatch failed`, err);
-          settle();
+          settle(weight);
         },
       );
     };
@@ -179,7 +213,50 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
       },
     });
 
-    socket.on("data", (chunk: Buffer) => splitter.push(chunk));
+    // An unfinished line holds memory and a connection slot: it gets lineTimeoutMs to reach its
+    // newline, counted from its first byte, not renewed by a trickle of bytes. Time spent paused
+    // by our own back-pressure does not count.
+    let lineTimer: NodeJS.Timeout | undefined;
+    const onLineTimeout = (): void => {
+      lineTimer = undefined;
+      if (paused) {
+        lineTimer = setTimeout(onLineTimeout, lineTimeoutMs);
+        return;
+      }
+      log.warn(`connection ${connectionId}: closed, no complete line within ${lineTimeoutMs / 1000} s`);
+      dropBuffered();
+      conn.controller.abort(new Error("the connection sent no complete line in time"));
+      refuse(socket, new RpcError(ErrorCode.InvalidRequest, `invalid request: no complete line within ${lineTimeoutMs / 1000} s; end each message with \\n`));
+    };
+    const watchLine = (): void => {
+      if (splitter.bufferedBytes === 0 && lineTimer !== undefined) {
+        clearTimeout(lineTimer);
+        lineTimer = undefined;
+      } else if (splitter.bufferedBytes > 0 && lineTimer === undefined) {
+        lineTimer = setTimeout(onLineTimeout, lineTimeoutMs);
+      }
+    };
+    const dropBuffered = (): void => {
+      bufferedTotal -= held;
+      held = 0;
+    };
+
+    socket.on("data", (chunk: Buffer) => {
+      splitter.push(chunk);
+      bufferedTotal += splitter.bufferedBytes - held;
+      held = splitter.bufferedBytes;
+      if (bufferedTotal > maxBufferedBytes) {
+        log.warn(`connection ${connectionId}: closed, unfinished lines of all connections hold over ${maxBufferedBytes} bytes`);
+        dropBuffered();
+        if (lineTimer !== undefined) clearTimeout(lineTimer);
+        lineTimer = undefined;
+        conn.controller.abort(new Error("too many unfinished bytes"));
+        socket.pause();
+        refuse(socket, new RpcError(ErrorCode.Failed, "mcks is holding too many unfinished messages; finish each line with \\n and retry", { limit: maxBufferedBytes }));
+        return;
+      }
+      watchLine();
+    });
     socket.on("end", () => {
       conn.readEnded = true;
       // EOF looks the same whether the peer vanished or only shut down writing, and a vanished
@@ -194,6 +271,8 @@ export async function listenMethods(options: ListenMethodsOptions): Promise<RpcS
     socket.on("error", (err) => log.debug(`connection ${connectionId}: ${err.message}`));
     socket.on("close", () => {
       connections.delete(conn);
+      dropBuffered();
+      if (lineTimer !== undefined) clearTimeout(lineTimer);
       waiting.length = 0; // nobody left to answer
       conn.controller.abort(new Error("the client closed the connection"));
     });

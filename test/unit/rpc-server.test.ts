@@ -452,6 +452,96 @@ describe("rpc server: connections", () => {
     raw.socket.destroy();
   });
 
+  it("counts each batch member against maxInflightPerConnection and refuses a batch larger than it", async (t) => {
+    const path = await socketPathIn(t);
+    let running = 0;
+    let peak = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const methods = new Map<string, MethodHandler>([
+      ["block", async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await gate;
+        running -= 1;
+        return "ok";
+      }],
+    ]);
+    await start(t, listenMethods({ socketPath: path, methods, log: recordingLog().log, maxInflightPerConnection: 4 }));
+    const raw = await openRaw(path);
+    const call = (id: number) => ({ jsonrpc: "2.0", id, method: "block" });
+    raw.send(`${JSON.stringify([call(1), call(2), call(3)])}\n${JSON.stringify([call(4), call(5)])}\n${JSON.stringify(Array.from({ length: 5 }, (_, i) => call(10 + i)))}\n`);
+    const refused = await raw.next((m) => m.id === null);
+    assert.equal(refused.error?.code, ErrorCode.InvalidRequest);
+    assert.match(refused.error?.message ?? "", /batch of 5 requests; at most 4 run at once/);
+    await sleep(100);
+    assert.equal(running, 3, "the second batch (2 members) waits: 3 + 2 is over the cap of 4");
+    release();
+    await raw.next((m) => Array.isArray(m));
+    await raw.next((m) => Array.isArray(m));
+    assert.equal(peak, 3);
+    raw.socket.destroy();
+  });
+
+  it("refuses connections over maxConnections with a clear error, and takes new ones once others close", async (t) => {
+    const path = await socketPathIn(t);
+    const { log, lines } = recordingLog();
+    await start(t, listen({ socketPath: path, handlers: fakeHandlers(), log, maxConnections: 3 }));
+    const held = await Promise.all([1, 2, 3].map(() => openRaw(path)));
+    const extra = await openRaw(path);
+    const refusal = await extra.next();
+    assert.equal(refusal.error?.code, ErrorCode.Failed);
+    assert.match(refusal.error?.message ?? "", /mcks is busy: 3 connections are open/);
+    await once(extra.socket, "close");
+    assert.ok(lines.warn.some((l) => /refusing connections/.test(l)));
+    held[0]!.socket.destroy();
+    await sleep(50);
+    const client = await connect(path);
+    assert.equal((await client.call("health", {})).version, "test");
+    await client.close();
+    for (const h of held) h.socket.destroy();
+  });
+
+  it("closes a connection whose line does not end within lineTimeoutMs, even if bytes trickle in", async (t) => {
+    const path = await socketPathIn(t);
+    await start(t, listen({ socketPath: path, handlers: fakeHandlers(), log: recordingLog().log, lineTimeoutMs: 300 }));
+    const raw = await openRaw(path);
+    raw.send('{"jsonrpc":"2.0","id":1,');
+    const trickle = setInterval(() => raw.send(" "), 50);
+    t.after(() => clearInterval(trickle));
+    const msg = await raw.next(() => true, 3000);
+    assert.match(msg.error?.message ?? "", /no complete line within 0.3 s/);
+    await once(raw.socket, "close");
+    clearInterval(trickle);
+    // A connection that finishes its lines in time is not touched.
+    const ok = await openRaw(path);
+    ok.send('{"jsonrpc":"2.0","id":2,');
+    await sleep(100);
+    ok.send('"method":"health"}\n');
+    assert.equal((await ok.next()).id, 2);
+    await sleep(500);
+    assert.equal(ok.socket.destroyed, false);
+    ok.socket.destroy();
+  });
+
+  it("closes the connection that takes unfinished lines over maxBufferedBytes, keeping the others", async (t) => {
+    const path = await socketPathIn(t);
+    await start(t, listen({ socketPath: path, handlers: fakeHandlers(), log: recordingLog().log, maxBufferedBytes: 100_000 }));
+    const a = await openRaw(path);
+    a.send(`{"jsonrpc":"2.0","id":1,"method":"health","params":{"pad":"${"x".repeat(60_000)}`);
+    await sleep(50);
+    const b = await openRaw(path);
+    b.send(`{"jsonrpc":"2.0","id":2,"method":"health","params":{"pad":"${"x".repeat(60_000)}`);
+    const refusal = await b.next();
+    assert.match(refusal.error?.message ?? "", /too many unfinished messages/);
+    await once(b.socket, "close");
+    a.send('"}}\n');
+    assert.equal((await a.next()).id, 1, "the first connection keeps its line");
+    a.socket.destroy();
+  });
+
   it("client: a call times out without breaking the connection", async (t) => {
     const path = await socketPathIn(t);
     const methods = new Map<string, MethodHandler>([
