@@ -1,4 +1,4 @@
-import { command, option, string } from "cmd-ts";
+import { command, flag, option, string } from "cmd-ts";
 import { loadConfig } from "../config/load.ts";
 
 export const doctorCommand = command({
@@ -6,6 +6,10 @@ export const doctorCommand = command({
   description: "Check every cluster of config.ts: reachable, which Kubernetes version, and whether the context may do what starting servers needs",
   args: {
     config: option({ long: "config", short: "c", type: string, description: "path to config.ts" }),
+    allowInsecureHttp: flag({
+      long: "allow-insecure-http",
+      description: "accept http:// API servers in the kubeconfig (credentials travel unencrypted; loopback test servers only)",
+    }),
   },
   async handler(a) {
     const { config } = await loadConfig(a.config);
@@ -13,6 +17,7 @@ export const doctorCommand = command({
     const { doctor } = await import("../kube/doctor.ts");
     const reports = await doctor(
       [...config.clusters.values()].map((c) => ({ ...c, namespace: c.namespace.includes("{{") ? undefined : c.namespace })),
+      { allowInsecureHttp: a.allowInsecureHttp },
     );
     let bad = 0;
     for (const r of reports) {

@@ -1,4 +1,4 @@
-import { command, option, string } from "cmd-ts";
+import { command, flag, option, string } from "cmd-ts";
 import { UserError } from "../errors.ts";
 
 export const serve = command({
@@ -13,12 +13,21 @@ export const serve = command({
       defaultValue: () => "600",
       description: "permissions of the socket: 600 (owner only, default) or 660 (owner and group)",
     }),
+    allowInsecureHttp: flag({
+      long: "allow-insecure-http",
+      description: "accept http:// API servers in the kubeconfig (credentials travel unencrypted; loopback test servers only)",
+    }),
   },
   async handler(a) {
     if (!/^[0-7]{3}$/.test(a.mode)) throw new UserError(`--socket-mode ${a.mode}: expected octal permissions like 600 or 660`);
     // Loaded here, not at the top: dry-run and validate must never load the Kubernetes client.
     const { startDaemon } = await import("../serve/daemon.ts");
-    const daemon = await startDaemon({ configPath: a.config, socketPath: a.socket, socketMode: Number.parseInt(a.mode, 8) });
+    const daemon = await startDaemon({
+      configPath: a.config,
+      socketPath: a.socket,
+      socketMode: Number.parseInt(a.mode, 8),
+      allowInsecureHttp: a.allowInsecureHttp,
+    });
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         process.stderr.write(`mcks serve: ${sig}: finishing running requests, then exiting\n`);

@@ -2,10 +2,8 @@
  * The on-disk cache of transpiled operator files. What it holds is run as code, so a cache
  * someone else can write to would let them run code as whoever runs mcks (root, often).
  * It is used only when no one but the current user (or root) can change it:
- *   - the cache directory is a real directory (no symlink) owned by the current user and not
- *     writable by group or others;
- *   - every directory above it is owned by the current user or root, and is not writable by
- *     group or others unless it has the sticky bit (like /tmp: others cannot rename our entries);
+ *   - the cache directory is owned by the current user, and it and every folder above it pass
+ *     trusted-files.ts (not writable by others, except sticky folders like /tmp);
  *   - a cache file is opened without following symlinks and used only if it is a regular
  *     file owned by the current user and not writable by group or others;
  *   - new files are created exclusively (O_EXCL, no symlink followed), then renamed into place.
@@ -13,10 +11,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { currentUid, untrustedReason } from "../trusted-files.ts";
 
 const WRITABLE_BY_OTHERS = 0o022;
-const STICKY = 0o1000;
 
 let warn = (message: string): void => {
   process.stderr.write(`mcks: warning: ${message}\n`);
@@ -25,24 +22,6 @@ let warn = (message: string): void => {
 /** Where the cache's warning goes (`serve` sends it to its log). */
 export function setCacheWarningSink(sink: (message: string) => void): void {
   warn = sink;
-}
-
-const uid = (): number => process.getuid?.() ?? 0;
-
-/** Why `dir` (an existing, symlink-free path) is unsafe as the cache, or undefined when it is safe. */
-export function unsafeReason(dir: string, me = uid()): string | undefined {
-  const leaf = lstatSync(dir);
-  if (!leaf.isDirectory()) return `${dir} is not a directory`;
-  if (leaf.uid !== me) return `${dir} is owned by uid ${leaf.uid}, not by the current user (uid ${me})`;
-  if (leaf.mode & WRITABLE_BY_OTHERS) return `${dir} is writable by group or others (mode ${(leaf.mode & 0o7777).toString(8)})`;
-  for (let d = dirname(dir); ; d = dirname(d)) {
-    const st = lstatSync(d);
-    if (st.uid !== me && st.uid !== 0) return `${d} is owned by uid ${st.uid}, neither the current user nor root`;
-    if (st.mode & WRITABLE_BY_OTHERS && !(st.mode & STICKY)) {
-      return `${d} is writable by group or others without the sticky bit (mode ${(st.mode & 0o7777).toString(8)})`;
-    }
-    if (d === dirname(d)) return undefined;
-  }
 }
 
 const checked = new Map<string, string | undefined>();
@@ -59,7 +38,7 @@ export function safeCacheDir(dir: string): string | undefined {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Checked and used by its real path, so a symlink swapped in later changes nothing.
     real = realpathSync(dir);
-    why = unsafeReason(real);
+    why = lstatSync(real).isDirectory() ? untrustedReason(real, "me") : `${real} is not a directory`;
   } catch (err) {
     // Unreadable or not creatable (read-only home): no cache, and nothing worth a warning.
     why = (err as Error).message;
@@ -83,7 +62,7 @@ export function readCacheFile(file: string): string | undefined {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== uid() || st.mode & WRITABLE_BY_OTHERS) return undefined;
+    if (!st.isFile() || st.uid !== currentUid() || st.mode & WRITABLE_BY_OTHERS) return undefined;
     return readFileSync(fd, "utf8");
   } catch {
     return undefined;

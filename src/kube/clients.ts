@@ -34,6 +34,10 @@ export interface ClientOptions {
   readonly credentialsOverride?: CredentialsOverride;
   /** Environment to read `KUBECONFIG` / `HOME` from (tests). Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Accept `http://` API servers (credentials in clear text): only for loopback test servers. */
+  readonly allowInsecureHttp?: boolean;
+  /** Where warnings go (a cluster that skips TLS verification). Default stderr. */
+  readonly warn?: (message: string) => void;
 }
 
 export function createClients(targets: Iterable<ClusterTarget>, options: ClientOptions = {}): Map<string, KubeClient> {
@@ -48,11 +52,11 @@ export function createClients(targets: Iterable<ClusterTarget>, options: ClientO
     return s;
   };
   const out = new Map<string, KubeClient>();
-  for (const t of targets) out.set(t.name, createClient(t, setFor(t.kubeconfig), options.credentialsOverride));
+  for (const t of targets) out.set(t.name, createClient(t, setFor(t.kubeconfig), options));
   return out;
 }
 
-function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, override: CredentialsOverride | undefined): KubeClient {
+function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, options: ClientOptions): KubeClient {
   const where = `clusters.${target.name}.context`;
   const entry = kubeconfigs.resolve(target.context, where);
   const { cluster } = entry;
@@ -62,8 +66,16 @@ function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, overrid
   if (!/^https?:\/\//.test(cluster.server)) {
     throw new UserError(`kubeconfig cluster "${cluster.name}" has server "${cluster.server}"; expected an https:// URL`);
   }
-  if (cluster.server.startsWith("http:") && !cluster.skipTLSVerify) {
-    throw new UserError(`kubeconfig cluster "${cluster.name}" uses plain http without insecure-skip-tls-verify; use https`);
+  if (cluster.server.startsWith("http:") && options.allowInsecureHttp !== true) {
+    throw new UserError(
+      `kubeconfig cluster "${cluster.name}" (context ${target.context}) has server ${cluster.server}: plain http would carry its credentials unencrypted; use https, or pass --allow-insecure-http for a loopback test server`,
+    );
+  }
+  if (cluster.skipTLSVerify) {
+    const warn = options.warn ?? ((m: string) => process.stderr.write(`mcks: warning: ${m}\n`));
+    warn(
+      `INSECURE: kubeconfig cluster "${cluster.name}" (context ${target.context}, ${cluster.server}) sets insecure-skip-tls-verify: the API server's certificate is not checked, so anyone between mcks and ${cluster.server} can take the credentials mcks sends; set certificate-authority-data instead`,
+    );
   }
   let ca: string | undefined;
   try {
@@ -71,7 +83,7 @@ function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, overrid
   } catch (err) {
     throw new UserError(`kubeconfig cluster "${cluster.name}": cannot read certificate-authority ${cluster.caFile}: ${(err as Error).message}`);
   }
-  const credentials = new CredentialProvider(entry, target.name, override);
+  const credentials = new CredentialProvider(entry, target.name, options.credentialsOverride);
   const http = new KubeHttp(
     target.name,
     cluster.server,

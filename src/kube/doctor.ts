@@ -2,7 +2,7 @@
  * `mcks doctor`: for each cluster, can we reach it, who are we, and may we do what starting
  * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)?
  */
-import { createClients, type ClusterTarget, type KubeClient } from "./clients.ts";
+import { createClients, type ClientOptions, type ClusterTarget, type KubeClient } from "./clients.ts";
 import { REQUIRED_PERMISSIONS } from "./permissions.ts";
 
 export interface DoctorTarget extends ClusterTarget {
@@ -54,8 +54,8 @@ async function checkCluster(client: KubeClient, target: DoctorTarget): Promise<C
   return { ...base, version, denied: results.filter((r): r is string => r !== undefined), checked: checks.length };
 }
 
-export async function doctor(targets: readonly DoctorTarget[]): Promise<ClusterReport[]> {
-  const clients = createClients(targets);
+export async function doctor(targets: readonly DoctorTarget[], options: ClientOptions = {}): Promise<ClusterReport[]> {
+  const clients = createClients(targets, options);
   try {
     return await Promise.all(
       targets.map(async (t) => {

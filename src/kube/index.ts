@@ -24,6 +24,10 @@ export interface KubeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Reachability check interval per cluster. Default 10 s. */
   readonly probeIntervalMs?: number;
+  /** Accept `http://` API servers (`mcks serve --allow-insecure-http`). */
+  readonly allowInsecureHttp?: boolean;
+  /** Where warnings about insecure clusters go. */
+  readonly warn?: (message: string) => void;
 }
 
 /** The `health` answer's entry for one cluster, and since when (ISO time) `reachable` has had its value. */
@@ -51,7 +55,12 @@ function watchNamespace(namespace: string | undefined): string | undefined {
  */
 export async function createKube(options: KubeOptions): Promise<Kube> {
   const configs = [...options.clusters];
-  const clients = createClients(configs, { credentialsOverride: options.credentialsOverride, env: options.env });
+  const clients = createClients(configs, {
+    credentialsOverride: options.credentialsOverride,
+    env: options.env,
+    allowInsecureHttp: options.allowInsecureHttp,
+    warn: options.warn,
+  });
   const clusters = new Map<string, KubeCluster>();
   for (const cfg of configs) {
     const client = clients.get(cfg.name);

@@ -12,6 +12,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
 import { UserError } from "../errors.ts";
+import { untrustedReason } from "../trusted-files.ts";
 
 export interface ContextEntry {
   readonly context: Context;
@@ -36,6 +37,21 @@ export function defaultKubeconfigFiles(env: NodeJS.ProcessEnv = process.env): st
 }
 
 function loadFile(file: string): LoadedFile {
+  // Whoever can change a kubeconfig can make mcks run its `exec` command and send the cluster's
+  // credentials to a server of theirs: only a file that the current user or root alone can
+  // change is read.
+  let why: string | undefined;
+  try {
+    why = untrustedReason(file, "me-or-root");
+  } catch {
+    // Unreadable: loadFromFile below says why.
+    why = undefined;
+  }
+  if (why !== undefined) {
+    throw new UserError(
+      `refusing kubeconfig ${file}: ${why}; whoever can change it could make mcks run commands and send cluster credentials elsewhere. Make it (and its folders) writable only by its owner (chmod go-w) and owned by the user mcks runs as or root`,
+    );
+  }
   const config = new KubeConfig();
   try {
     config.loadFromFile(file);

@@ -1,5 +1,6 @@
 import { loadConfig } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
+import { setCacheWarningSink } from "../config/transpile-cache.ts";
 import type { ClusterCredentials } from "../config/types.ts";
 import { UserError } from "../errors.ts";
 import { createKube } from "../kube/index.ts";
@@ -15,6 +16,8 @@ export interface DaemonOptions {
   readonly socketPath: string;
   /** 0o600 by default; 0o660 lets the socket's group in. */
   readonly socketMode?: number;
+  /** Accept http:// API servers (`--allow-insecure-http`). */
+  readonly allowInsecureHttp?: boolean;
   readonly log?: ServeLog;
 }
 
@@ -37,6 +40,7 @@ function clusterKey(config: ResolvedConfig): string {
  */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.log ?? stderrServeLog();
+  setCacheWarningSink((m) => log.warn(m));
   const { config, path } = await loadConfig(opts.configPath);
   const shutdown = new AbortController();
   // The auth hooks in force; a reload may change them.
@@ -45,6 +49,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     clusters: config.clusters.values(),
     credentialsOverride: (cluster): Promise<ClusterCredentials | undefined> =>
       runAuth(plugins, { cluster, log: log.child(`auth ${cluster.name}`), signal: shutdown.signal }),
+    allowInsecureHttp: opts.allowInsecureHttp,
+    warn: (m) => log.warn(m),
   });
   const servers = new ServerManager(config, kube, log);
   let rpc: RpcServer | undefined;
