@@ -1,5 +1,6 @@
 import { command, option, string } from "cmd-ts";
 import { loadConfig } from "../config/load.ts";
+import { configWarnings } from "../config/warnings.ts";
 
 export const validate = command({
   name: "validate",
@@ -9,6 +10,7 @@ export const validate = command({
   },
   async handler(a) {
     const { config, dependencies } = await loadConfig(a.config);
+    for (const w of configWarnings(config)) process.stderr.write(`mcks: warning: ${w}\n`);
     const files = dependencies.length > 1 ? ` (+${dependencies.length - 1} imported files)` : "";
     process.stdout.write(
       `${a.config}${files}: ok — ${config.clusters.size} clusters, ${config.profiles.length} profiles, ${config.plugins.length} plugins\n`,

@@ -6,7 +6,8 @@ import { didYouMean } from "./did-you-mean.ts";
 import { isDnsLabel, NAMESPACE_PLACEHOLDERS, renderNamespace, unknownPlaceholders } from "./namespace-template.ts";
 import type { Problem } from "./problems.ts";
 import { parseBytes, parseCpu } from "./quantity.ts";
-import { describeValue } from "./schema.ts";
+import { patternProblem } from "./option-pattern.ts";
+import { describeValue, isRegExp } from "./schema.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -105,12 +106,10 @@ function checkOption(option: unknown, base: Obj, path: PropertyKey[], add: Add):
   if (isObj(option.choices) && choices.length === 0 && option.unlisted === undefined) add([...path, "choices"], "no choices; add at least one choice or an unlisted entry");
   for (const [slug, c] of choices) if (isObj(c) && isObj(c.overrides)) checkLimits(c.overrides, base, [...path, "choices", slug, "overrides"], add);
   const unlisted = isObj(option.unlisted) ? option.unlisted : undefined;
-  if (typeof unlisted?.validation === "string") {
-    try {
-      new RegExp(unlisted.validation);
-    } catch (err) {
-      add([...path, "unlisted", "validation"], `invalid regular expression: ${(err as Error).message}`);
-    }
+  const validation = unlisted?.validation;
+  if (typeof validation === "string" || isRegExp(validation)) {
+    const problem = patternProblem(validation);
+    if (problem !== undefined) add([...path, "unlisted", "validation"], problem);
   }
 }
 

@@ -82,7 +82,11 @@ const choiceSchema = z.strictObject({
 
 const unlistedSchema = z.strictObject({
   displayName: z.string(),
-  validation: checked((v) => typeof v === "string" || isRegExp(v), "a RegExp or a regular expression string"),
+  validation: checked(
+    (v) => typeof v === "string" || isRegExp(v),
+    'a RegExp or a regular expression string the whole value must match, or "any" to accept any text (validate warns)',
+    true,
+  ),
   validationMessage: z.string().optional(),
   overrides: checked(isFunction, "a function (value) => settings", true),
 });

@@ -109,8 +109,12 @@ export interface OptionChoice {
 export interface UnlistedChoice {
   /** Label of the free-text field, e.g. "Other image". */
   displayName: string;
-  /** The whole value must match this. */
-  validation?: RegExp | string;
+  /**
+   * The whole value must match this (RE2 syntax, matched in linear time; no `m`, `g`, `y`
+   * flags). `"any"` accepts any text, which `mcks validate` warns about. Values longer than
+   * 256 characters or with control characters are always refused.
+   */
+  validation: RegExp | string;
   /** Shown when the value does not match. */
   validationMessage?: string;
   /** Settings from the typed value. */

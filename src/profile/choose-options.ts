@@ -1,9 +1,11 @@
 /**
  * The user's answers to a profile's options: each is a listed choice, or free text accepted
- * by the option's `unlisted` regex. Options not sent (or sent empty) take their default choice
+ * by the option's `unlisted` validation (config/option-pattern.ts: whole value, length cap,
+ * no control characters, linear-time matching). Options not sent (or sent empty) take their default choice
  * (or the first).
  */
 import { UserError } from "../errors.ts";
+import { NO_MATCH, valueProblem } from "../config/option-pattern.ts";
 import { settingsProblems } from "../config/validate.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import type { ProfileOption, SpawnSettings } from "../config/types.ts";
@@ -25,14 +27,6 @@ export interface ChosenOptions {
 export function defaultChoice(option: ProfileOption): string | undefined {
   const choices = Object.entries(option.choices);
   return (choices.find(([, c]) => c.default === true) ?? choices[0])?.[0];
-}
-
-/** The unlisted regex, anchored: the whole value must match. */
-export function unlistedRegExp(validation: RegExp | string | undefined): RegExp | undefined {
-  if (validation === undefined) return undefined;
-  const source = typeof validation === "string" ? validation : validation.source;
-  const flags = typeof validation === "string" ? "" : validation.flags.replace(/[gy]/g, "");
-  return new RegExp(`^(?:${source})$`, flags);
 }
 
 function unlistedSettings(profile: ResolvedProfile, name: string, option: ProfileOption, value: string): SpawnSettings {
@@ -74,10 +68,13 @@ export function chooseOptions(profile: ResolvedProfile, sent: Readonly<Record<st
       layers.push({ from: `option ${name}=${value}`, settings: choice.overrides ?? {} });
       continue;
     }
-    const re = option.unlisted ? unlistedRegExp(option.unlisted.validation) : undefined;
-    if (!option.unlisted || (re && !re.test(value))) {
-      const why = option.unlisted?.validationMessage ?? `expected one of: ${choiceNames.join(", ")}`;
-      throw new UserError(`invalid value ${JSON.stringify(value)} for option ${JSON.stringify(option.displayName || name)} of profile ${JSON.stringify(profile.slug)}: ${why}`);
+    const unlisted = option.unlisted;
+    const refused = unlisted ? valueProblem(unlisted.validation, value) : `expected one of: ${choiceNames.join(", ")}`;
+    if (refused !== undefined) {
+      // The operator's message explains their pattern; the length and character limits explain themselves.
+      const why = unlisted?.validationMessage && refused === NO_MATCH ? unlisted.validationMessage : refused;
+      const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+      throw new UserError(`invalid value ${JSON.stringify(shown)} for option ${JSON.stringify(option.displayName || name)} of profile ${JSON.stringify(profile.slug)}: ${why}`);
     }
     layers.push({ from: `option ${name}=${JSON.stringify(value)}`, settings: unlistedSettings(profile, name, option, value) });
   }

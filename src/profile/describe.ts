@@ -2,6 +2,7 @@
  * The `profiles.list` RPC result: what the hub's spawn page shows, as plain JSON (no
  * functions). The shapes are the socket contract's (rpc/protocol.ts); this stage fills them.
  */
+import { ANY } from "../config/option-pattern.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HubUser, ProfileOption } from "../config/types.ts";
 import type { OptionSummary, ProfileSummary } from "../rpc/protocol.ts";
@@ -15,7 +16,7 @@ function describeOption(option: ProfileOption): OptionSummary {
   if (!u) return { displayName: option.displayName, choices };
   const unlisted = {
     displayName: u.displayName,
-    ...(u.validation === undefined ? {} : { validation: typeof u.validation === "string" ? u.validation : u.validation.source }),
+    ...(u.validation === ANY ? {} : { validation: typeof u.validation === "string" ? u.validation : u.validation.source }),
     ...(u.validationMessage === undefined ? {} : { validationMessage: u.validationMessage }),
   };
   return { displayName: option.displayName, choices, unlisted };

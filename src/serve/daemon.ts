@@ -2,6 +2,7 @@ import { loadConfig } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { setCacheWarningSink } from "../config/transpile-cache.ts";
 import type { ClusterCredentials } from "../config/types.ts";
+import { configWarnings } from "../config/warnings.ts";
 import { UserError } from "../errors.ts";
 import { createKube } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
@@ -42,6 +43,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.log ?? stderrServeLog();
   setCacheWarningSink((m) => log.warn(m));
   const { config, path } = await loadConfig(opts.configPath);
+  for (const w of configWarnings(config)) log.warn(w);
   const shutdown = new AbortController();
   // The auth hooks in force; a reload may change them.
   let plugins = config.plugins;
@@ -84,6 +86,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         if (clusterKey(next.config) !== clusterKey(servers.config)) {
           throw new UserError("the clusters in config.ts changed (name, context, kubeconfig or namespace); restart mcks serve to apply that");
         }
+        for (const w of configWarnings(next.config)) log.warn(w);
         servers.setConfig(next.config);
         plugins = next.config.plugins;
         log.info(`reloaded ${next.path}: ${next.config.profiles.length} profiles, ${next.config.plugins.length} plugins`);
