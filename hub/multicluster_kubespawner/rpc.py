@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import stat
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,6 +41,51 @@ class DaemonUnavailable(Exception):
     """The socket could not be reached or the daemon went away mid-call."""
 
 
+class UntrustedSocket(DaemonUnavailable):
+    """The socket path may belong to someone other than the daemon: nothing is sent to it."""
+
+
+def check_socket(socket_path: str, allowed_owners: frozenset[int] = frozenset()) -> None:
+    """Refuse a socket another local user could have put there, before anything (a hub token) is sent.
+
+    The socket must be a socket owned by root, by the hub's own user or by one of ``allowed_owners``
+    (the daemon's user when it runs as another user with ``--socket-mode 660``), and its folder
+    must be owned by one of them too and not writable by everyone unless it has the sticky bit
+    (in such a folder anyone could replace the socket). A missing socket is not an error here:
+    the caller retries until the daemon creates it.
+    """
+    owners = {0, os.geteuid(), *allowed_owners}
+    folder = os.path.dirname(os.path.abspath(socket_path))
+    try:
+        st = os.lstat(socket_path)
+    except FileNotFoundError:
+        st = None
+    fix = "; see MultiClusterKubeSpawner.allowed_socket_owners and the README's Security model"
+    if st is not None:
+        if not stat.S_ISSOCK(st.st_mode):
+            raise UntrustedSocket(f"refusing to talk to {socket_path}: it is not a socket{fix}")
+        if st.st_uid not in owners:
+            raise UntrustedSocket(
+                f"refusing to talk to {socket_path}: the socket is owned by uid {st.st_uid}, not by root or"
+                f" the hub's user (uid {os.geteuid()}), so it may not be mcks{fix}"
+            )
+    try:
+        dst = os.stat(folder)
+    except FileNotFoundError:
+        return
+    if dst.st_uid not in owners:
+        raise UntrustedSocket(
+            f"refusing to talk to {socket_path}: its folder {folder} is owned by uid {dst.st_uid}, who could"
+            f" replace the socket{fix}"
+        )
+    if dst.st_mode & stat.S_IWOTH and not dst.st_mode & stat.S_ISVTX:
+        raise UntrustedSocket(
+            f"refusing to talk to {socket_path}: its folder {folder} is writable by everyone without the"
+            f" sticky bit (mode {stat.S_IMODE(dst.st_mode):o}), so anyone could replace the socket;"
+            f" put the socket in a folder only mcks can write{fix}"
+        )
+
+
 async def call(
     socket_path: str,
     method: str,
@@ -47,12 +94,13 @@ async def call(
     connect_timeout: float,
     timeout: float | None,
     on_notification: Notify | None = None,
+    allowed_owners: frozenset[int] = frozenset(),
 ) -> Any:
     """Call ``method`` and return its result, relaying notifications until the answer arrives.
 
     Cancelling the awaiting task closes the connection, which aborts the call in the daemon.
     """
-    reader, writer = await _connect(socket_path, connect_timeout)
+    reader, writer = await _connect(socket_path, connect_timeout, allowed_owners)
     request_id = next(_ids)
     try:
         line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
@@ -71,13 +119,15 @@ async def call(
             pass
 
 
-async def _connect(socket_path: str, connect_timeout: float):
+async def _connect(socket_path: str, connect_timeout: float, allowed_owners: frozenset[int]):
     """Connects, retrying while the socket is missing or refuses: a daemon restart takes seconds,
     and a poll that fails during it would make the hub think the server died."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + connect_timeout
     delay = 0.1
     while True:
+        # Checked at every attempt: a restart replaces the socket.
+        check_socket(socket_path, allowed_owners)
         try:
             return await asyncio.wait_for(
                 asyncio.open_unix_connection(socket_path, limit=LINE_LIMIT), max(0.1, deadline - loop.time())

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
 from typing import Any
 
 from jupyterhub.spawner import Spawner
-from traitlets import Float, Unicode, default
+from traitlets import Float, Int, List, Unicode, Union, default
 
 from . import rpc
 from .form import options_from_form, render_form, split_user_options
@@ -48,6 +49,16 @@ class MultiClusterKubeSpawner(Spawner):
     @default("socket_path")
     def _default_socket_path(self) -> str:
         return os.environ.get("MCKS_SOCKET", "/run/mcks/mcks.sock")
+
+    allowed_socket_owners = List(
+        Union([Unicode(), Int()]),
+        help="""Users (names or uids) besides root and the hub's own user whose socket the spawner trusts.
+
+        Needed when `mcks serve` runs as another user and shares the socket with `--socket-mode 660`.
+        Before every call the spawner checks that the socket is owned by one of them and that its
+        folder is not writable by everyone (without the sticky bit): otherwise another local user
+        could have put a socket there to collect the hub's API tokens.""",
+    ).tag(config=True)
 
     connect_timeout = Float(
         30,
@@ -90,6 +101,12 @@ class MultiClusterKubeSpawner(Spawner):
     def _target(self) -> dict[str, Any]:
         return {"user": self._user(), "server": self.name or ""}
 
+    def _allowed_socket_owners(self) -> frozenset[int]:
+        uids = set()
+        for owner in self.allowed_socket_owners:
+            uids.add(owner if isinstance(owner, int) else pwd.getpwnam(owner).pw_uid)
+        return frozenset(uids)
+
     async def _call(self, method: str, params: dict, timeout: float | None, on_notification=None) -> Any:
         try:
             return await rpc.call(
@@ -99,6 +116,7 @@ class MultiClusterKubeSpawner(Spawner):
                 connect_timeout=self.connect_timeout,
                 timeout=timeout,
                 on_notification=on_notification,
+                allowed_owners=self._allowed_socket_owners(),
             )
         except (rpc.RpcError, rpc.DaemonUnavailable) as e:
             # The daemon's message says what failed and how to fix it: it is what the user should read.
