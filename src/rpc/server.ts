@@ -9,7 +9,7 @@
  * `listen()` was the alternative; it is process-wide, so file creation on libuv's thread pool
  * at that moment would be affected too.
  */
-import { lstat, mkdtemp, rename, rm, stat, unlink, chmod } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, rename, rm, stat, unlink } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { basename, dirname, join } from "node:path";
@@ -370,6 +370,16 @@ async function bindPrivately(server: Server, socketPath: string, mode: number): 
   const dir = dirname(socketPath);
   let tmpDir: string;
   try {
+    // A missing last folder is made, only writable by us: the hub refuses a socket in a folder
+    // everyone may write (a pod's emptyDir is 0777), so `--socket /run/mcks/sock/mcks.sock` works there.
+    const made = await mkdir(dir, { mode: 0o755 }).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EEXIST") throw err;
+        return false;
+      },
+    );
+    if (made) await chmod(dir, 0o755); // whatever the umask: a hub in the socket's group must reach it
     tmpDir = await mkdtemp(join(dir, ".m"));
   } catch (err) {
     throw new UserError(`cannot create the socket in ${dir}: ${(err as Error).message}; create the directory or choose another --socket path`);

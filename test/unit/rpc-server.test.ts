@@ -172,8 +172,12 @@ describe("rpc server: the socket file", () => {
     assert.equal(await readFile(path, "utf8"), "precious");
   });
 
-  it("says which directory is missing", async (t) => {
-    const path = join(await socketPathIn(t), "..", "no-such-dir", "mcks.sock");
+  it("makes a missing last folder (0755), and says which directory is missing above it", async (t) => {
+    const made = join(await socketPathIn(t), "..", "sock", "mcks.sock");
+    const s = await listen({ socketPath: made, handlers: fakeHandlers(), log: recordingLog().log });
+    assert.equal((await stat(join(made, ".."))).mode & 0o7777, 0o755);
+    await s.close();
+    const path = join(await socketPathIn(t), "..", "no-such-dir", "sub", "mcks.sock");
     await assert.rejects(listen({ socketPath: path, handlers: fakeHandlers() }), /cannot create the socket in .*no-such-dir/);
   });
 });
