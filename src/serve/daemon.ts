@@ -69,7 +69,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         debug: () => {},
         info: (m) => log.info(m),
         warn: (m) => log.warn(m),
-        error: (m, err) => log.error(err instanceof Error && err.stack ? `${m}\n${err.stack}` : m),
+        error: (m, err) => log.error(m, err),
       },
     });
   } catch (err) {
