@@ -12,6 +12,31 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A failure whose message is for the operator only: an exec plugin's stderr (account and key
+ * ids), an API server's internal URL, the name of mcks's cluster identity. Over the socket the
+ * hub user gets `publicMessage` and a reference; the message goes to the daemon's log under
+ * that reference (rpc/dispatch.ts).
+ */
+export class ConfidentialError extends UserError {
+  readonly publicMessage: string;
+  constructor(message: string, publicMessage: string, options?: ErrorOptions) {
+    super(message, [], options);
+    this.publicMessage = publicMessage;
+  }
+}
+
+/** The public message of the first confidential error in `err`'s cause chain, if any. */
+export function publicMessageOf(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (let e = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const pub = (e as { publicMessage?: unknown }).publicMessage;
+    if (typeof pub === "string") return pub;
+  }
+  return undefined;
+}
+
 /** Prefix an error with the stage it happened in, keeping the cause (like kustomize's wrapping). */
 export function wrapError(prefix: string, err: unknown): UserError {
   if (err instanceof UserError) return new UserError(`${prefix}: ${err.message}`, err.details, { cause: err });

@@ -1,4 +1,4 @@
-import { UserError } from "../errors.ts";
+import { ConfidentialError, UserError } from "../errors.ts";
 
 /** What the API server said about a failed request (its `Status` object, when it sent one). */
 export interface ApiStatus {
@@ -14,17 +14,34 @@ export interface ApiStatus {
  */
 export class KubeApiError extends UserError {
   readonly status: ApiStatus;
-  constructor(message: string, status: ApiStatus, options?: ErrorOptions) {
+  /**
+   * Set for answers whose text is the operator's business (401, 403: they name mcks's
+   * identity and its rights); the hub user reads this instead (errors.ts ConfidentialError).
+   */
+  readonly publicMessage: string | undefined;
+  constructor(message: string, status: ApiStatus, options?: ErrorOptions & { publicMessage?: string }) {
     super(message, [], options);
     this.status = status;
+    this.publicMessage = options?.publicMessage;
   }
 }
 
-/** The cluster could not be reached (connection refused, TLS failure, timeout…). */
-export class ClusterUnreachableError extends UserError {
+/** What the hub user reads instead of a 401/403 from `cluster`. */
+export function publicAuthMessage(cluster: string, code: number): string | undefined {
+  if (code === 401) return `cluster "${cluster}" did not accept mcks's credentials; ask an administrator to check them (mcks doctor)`;
+  if (code === 403) return `mcks is not allowed to do this on cluster "${cluster}"; ask an administrator to check its rights (mcks doctor)`;
+  return undefined;
+}
+
+/**
+ * The cluster could not be reached (connection refused, TLS failure, timeout…). The message
+ * names the API server's URL and the network error: the daemon's log has it, the hub user
+ * reads that the cluster is unreachable.
+ */
+export class ClusterUnreachableError extends ConfidentialError {
   readonly cluster: string;
   constructor(cluster: string, message: string, options?: ErrorOptions) {
-    super(message, [], options);
+    super(message, `cluster "${cluster}" cannot be reached right now; try again in a few minutes`, options);
     this.cluster = cluster;
   }
 }

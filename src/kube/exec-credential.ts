@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { UserError } from "../errors.ts";
+import { ConfidentialError, UserError } from "../errors.ts";
 
 export interface ExecConfig {
   readonly apiVersion?: string;
@@ -34,6 +34,8 @@ interface ClusterInfo {
 }
 
 const EXEC_TIMEOUT_MS = 60_000;
+/** What the hub user reads when the plugin fails; its stderr (account and key ids…) goes to the log only. */
+const PUBLIC = "mcks could not get credentials for the cluster; ask an administrator to look up the reference in the daemon's log";
 
 /** Refresh this long before expiry, but never more than a quarter of the credential's life. */
 function refreshAt(fetchedAt: number, expiresAt: number): number {
@@ -113,13 +115,13 @@ export class ExecCredential {
       child.on("error", (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const hint = e.code === "ENOENT" && this.#exec.installHint ? ` (${this.#exec.installHint.trim()})` : "";
-        reject(new UserError(`exec credential plugin "${command}" could not run: ${e.message}${hint}`, [], { cause: e }));
+        reject(new ConfidentialError(`exec credential plugin "${command}" could not run: ${e.message}${hint}`, PUBLIC, { cause: e }));
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         if (code === 0) return resolve(out);
         const why = signal ? `was killed by ${signal}` : `exited with ${code}`;
-        reject(new UserError(`exec credential plugin "${command}" ${why}: ${err.trim().slice(0, 500) || "(no output)"}`));
+        reject(new ConfidentialError(`exec credential plugin "${command}" ${why}: ${err.trim().slice(0, 500) || "(no output)"}`, PUBLIC));
       });
     });
   }
@@ -131,24 +133,25 @@ export function parseExecOutput(stdout: string, command: string): ExecResult {
   try {
     doc = JSON.parse(stdout);
   } catch {
-    throw new UserError(`exec credential plugin "${command}" printed something that is not JSON: ${stdout.slice(0, 200)}`);
+    // Not its output itself: it may hold a token.
+    throw new ConfidentialError(`exec credential plugin "${command}" printed something that is not JSON (${stdout.length} characters)`, PUBLIC);
   }
   const status = (doc as { status?: Record<string, unknown> } | null)?.status;
   if (!status || typeof status !== "object") {
-    throw new UserError(`exec credential plugin "${command}" printed no "status" (expected an ExecCredential)`);
+    throw new ConfidentialError(`exec credential plugin "${command}" printed no "status" (expected an ExecCredential)`, PUBLIC);
   }
   const str = (k: string): string | undefined => (typeof status[k] === "string" && status[k] !== "" ? (status[k] as string) : undefined);
   const token = str("token");
   const clientCertificateData = str("clientCertificateData");
   const clientKeyData = str("clientKeyData");
   if (!token && !(clientCertificateData && clientKeyData)) {
-    throw new UserError(`exec credential plugin "${command}" returned neither a token nor a client certificate and key`);
+    throw new ConfidentialError(`exec credential plugin "${command}" returned neither a token nor a client certificate and key`, PUBLIC);
   }
   const ts = str("expirationTimestamp");
   let expiresAt: number | undefined;
   if (ts !== undefined) {
     expiresAt = Date.parse(ts);
-    if (Number.isNaN(expiresAt)) throw new UserError(`exec credential plugin "${command}" returned a bad expirationTimestamp "${ts}"`);
+    if (Number.isNaN(expiresAt)) throw new ConfidentialError(`exec credential plugin "${command}" returned a bad expirationTimestamp "${ts}"`, PUBLIC);
   }
   return { token, clientCertificateData, clientKeyData, expiresAt };
 }

@@ -9,7 +9,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { ClusterUnreachableError, KubeApiError, parseStatus } from "./errors.ts";
+import { ClusterUnreachableError, KubeApiError, parseStatus, publicAuthMessage } from "./errors.ts";
 import type { CredentialProvider } from "./credentials.ts";
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -197,7 +197,7 @@ export class KubeHttp {
         readBody(res).then(
           (text) => {
             const status = parseStatus(code, text);
-            fail(new KubeApiError(`cluster "${this.cluster}": ${status.message}`, status));
+            fail(new KubeApiError(`cluster "${this.cluster}": ${status.message}`, status, { publicMessage: publicAuthMessage(this.cluster, code) }));
           },
           (err: NodeJS.ErrnoException) => fail(this.#networkError(what, err)),
         );

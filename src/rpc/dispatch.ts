@@ -7,7 +7,8 @@
  * AbortSignal), our error mapping and batches are each a few lines here, while the package
  * needs a wrapper for each; bench/rpc.ts compares both on the same framing.
  */
-import { UserError } from "../errors.ts";
+import { randomBytes } from "node:crypto";
+import { publicMessageOf, UserError } from "../errors.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
 import type { RpcLog } from "./log.ts";
 
@@ -39,7 +40,6 @@ export interface DispatchEnv {
 }
 
 const JSONRPC = "2.0";
-let internalErrorCount = 0;
 
 function errorJson(id: RequestId, error: RpcError): string {
   return JSON.stringify({ jsonrpc: JSONRPC, id, error: error.toJSON() });
@@ -151,15 +151,29 @@ export async function dispatchMessage(message: unknown, env: DispatchEnv): Promi
   }
 }
 
-/** Handler failure → what the client sees. Only UserError/RpcError text leaves the daemon. */
+/** A reference the hub user can quote and the operator can find in the daemon's log. */
+function newReference(): string {
+  return `mcks-${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * Handler failure → what the client sees. Only UserError/RpcError text leaves the daemon, and
+ * of a confidential failure (errors.ts ConfidentialError) only its public message: the whole
+ * message is logged under a reference the answer carries.
+ */
 export function toRpcError(err: unknown, method: string, log: RpcLog): RpcError {
   if (err instanceof RpcError) return err;
   if (err instanceof UserError) {
+    const publicMessage = publicMessageOf(err);
+    if (publicMessage !== undefined) {
+      const reference = newReference();
+      log.warn(`${method} failed (reference ${reference}): ${[err.message, ...err.details].join("; ")}`);
+      return new RpcError(ErrorCode.Failed, `${publicMessage} (reference ${reference})`, { reference });
+    }
     const data = err.details.length > 0 ? { details: err.details } : undefined;
     return new RpcError(ErrorCode.Failed, err.message, data);
   }
-  internalErrorCount += 1;
-  const ref = `${process.pid}-${internalErrorCount}`;
-  log.error(`internal error in ${method} (ref ${ref})`, err);
-  return new RpcError(ErrorCode.Internal, `internal error in mcks while handling ${method} (daemon log ref ${ref})`);
+  const reference = newReference();
+  log.error(`internal error in ${method} (reference ${reference})`, err);
+  return new RpcError(ErrorCode.Internal, `internal error in mcks while handling ${method} (daemon log reference ${reference})`, { reference });
 }

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { TestContext } from "node:test";
-import { UserError } from "../../src/errors.ts";
+import { ConfidentialError, UserError } from "../../src/errors.ts";
 import { connect, RpcCallError } from "../../src/rpc/client.ts";
 import type { MethodHandler, RequestContext } from "../../src/rpc/dispatch.ts";
 import { ErrorCode } from "../../src/rpc/errors.ts";
@@ -322,12 +322,35 @@ describe("rpc server: JSON-RPC", () => {
     await assert.rejects(client.call("server.stop", { user: { name: "a" }, state }), (err: unknown) => {
       assert.ok(err instanceof RpcCallError);
       assert.equal(err.code, ErrorCode.Internal);
-      assert.match(err.message, /^internal error in mcks while handling server.stop \(daemon log ref \d+-\d+\)$/);
+      assert.match(err.message, /^internal error in mcks while handling server.stop \(daemon log reference mcks-[0-9a-f]{8}\)$/);
       assert.doesNotMatch(JSON.stringify(err.data ?? null), /hunter2/);
       return true;
     });
     assert.equal(lines.error.length, 1);
     assert.match(String((lines.errorCauses[0] as Error).stack), /hunter2/);
+    await client.close();
+  });
+
+  it("sends only the public part of a confidential failure, with a reference the log has the details under", async (t) => {
+    const path = await socketPathIn(t);
+    const { log, lines } = recordingLog();
+    const handlers = fakeHandlers({
+      "server.start": () => {
+        const inner = new ConfidentialError("exec plugin said: account 123456789012, key AKIAEXAMPLE", "no credentials for the cluster");
+        throw new UserError("start of jupyter-a failed: exec plugin said: account 123456789012, key AKIAEXAMPLE", [], { cause: inner });
+      },
+    });
+    await start(t, listen({ socketPath: path, handlers, log }));
+    const client = await connect(path);
+    await assert.rejects(client.call("server.start", { user: { name: "a" } }), (err: unknown) => {
+      assert.ok(err instanceof RpcCallError);
+      assert.equal(err.code, ErrorCode.Failed);
+      assert.match(err.message, /^no credentials for the cluster \(reference (mcks-[0-9a-f]{8})\)$/);
+      assert.doesNotMatch(JSON.stringify(err.data), /123456789012|AKIA/);
+      const ref = /reference (mcks-[0-9a-f]{8})/.exec(err.message)![1]!;
+      assert.ok(lines.warn.some((l) => l.includes(ref) && l.includes("123456789012")), "the log has the details under the reference");
+      return true;
+    });
     await client.close();
   });
 
