@@ -3,7 +3,7 @@
  * shape errors, and every problem is reported in one go), skipping what is not shaped right.
  */
 import { didYouMean } from "./did-you-mean.ts";
-import { isDnsLabel, NAMESPACE_PLACEHOLDERS, renderNamespace, unknownPlaceholders } from "./namespace-template.ts";
+import { isDnsLabel, literalPrefixProblem, NAMESPACE_PLACEHOLDERS, renderNamespace, unknownPlaceholders } from "./namespace-template.ts";
 import type { Problem } from "./problems.ts";
 import { parseBytes, parseCpu } from "./quantity.ts";
 import { patternProblem } from "./option-pattern.ts";
@@ -77,7 +77,10 @@ function checkNamespace(ns: unknown, path: PropertyKey[], add: Add): void {
   const sample = renderNamespace(ns, SAMPLE_VARS);
   if (!isDnsLabel(sample)) {
     add(path, `namespace ${JSON.stringify(ns)} does not give a DNS-1123 label (lowercase letters, digits and dashes, at most 63 characters; e.g. ${JSON.stringify(sample)} for user "alice")`);
+    return;
   }
+  const prefix = literalPrefixProblem(ns);
+  if (prefix !== undefined) add(path, `${JSON.stringify(ns)}: ${prefix}`);
 }
 
 /** A guarantee above its limit, after `base` is overridden by `own` (only reported where `own` sets one). */

@@ -186,6 +186,18 @@ const cases: { name: string; parts: Parts; details: string[] }[] = [
     details: [`config.ts:5: clusters.gcp.namespace: unknown placeholder "{{user}}" in "jhub-{{user}}"; use only {{username}}, {{servername}}, {{key}}`],
   },
   {
+    name: "namespace template without a literal prefix (a user named kube-system would choose the namespace)",
+    parts: { cluster: `{ context: "gcp", ingressPublicUrl: "http://34.1.2.3", namespace: "{{username}}" }` },
+    details: [
+      `config.ts:5: clusters.gcp.namespace: "{{username}}": a namespace template needs a literal prefix ending in "-" before its first placeholder (like "jhub-{{username}}"), so that a user name cannot pick a namespace such as kube-system`,
+    ],
+  },
+  {
+    name: "namespace template whose prefix is a system namespace's",
+    parts: { cluster: `{ context: "gcp", ingressPublicUrl: "http://34.1.2.3", namespace: "kube-{{username}}" }` },
+    details: [`config.ts:5: clusters.gcp.namespace: "kube-{{username}}": the prefix "kube-" is that of a system namespace; choose another one, like "jhub-"`],
+  },
+  {
     name: "namespace that is not a DNS label",
     parts: { cluster: `{ context: "gcp", ingressPublicUrl: "http://34.1.2.3", namespace: "JHub_{{username}}" }` },
     details: [
