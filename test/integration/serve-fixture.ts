@@ -101,10 +101,10 @@ function command(): string[] {
 }
 
 /** Start `mcks serve` and wait until it answers `health`; fails loudly with its log otherwise. */
-export async function startServe(configPath: string, socket?: string): Promise<ServeProcess> {
+export async function startServe(configPath: string, socket?: string, extraArgs: readonly string[] = []): Promise<ServeProcess> {
   const sock = socket ?? join(mkdtempSync(join(tmpdir(), "mcks-serve-")), "mcks.sock");
   const [cmd, ...args] = command();
-  const child = spawn(cmd!, [...args, "serve", "-c", configPath, "--socket", sock], {
+  const child = spawn(cmd!, [...args, "serve", "-c", configPath, "--socket", sock, ...extraArgs], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env },
