@@ -20,6 +20,7 @@ export type {
   ClusterCredentials,
   CpuQuantity,
   Dynamic,
+  EnvValue,
   HookContext,
   HookLog,
   HubUser,

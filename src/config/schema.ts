@@ -30,6 +30,7 @@ function checked(ok: (v: unknown) => boolean, expected: string, required = false
 }
 
 const isFunction = (v: unknown) => typeof v === "function";
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 const isStringOrFunction = (v: unknown) => typeof v === "string" || typeof v === "function";
 export const isRegExp = (v: unknown): v is RegExp => Object.prototype.toString.call(v) === "[object RegExp]";
 
@@ -54,7 +55,16 @@ export const settingsShape = {
   cmd: stringList.optional(),
   args: stringList.optional(),
   port: checked((v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535, "a port number from 1 to 65535"),
-  environment: z.record(z.string(), checked(isStringOrFunction, "a string or a function returning a string", true)).optional(),
+  environment: z
+    .record(
+      z.string(),
+      checked(
+        (v) => isStringOrFunction(v) || (isPlainObject(v) && Object.keys(v).join() === "secret" && isStringOrFunction(v.secret)),
+        "a string, a function returning a string, or { secret: … } for a value that belongs in the Secret",
+        true,
+      ),
+    )
+    .optional(),
   cpuLimit: cpuQuantity,
   cpuGuarantee: cpuQuantity,
   memLimit: byteQuantity,

@@ -47,6 +47,9 @@ export interface SpawnContext {
 }
 
 /** A value that is either fixed or computed from the spawn. */
+/** An `environment` value: in the Pod spec, or `{ secret }` in the server's Secret. */
+export type EnvValue = Dynamic<string> | { readonly secret: Dynamic<string> };
+
 export type Dynamic<T> = T | ((ctx: SpawnContext) => T);
 
 /**
@@ -68,8 +71,11 @@ export interface SpawnSettings {
   args?: readonly string[];
   /** Port the single-user server listens on. Default 8888. */
   port?: number;
-  /** Extra environment variables; values may be functions of the spawn. */
-  environment?: Readonly<Record<string, Dynamic<string>>>;
+  /**
+   * Extra environment variables; values may be functions of the spawn. They stand in the Pod
+   * spec; `{ secret: value }` puts one in the server's Secret instead (a credential).
+   */
+  environment?: Readonly<Record<string, EnvValue>>;
   cpuLimit?: CpuQuantity;
   cpuGuarantee?: CpuQuantity;
   memLimit?: ByteQuantity;
@@ -213,7 +219,7 @@ export interface ResolvedSpawnSettings {
   readonly cmd: readonly string[] | undefined;
   readonly args: readonly string[] | undefined;
   readonly port: number;
-  readonly environment: Readonly<Record<string, Dynamic<string>>>;
+  readonly environment: Readonly<Record<string, EnvValue>>;
   readonly cpuLimit: number | undefined;
   readonly cpuGuarantee: number | undefined;
   /** Bytes. */

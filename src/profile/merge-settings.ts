@@ -7,7 +7,7 @@
  */
 import { UserError } from "../errors.ts";
 import { parseBytes, parseCpu } from "../config/quantity.ts";
-import type { Dynamic, ObjectSource, ResolvedSpawnSettings, SpawnSettings } from "../config/types.ts";
+import type { EnvValue, ObjectSource, ResolvedSpawnSettings, SpawnSettings } from "../config/types.ts";
 import type { SettingsLayer } from "./choose-options.ts";
 
 /** A patch or resource with where it came from, in the order it applies. */
@@ -56,7 +56,7 @@ function quantity<T>(layers: readonly SettingsLayer[], key: "memLimit" | "memGua
 }
 
 export function mergeSettings(layers: readonly SettingsLayer[], locate: Locate): MergedSettings {
-  const environment: Record<string, Dynamic<string>> = {};
+  const environment: Record<string, EnvValue> = {};
   for (const l of layers) Object.assign(environment, l.settings.environment);
   const memLimit = quantity(layers, "memLimit", parseBytes);
   const memGuarantee = quantity(layers, "memGuarantee", parseBytes);

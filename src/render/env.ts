@@ -15,9 +15,41 @@ export interface EnvVar {
   valueFrom?: { secretKeyRef: { name: string; key: string } };
 }
 
-/** Hub variables that carry credentials go to the Secret, never into the pod spec. */
+/**
+ * The hub's variables that may stand in the Pod spec (read by many more people than the
+ * Secret): names, URLs and flags of the JupyterHub single-user contract, none a credential.
+ * Every other value the hub sends (its API token, and whatever an authenticator or
+ * `c.Spawner.environment` adds: `MY_API_KEY`, `GITHUB_PAT`, `DB_PASSWD`…) goes to the Secret,
+ * whatever its name says.
+ */
+const PUBLIC_HUB_ENV = new Set([
+  "JUPYTERHUB_ACTIVITY_URL",
+  "JUPYTERHUB_ADMIN_ACCESS",
+  "JUPYTERHUB_API_URL",
+  "JUPYTERHUB_BASE_URL",
+  "JUPYTERHUB_CLIENT_ID",
+  "JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED",
+  "JUPYTERHUB_DEBUG",
+  "JUPYTERHUB_DEFAULT_URL",
+  "JUPYTERHUB_HOST",
+  "JUPYTERHUB_OAUTH_ACCESS_SCOPES",
+  "JUPYTERHUB_OAUTH_CALLBACK_URL",
+  "JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES",
+  "JUPYTERHUB_OAUTH_SCOPES",
+  "JUPYTERHUB_PUBLIC_HUB_URL",
+  "JUPYTERHUB_PUBLIC_URL",
+  "JUPYTERHUB_ROOT_DIR",
+  "JUPYTERHUB_SERVER_NAME",
+  "JUPYTERHUB_SERVICE_PREFIX",
+  "JUPYTERHUB_SERVICE_URL",
+  "JUPYTERHUB_SINGLEUSER_APP",
+  "JUPYTERHUB_SINGLEUSER_EXTENSION",
+  "JUPYTERHUB_USER",
+]);
+
+/** Whether a variable the hub sent goes to the Secret: all but the harmless contract names above. */
 export function isSecretEnvName(name: string): boolean {
-  return /TOKEN|SECRET|PASSWORD/i.test(name);
+  return !PUBLIC_HUB_ENV.has(name);
 }
 
 function isHubOwned(name: string): boolean {
@@ -28,7 +60,7 @@ function isHubOwned(name: string): boolean {
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 export interface EnvPlan {
-  /** Secret `stringData`: hub variables whose names say they are credentials. */
+  /** Secret `stringData`: every hub variable but the public contract names. */
   readonly secret: Record<string, string>;
   readonly vars: EnvVar[];
 }
@@ -37,8 +69,11 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function operatorValue(spawn: Spawn, name: string): string {
-  const v = spawn.ctx.spawn.environment[name];
+/** The operator's value of `name`, and whether it was marked `{ secret }`. */
+function operatorValue(spawn: Spawn, name: string): { value: string; secret: boolean } {
+  const entry = spawn.ctx.spawn.environment[name];
+  const secret = typeof entry === "object" && entry !== null;
+  const v = secret ? entry.secret : entry;
   let value: unknown = v;
   if (typeof v === "function") {
     try {
@@ -47,11 +82,11 @@ function operatorValue(spawn: Spawn, name: string): string {
       throw new UserError(`environment.${name}: the function threw: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
     }
   }
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "number" || typeof value === "boolean") return { value: String(value), secret };
   if (typeof value !== "string") {
     throw new UserError(`environment.${name}: expected a string (or a function returning one), got ${value === null ? "null" : typeof value}`);
   }
-  return value;
+  return { value, secret };
 }
 
 export function planEnv(spawn: Spawn): EnvPlan {
@@ -79,7 +114,7 @@ export function planEnv(spawn: Spawn): EnvPlan {
     const value = hubEnv[name] ?? "";
     if (isSecretEnvName(name)) {
       if (!SECRET_KEY.test(name)) {
-        throw new UserError(`the hub passed a credential variable named ${JSON.stringify(name)}, which cannot be a Secret key; rename it to letters, digits, "-", "_" or "."`);
+        throw new UserError(`the hub passed a variable named ${JSON.stringify(name)}, which cannot be a Secret key; rename it to letters, digits, "-", "_" or "."`);
       }
       secret[name] = value;
       vars.push({ name, valueFrom: { secretKeyRef: { name: ctx.key, key: name } } });
@@ -87,7 +122,16 @@ export function planEnv(spawn: Spawn): EnvPlan {
       vars.push({ name, value });
     }
   }
-  for (const name of operatorNames) vars.push({ name, value: operatorValue(spawn, name) });
+  for (const name of operatorNames) {
+    const { value, secret: hidden } = operatorValue(spawn, name);
+    if (!hidden) {
+      vars.push({ name, value });
+      continue;
+    }
+    if (!SECRET_KEY.test(name)) throw new UserError(`environment.${name}: a secret value needs a name of letters, digits, "-", "_" or "."`);
+    secret[name] = value;
+    vars.push({ name, valueFrom: { secretKeyRef: { name: ctx.key, key: name } } });
+  }
   for (const [name, value] of computed) vars.push({ name, value });
   return { secret, vars };
 }

@@ -168,7 +168,7 @@ const cases: { name: string; parts: Parts; details: string[] }[] = [
   {
     name: "environment value that is not a string",
     parts: { extra: `defaults: { environment: { A: 1 } },` },
-    details: [`config.ts:11: defaults.environment.A: expected a string or a function returning a string (got 1)`],
+    details: [`config.ts:11: defaults.environment.A: expected a string, a function returning a string, or { secret: … } for a value that belongs in the Secret (got 1)`],
   },
   {
     name: "enum value",
