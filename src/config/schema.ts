@@ -8,6 +8,8 @@ import { z } from "zod";
 import { parseBytes, parseCpu } from "./quantity.ts";
 
 export const SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function describeValue(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
@@ -82,6 +84,7 @@ export const clusterSchema = z.strictObject({
   namespace: z.string().min(1).optional(),
   createNamespace: z.boolean().optional(),
   kubeconfig: z.string().min(1).optional(),
+  ingressHost: checked((v) => typeof v === "string" && DNS_NAME.test(v), 'a DNS host name like "eu.hub.example.org"'),
 });
 
 const choiceSchema = z.strictObject({
@@ -135,6 +138,7 @@ export const userConfigSchema = z.strictObject({
   plugins: z.array(pluginSchema).optional(),
   startTimeout: seconds,
   pollGracePeriod: seconds,
+  hubId: checked((v) => typeof v === "string" && LABEL_VALUE.test(v), 'a label value: letters, digits, "-", "_" or ".", starting and ending with a letter or digit, at most 63 characters, like "hub-eu"'),
 });
 
 /** Known keys of each kind of object, for "did you mean …?" on unknown keys. */

@@ -104,6 +104,11 @@ export interface ClusterConfig {
   createNamespace?: boolean;
   /** Extra kubeconfig file for this cluster (otherwise `$KUBECONFIG` / `~/.kube/config`). */
   kubeconfig?: string;
+  /**
+   * Host name of the Ingress rule (e.g. `"eu.hub.example.org"`), so that two hubs behind one
+   * ingress controller never share a path. Default: no host (every host).
+   */
+  ingressHost?: string;
 }
 
 export interface OptionChoice {
@@ -210,6 +215,13 @@ export interface UserConfig {
    * Default 300.
    */
   pollGracePeriod?: number;
+  /**
+   * This hub's name among hubs sharing a cluster (a label value: letters, digits, `-`, `_`,
+   * `.`, at most 63). Every object carries it as the label `mcks.hub.jupyter.org/hub` and every
+   * selector of stop, recovery and the watch includes it, so one hub never touches another's
+   * servers. Default `"default"`.
+   */
+  hubId?: string;
 }
 
 /** Settings after defaults, profile and options are merged; what templates see as `spawn`. */
