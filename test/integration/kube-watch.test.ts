@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,37 +15,7 @@ import { ensureTokens } from "../testbed/certs.ts";
 import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
 import { pkiDir } from "../testbed/layout.ts";
 import { bedKube, serverObjects, uniqueKey } from "./kube-fixtures.ts";
-
-/** A TCP relay that can be cut (every connection dropped, port closed) and restored. */
-class Relay {
-  readonly #target: { host: string; port: number };
-  readonly #sockets = new Set<net.Socket>();
-  #server: net.Server | undefined;
-  port = 0;
-  constructor(target: URL) {
-    this.#target = { host: target.hostname, port: Number(target.port) };
-  }
-  async open(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.#target);
-      for (const s of [client, upstream]) {
-        this.#sockets.add(s);
-        s.on("close", () => this.#sockets.delete(s));
-        s.on("error", () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
-    this.port = (server.address() as net.AddressInfo).port;
-    this.#server = server;
-  }
-  async cut(): Promise<void> {
-    const s = this.#server;
-    this.#server = undefined;
-    for (const sock of this.#sockets) sock.destroy();
-    if (s) await new Promise((resolve) => s.close(resolve));
-  }
-}
+import { Relay } from "./relay.ts";
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<number> {
   const started = performance.now();
