@@ -11,6 +11,8 @@ export interface AttackConfig {
   readonly profiles: string;
   /** Extra cluster keys as text, e.g. `namespace: "jhub-{{username}}", createNamespace: true`, per cluster index 0–2. */
   readonly clusterExtra?: Readonly<Record<number, string>>;
+  /** Use the bed's admin identity (per-user namespaces need cluster-wide rights) instead of the restricted one. */
+  readonly admin?: boolean;
   /** More top-level keys as text. */
   readonly extra?: string;
   readonly file?: string;
@@ -20,7 +22,7 @@ export function writeAttackConfig(fb: FaultBed, c: AttackConfig): string {
   const clusters = fb.clusters
     .map((cl, i) => {
       const extra = c.clusterExtra?.[i] ?? `namespace: "default"`;
-      return `"${cl.name}": { context: "${cl.restrictedContext}", kubeconfig: ${JSON.stringify(fb.bed.kubeconfig)}, ingressPublicUrl: "${cl.ingressUrl}", ${extra} }`;
+      return `"${cl.name}": { context: "${c.admin ? cl.context : cl.restrictedContext}", kubeconfig: ${JSON.stringify(fb.bed.kubeconfig)}, ingressPublicUrl: "${cl.ingressUrl}", ${extra} }`;
     })
     .join(",\n    ");
   let profiles = c.profiles;
