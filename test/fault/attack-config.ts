@@ -13,6 +13,8 @@ export interface AttackConfig {
   readonly clusterExtra?: Readonly<Record<number, string>>;
   /** Use the bed's admin identity (per-user namespaces need cluster-wide rights) instead of the restricted one. */
   readonly admin?: boolean;
+  /** Seconds; default 120. */
+  readonly startTimeout?: number;
   /** More top-level keys as text. */
   readonly extra?: string;
   readonly file?: string;
@@ -38,7 +40,7 @@ export function writeAttackConfig(fb: FaultBed, c: AttackConfig): string {
   profiles: [
     ${profiles}
   ],
-  startTimeout: 120,
+  startTimeout: ${c.startTimeout ?? 120},
   pollGracePeriod: 30,
   ${c.extra ?? ""}
 };
