@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FaultBed } from "./fault-fixture.ts";
+import type { FaultBed, ServeProcess } from "./fault-fixture.ts";
 
 export interface AttackConfig {
   /** `profiles: [...]` entries as config.ts text; `CLUSTER1`…`CLUSTER3` stand for the bed's cluster names. */
@@ -47,4 +47,14 @@ export function writeAttackConfig(fb: FaultBed, c: AttackConfig): string {
 `,
   );
   return file;
+}
+
+/** One call on a connection of its own (as the hub makes them). */
+export async function callDaemon<T>(serve: ServeProcess, method: string, params: Record<string, unknown>): Promise<T> {
+  const c = await serve.client();
+  try {
+    return (await c.call(method as "server.poll", params as never, { timeoutMs: 120_000 })) as T;
+  } finally {
+    await c.close();
+  }
 }

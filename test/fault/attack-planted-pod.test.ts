@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { kubectl } from "../integration/serve-fixture.ts";
-import { writeAttackConfig } from "./attack-config.ts";
+import { callDaemon, writeAttackConfig } from "./attack-config.ts";
 import { faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
 
 const prefix = runPrefix("plant");
@@ -54,14 +54,6 @@ spec:
   kubectl(fb.bed, fb.clusters[0]!.context, ["apply", "-f", file]);
 }
 
-async function call<T>(serve: ServeProcess, method: string, params: Record<string, unknown>): Promise<T> {
-  const c = await serve.client();
-  try {
-    return (await c.call(method as "server.poll", params as never, { timeoutMs: 120_000 })) as T;
-  } finally {
-    await c.close();
-  }
-}
 
 describe("attack: a Pod planted with another user's key label", () => {
   it("the victim's start, poll and a restarted daemon ignore it", async () => {
@@ -72,17 +64,17 @@ describe("attack: a Pod planted with another user's key label", () => {
     plant(`${prefix}${prefix}mallory`, "decoy", key, bob);
     const serve = await startServe(config);
     daemons.push(serve);
-    const started = await call<{ url: string; state: { namespace: string; key: string } }>(serve, "server.start", { user: { name: bob }, server: "", profile: "p", options: {}, env: {} });
+    const started = await callDaemon<{ url: string; state: { namespace: string; key: string } }>(serve, "server.start", { user: { name: bob }, server: "", profile: "p", options: {}, env: {} });
     assert.equal(started.state.namespace, `${prefix}${prefix}bob`);
-    assert.deepEqual(await call(serve, "server.poll", { user: { name: bob }, server: "", state: started.state }), { status: null });
+    assert.deepEqual(await callDaemon(serve, "server.poll", { user: { name: bob }, server: "", state: started.state }), { status: null });
 
     // After a restart the planted Pods are not taken for bob's server either.
     await serve.stop();
     const again = await startServe(config);
     daemons.push(again);
-    assert.deepEqual(await call(again, "server.poll", { user: { name: bob }, server: "", state: started.state }), { status: null });
+    assert.deepEqual(await callDaemon(again, "server.poll", { user: { name: bob }, server: "", state: started.state }), { status: null });
     assert.doesNotMatch(again.log(), new RegExp(`${prefix}${prefix}mallory`), "the planted Pods were recovered as bob's");
-    await call(again, "server.stop", { user: { name: bob }, server: "", state: started.state, now: true });
-    assert.deepEqual(await call(again, "server.poll", { user: { name: bob }, server: "", state: null }), { status: 0 });
+    await callDaemon(again, "server.stop", { user: { name: bob }, server: "", state: started.state, now: true });
+    assert.deepEqual(await callDaemon(again, "server.poll", { user: { name: bob }, server: "", state: null }), { status: 0 });
   });
 });

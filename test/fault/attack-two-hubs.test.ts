@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { dryRun, kubectl } from "../integration/serve-fixture.ts";
-import { writeAttackConfig } from "./attack-config.ts";
+import { callDaemon, writeAttackConfig } from "./attack-config.ts";
 import { allManaged, faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
 
 const prefix = runPrefix("hubs");
@@ -37,14 +37,6 @@ after(async () => {
   for (const d of daemons) await d.stop();
 });
 
-async function call<T>(serve: ServeProcess, method: string, params: Record<string, unknown>): Promise<T> {
-  const c = await serve.client();
-  try {
-    return (await c.call(method as "server.poll", params as never, { timeoutMs: 120_000 })) as T;
-  } finally {
-    await c.close();
-  }
-}
 
 type Started = { url: string; state: { key: string; namespace: string; cluster: string; profile: string } };
 
@@ -61,8 +53,8 @@ describe("two hubs on one cluster and namespace", () => {
     const b = await startServe(configs["hub-b"]!);
     daemons.push(a, b);
     const alice = `${prefix}alice`;
-    const onA = await call<Started>(a, "server.start", { user: { name: alice }, server: "", profile: "p", options: {}, env: {} });
-    const onB = await call<Started>(b, "server.start", { user: { name: alice }, server: "", profile: "p", options: {}, env: {} });
+    const onA = await callDaemon<Started>(a, "server.start", { user: { name: alice }, server: "", profile: "p", options: {}, env: {} });
+    const onB = await callDaemon<Started>(b, "server.start", { user: { name: alice }, server: "", profile: "p", options: {}, env: {} });
     assert.notEqual(onA.state.key, onB.state.key, "both hubs' alice share objects");
     const aObjects = allManaged(fb, prefix).filter((o) => o.includes(onA.state.key) && !o.includes(onB.state.key));
     assert.ok(aObjects.length >= 4, aObjects.join(", "));
@@ -70,7 +62,7 @@ describe("two hubs on one cluster and namespace", () => {
     // Objects of another hub's (and of an id-less hub's) incomplete starts, old enough to clean up.
     plantIncomplete(`jupyter-${prefix}carol`, `${prefix}carol`, "hub-a");
     plantIncomplete(`jupyter-${prefix}dave`, `${prefix}dave`, undefined);
-    await call(b, "server.stop", { user: { name: alice }, server: "", state: onB.state, now: true });
+    await callDaemon(b, "server.stop", { user: { name: alice }, server: "", state: onB.state, now: true });
     await b.stop();
     const b2 = await startServe(configs["hub-b-quick"]!);
     daemons.push(b2);
@@ -79,9 +71,9 @@ describe("two hubs on one cluster and namespace", () => {
     for (const o of aObjects) assert.ok(left.includes(o), `hub-b removed hub-a's ${o}`);
     assert.ok(left.some((o) => o.includes(`ServiceAccount/jupyter-${prefix}carol`)), "hub-b removed hub-a's incomplete start");
     assert.ok(left.some((o) => o.includes(`ServiceAccount/jupyter-${prefix}dave`)), "hub-b removed an id-less hub's incomplete start");
-    assert.deepEqual(await call(a, "server.poll", { user: { name: alice }, server: "", state: onA.state }), { status: null });
-    assert.deepEqual(await call(b2, "server.poll", { user: { name: alice }, server: "", state: onB.state }), { status: 0 });
-    await call(a, "server.stop", { user: { name: alice }, server: "", state: onA.state, now: true });
+    assert.deepEqual(await callDaemon(a, "server.poll", { user: { name: alice }, server: "", state: onA.state }), { status: null });
+    assert.deepEqual(await callDaemon(b2, "server.poll", { user: { name: alice }, server: "", state: onB.state }), { status: 0 });
+    await callDaemon(a, "server.stop", { user: { name: alice }, server: "", state: onA.state, now: true });
     kubectl(fb.bed, fb.clusters[0]!.context, ["delete", "serviceaccount", "-n", "default", `jupyter-${prefix}carol`, `jupyter-${prefix}dave`]);
   });
 

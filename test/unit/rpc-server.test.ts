@@ -95,6 +95,29 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
+/** A method "block" that waits until release(), counting how many run at once. */
+function blockingMethods() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const state = {
+    running: 0,
+    peak: 0,
+    release: () => release(),
+    methods: new Map<string, MethodHandler>([
+      ["block", async () => {
+        state.running += 1;
+        state.peak = Math.max(state.peak, state.running);
+        await gate;
+        state.running -= 1;
+        return "ok";
+      }],
+    ]),
+  };
+  return state;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const state = { cluster: "eu", namespace: "jhub", key: "jupyter-zoe", profile: "small" };
 
@@ -450,52 +473,26 @@ describe("rpc server: connections", () => {
 
   it("runs at most maxInflightPerConnection requests of one connection at a time", async (t) => {
     const path = await socketPathIn(t);
-    let running = 0;
-    let peak = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const methods = new Map<string, MethodHandler>([
-      ["block", async () => {
-        running += 1;
-        peak = Math.max(peak, running);
-        await gate;
-        running -= 1;
-        return "ok";
-      }],
-    ]);
+    const b = blockingMethods();
+    const methods = b.methods;
     await start(t, listenMethods({ socketPath: path, methods, log: recordingLog().log, maxInflightPerConnection: 2 }));
     const raw = await openRaw(path);
     // All five in one write, so they arrive in one chunk.
     raw.send(Array.from({ length: 5 }, (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"block"}\n`).join(""));
     await sleep(100);
-    assert.equal(running, 2);
-    release();
+    assert.equal(b.running, 2);
+    b.release();
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push((await raw.next()).id);
     assert.deepEqual([...ids].sort(), [0, 1, 2, 3, 4]);
-    assert.equal(peak, 2);
+    assert.equal(b.peak, 2);
     raw.socket.destroy();
   });
 
   it("counts each batch member against maxInflightPerConnection and refuses a batch larger than it", async (t) => {
     const path = await socketPathIn(t);
-    let running = 0;
-    let peak = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const methods = new Map<string, MethodHandler>([
-      ["block", async () => {
-        running += 1;
-        peak = Math.max(peak, running);
-        await gate;
-        running -= 1;
-        return "ok";
-      }],
-    ]);
+    const b = blockingMethods();
+    const methods = b.methods;
     await start(t, listenMethods({ socketPath: path, methods, log: recordingLog().log, maxInflightPerConnection: 4 }));
     const raw = await openRaw(path);
     const call = (id: number) => ({ jsonrpc: "2.0", id, method: "block" });
@@ -504,11 +501,11 @@ describe("rpc server: connections", () => {
     assert.equal(refused.error?.code, ErrorCode.InvalidRequest);
     assert.match(refused.error?.message ?? "", /batch of 5 requests; at most 4 run at once/);
     await sleep(100);
-    assert.equal(running, 3, "the second batch (2 members) waits: 3 + 2 is over the cap of 4");
-    release();
+    assert.equal(b.running, 3, "the second batch (2 members) waits: 3 + 2 is over the cap of 4");
+    b.release();
     await raw.next((m) => Array.isArray(m));
     await raw.next((m) => Array.isArray(m));
-    assert.equal(peak, 3);
+    assert.equal(b.peak, 3);
     raw.socket.destroy();
   });
 
