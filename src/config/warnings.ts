@@ -1,6 +1,6 @@
 /** What a valid config still does that the operator should know about; `validate` and `serve` print these. */
 import { ANY } from "./option-pattern.ts";
-import type { ResolvedConfig } from "./types.ts";
+import type { ResolvedConfig } from "./resolve.ts";
 
 export function configWarnings(config: ResolvedConfig): string[] {
   const out: string[] = [];
