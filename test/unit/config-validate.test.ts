@@ -70,7 +70,7 @@ const cases: { name: string; parts: Parts; details: string[] }[] = [
   {
     name: "unknown key with nothing close: lists the known keys",
     parts: { extra: `colour: "red",` },
-    details: [`config.ts:11: colour: unknown key "colour"; known keys: clusters, defaults, profiles, plugins, startTimeout, pollGracePeriod`],
+    details: [`config.ts:11: colour: unknown key "colour"; known keys: clusters, defaults, profiles, plugins, startTimeout, pollGracePeriod, hubId`],
   },
   {
     name: "misspelt cluster key: missing field and unknown key",
