@@ -3,7 +3,7 @@
  * that will not fix itself, or how far the start has come, as `{progress, message}`.
  * Pure functions of the objects: unit-tested without a cluster.
  */
-import { ANNOTATION_STARTED_AT, LABEL_KEY } from "../objects/labels.ts";
+import { ANNOTATION_SERVERNAME, ANNOTATION_STARTED_AT, ANNOTATION_USERNAME, LABEL_KEY } from "../objects/labels.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import type { ObjectMeta } from "./informer.ts";
 
@@ -64,6 +64,8 @@ export interface ServerStatus {
   readonly startedAt: string | undefined;
   readonly nodeName: string | undefined;
   readonly podIP: string | undefined;
+  /** The user and server names as the hub knows them (the Pod's annotations), when it has both. */
+  readonly names: { readonly user: string; readonly server: string } | undefined;
 }
 
 /** Waiting reasons that mean the container will not start without a change of spec. */
@@ -151,6 +153,12 @@ function progressOf(pod: PodLike, phase: ServerPhase, events: readonly EventLike
 }
 
 /** The server's status from its Pod and the recent events about that Pod. */
+function namesOf(pod: PodLike): ServerStatus["names"] {
+  const user = pod.metadata.annotations?.[ANNOTATION_USERNAME];
+  const server = pod.metadata.annotations?.[ANNOTATION_SERVERNAME];
+  return typeof user === "string" && typeof server === "string" ? { user, server } : undefined;
+}
+
 export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): ServerStatus {
   const failure = pod.metadata.deletionTimestamp ? undefined : failureOf(pod, events);
   const ready = condition(pod, "Ready")?.status === "True";
@@ -174,5 +182,6 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
     startedAt: pod.metadata.annotations?.[ANNOTATION_STARTED_AT],
     nodeName: pod.spec?.nodeName,
     podIP: pod.status?.podIP,
+    names: namesOf(pod),
   };
 }

@@ -100,8 +100,7 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
     group(s.namespace, { [LABEL_KEY]: s.key })?.objects.push({ kind: "Pod", name: s.podName, uid: s.uid, persistent: false, createdAt: 0 });
   }
   return [...groups.values()].map((g) => {
-    const pod = c.watch.get(g.key);
-    const podHere = pod && pod.namespace === g.namespace ? pod : undefined;
+    const podHere = c.watch.get(g.key, g.namespace);
     return {
       cluster: c.name,
       ...g,

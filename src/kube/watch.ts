@@ -43,7 +43,7 @@ export interface PodRef {
   readonly uid: string;
 }
 
-type Listener = (status: ServerStatus | undefined) => void;
+type Listener = () => void;
 
 const EVENTS_PER_POD = 20;
 /** Events that arrive before their Pod (two independent streams): kept briefly, bounded. */
@@ -114,7 +114,12 @@ export class ClusterWatch {
   readonly namespace: string | undefined;
   readonly #pods: Informer<PodLike>;
   readonly #events: Informer<EventLike>;
-  /** key → pod cache keys (normally one Pod per key). */
+  /**
+   * key → cache keys of the Pods named `key` (one per namespace). A Pod is a server's only if
+   * it is named after the key label it carries, in the namespace that server lives in: anyone
+   * who may create Pods somewhere can put any label on them, so `get` and `waitReady` ask for
+   * the namespace too.
+   */
   readonly #byKey = new Map<string, Set<string>>();
   /** pod cache key → recent events about it. */
   readonly #podEvents = new Map<string, EventLike[]>();
@@ -175,16 +180,23 @@ export class ClusterWatch {
     return this.#pods.synced;
   }
 
-  /** The server behind `key` from the cache (no API call); undefined when it has no Pod. */
-  get(key: string): ServerStatus | undefined {
-    const pods = this.#podsOf(key);
-    const live = pods.find((p) => !p.metadata.deletionTimestamp) ?? pods[0];
-    return live ? serverStatus(live, this.#podEvents.get(cacheKey(live.metadata)) ?? []) : undefined;
+  /** The server `key` in `namespace` from the cache (no API call); undefined when it has no Pod there. */
+  get(key: string, namespace: string): ServerStatus | undefined {
+    const pod = this.#pods.get(namespace, key);
+    if (!pod || pod.metadata.labels?.[LABEL_KEY] !== key) return undefined;
+    return serverStatus(pod, this.#podEvents.get(cacheKey(pod.metadata)) ?? []);
   }
 
-  /** Every managed server with a Pod on this cluster. */
+  /** Every managed server with a Pod on this cluster (a Pod named after its key), in every namespace. */
   servers(): ServerStatus[] {
-    return [...this.#byKey.keys()].map((k) => this.get(k)).filter((s): s is ServerStatus => s !== undefined);
+    const out: ServerStatus[] = [];
+    for (const key of this.#byKey.keys()) {
+      for (const ck of this.#byKey.get(key) ?? []) {
+        const s = this.get(key, splitCacheKey(ck)[0] ?? "");
+        if (s) out.push(s);
+      }
+    }
+    return out;
   }
 
   connection(): ConnectionState {
@@ -196,7 +208,7 @@ export class ClusterWatch {
     return () => this.#connectionListeners.delete(listener);
   }
 
-  /** Calls `listener` on every change of the server behind `key` (undefined = Pod gone). */
+  /** Calls `listener` on every change of the Pods named `key` (then ask `get(key, namespace)`). */
   subscribe(key: string, listener: Listener): () => void {
     let set = this.#listeners.get(key);
     if (!set) this.#listeners.set(key, (set = new Set()));
@@ -211,7 +223,7 @@ export class ClusterWatch {
    * Resolves when the Pod of `key` is Ready; rejects with ServerFailedError (Kubernetes
    * reason + message) when it cannot start, or when it is deleted meanwhile.
    */
-  waitReady(key: string, opts: WaitReadyOptions = {}): Promise<ServerStatus> {
+  waitReady(key: string, namespace: string, opts: WaitReadyOptions = {}): Promise<ServerStatus> {
     return new Promise((resolve, reject) => {
       let best = -1;
       /** uid of the live (not terminating) Pod we have seen: a leftover terminating Pod of
@@ -244,12 +256,12 @@ export class ClusterWatch {
         }
         if (s.ready) finish(() => resolve(s));
       };
-      cleanup.push(this.subscribe(key, check));
+      cleanup.push(this.subscribe(key, () => check(this.get(key, namespace))));
       const ended = endOnAbortOrTimeout(opts, cleanup, (err) => finish(() => reject(err)), () => {
         const where = last ? ` (last: ${last.progress.message})` : " (its Pod never appeared)";
         return new UserError(`server ${key} was not ready within ${Math.round(opts.timeoutMs! / 1000)} s${where}`);
       });
-      if (!ended) check(this.get(key));
+      if (!ended) check(this.get(key, namespace));
     });
   }
 
@@ -324,16 +336,6 @@ export class ClusterWatch {
     for (const uid of [...this.#goneWaiters.keys()]) if (!present.has(uid)) this.#fireGone(uid);
   }
 
-  #podsOf(key: string): PodLike[] {
-    const out: PodLike[] = [];
-    for (const ck of this.#byKey.get(key) ?? []) {
-      const [ns, name] = splitCacheKey(ck);
-      const p = this.#pods.get(ns, name);
-      if (p) out.push(p);
-    }
-    return out;
-  }
-
   #podChanged(pod: PodLike, old?: PodLike): void {
     const ck = cacheKey(pod.metadata);
     const oldKey = old?.metadata.labels?.[LABEL_KEY];
@@ -352,7 +354,7 @@ export class ClusterWatch {
       this.#pendingEvents.delete(ck);
       for (const e of pending) this.#addEvent(ck, pod, e);
     }
-    if (!key) return;
+    if (!key || pod.metadata.name !== key) return;
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, (set = new Set()));
     set.add(ck);
@@ -413,8 +415,7 @@ export class ClusterWatch {
   #notify(key: string): void {
     const set = this.#listeners.get(key);
     if (!set || set.size === 0) return;
-    const status = this.get(key);
-    for (const l of [...set]) l(status);
+    for (const l of [...set]) l();
   }
 
   async #probe(): Promise<void> {

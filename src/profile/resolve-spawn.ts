@@ -4,7 +4,7 @@
  * SpawnContext every template and function sees. Pure: no cluster, no clock.
  */
 import { UserError } from "../errors.ts";
-import { isDnsLabel, renderNamespace } from "../config/namespace-template.ts";
+import { isDnsLabel, protectedNamespaceProblem, renderNamespace } from "../config/namespace-template.ts";
 import type { ResolvedCluster, ResolvedConfig, ResolvedProfile } from "../config/resolve.ts";
 import type { HubUser, SpawnContext } from "../config/types.ts";
 import { serverPrefix } from "../names/prefix.ts";
@@ -46,6 +46,27 @@ export function spawnKey(req: Pick<SpawnRequest, "user" | "server">): string {
   return serverKey(req.user.name, req.server);
 }
 
+/**
+ * The namespace of a server of (user, server) on `cluster`: the fixed one, or the template
+ * filled with the escaped names. A template may never give a system namespace (kube-system,
+ * default…), whatever the user is called: validate asks for a literal prefix, and this is
+ * the check at render. Stop and poll use it too, so a server is always looked for where it
+ * must be, never where a stored state says.
+ */
+export function serverNamespace(cluster: ResolvedCluster, user: string, server: string): string {
+  if (!cluster.namespace.includes("{{")) return cluster.namespace;
+  const key = serverKey(user, server);
+  const namespace = renderNamespace(cluster.namespace, { username: safeName(user), servername: safeName(server), key });
+  if (!isDnsLabel(namespace)) {
+    throw new UserError(
+      `cluster ${JSON.stringify(cluster.name)}: namespace ${JSON.stringify(cluster.namespace)} gives ${JSON.stringify(namespace)} for user ${JSON.stringify(user)}, which is not a DNS-1123 label (lowercase letters, digits and dashes, at most 63 characters); change the namespace template`,
+    );
+  }
+  const system = protectedNamespaceProblem(namespace);
+  if (system !== undefined) throw new UserError(`cluster ${JSON.stringify(cluster.name)}: ${system} (template ${JSON.stringify(cluster.namespace)}, user ${JSON.stringify(user)})`);
+  return namespace;
+}
+
 function checkRequest(req: SpawnRequest): void {
   if (typeof req.user?.name !== "string" || req.user.name === "") throw new UserError("the spawn request has no user name");
   if (typeof req.server !== "string") throw new UserError(`the server name must be a string ("" for the default server)`);
@@ -82,12 +103,7 @@ function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnReq
   const key = spawnKey(req);
   const username = safeName(user.name);
   const servername = safeName(server);
-  const namespace = renderNamespace(cluster.namespace, { username, servername, key });
-  if (!isDnsLabel(namespace)) {
-    throw new UserError(
-      `cluster ${JSON.stringify(cluster.name)}: namespace ${JSON.stringify(cluster.namespace)} gives ${JSON.stringify(namespace)} for user ${JSON.stringify(user.name)}, which is not a DNS-1123 label (lowercase letters, digits and dashes, at most 63 characters); change the namespace template`,
-    );
-  }
+  const namespace = serverNamespace(cluster, user.name, server);
   const ctx: SpawnContext = Object.freeze({
     key,
     namespace,

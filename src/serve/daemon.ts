@@ -64,7 +64,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     rpc = await listen({
       socketPath: opts.socketPath,
       mode: opts.socketMode ?? 0o600,
-      handlers: serveHandlers(kube, servers),
+      handlers: serveHandlers(kube, servers, log),
       log: {
         debug: () => {},
         info: (m) => log.info(m),

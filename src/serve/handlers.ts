@@ -1,11 +1,15 @@
 import type { Kube } from "../kube/index.ts";
 import { describeProfiles } from "../profile/describe.ts";
+import type { RequestContext } from "../rpc/dispatch.ts";
 import { sendProgress, type Handlers } from "../rpc/protocol.ts";
 import { VERSION } from "../version.ts";
+import type { ServeLog } from "./log.ts";
 import type { ServerManager } from "./manager.ts";
 
 /** The socket methods (docs/architecture.md "The socket protocol"), each a thin wrapper around the manager. */
-export function serveHandlers(kube: Kube, servers: ServerManager): Handlers {
+export function serveHandlers(kube: Kube, servers: ServerManager, log: ServeLog): Handlers {
+  // Every log line of a call carries which call it was: `<connection>/<id>`.
+  const requestLog = (ctx: RequestContext) => log.with({ request: `${ctx.connectionId}/${ctx.id === undefined ? "-" : String(ctx.id)}` });
   return {
     health() {
       const clusters: Record<string, { reachable: boolean; error?: string }> = {};
@@ -24,17 +28,18 @@ export function serveHandlers(kube: Kube, servers: ServerManager): Handlers {
         // The hub hanging up (restart, its own timeout) cancels the start: nobody would
         // store the result, so the objects must not stay behind.
         ctx.signal,
+        requestLog(ctx),
       );
     },
     "server.poll"(p) {
       return { status: servers.poll(p) };
     },
-    async "server.stop"(p) {
-      await servers.stop(p, p.now);
+    async "server.stop"(p, ctx) {
+      await servers.stop(p, p.now, requestLog(ctx));
       return {};
     },
-    async "server.delete"(p) {
-      await servers.delete(p);
+    async "server.delete"(p, ctx) {
+      await servers.delete(p, requestLog(ctx));
       return {};
     },
   };

@@ -1,10 +1,11 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HubUser } from "../config/types.ts";
-import { UserError } from "../errors.ts";
-import { cleanupIncomplete, deleteServerObjects, recoverState } from "../kube/index.ts";
+import { ConfidentialError, UserError } from "../errors.ts";
+import { cleanupIncomplete, deleteServerObjects, recoverState, type ManagedServer } from "../kube/index.ts";
 import type { Kube, KubeCluster } from "../kube/index.ts";
 import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
-import { spawnKey, type SpawnRequest } from "../profile/resolve-spawn.ts";
+import { serverKey } from "../names/safe-name.ts";
+import { serverNamespace, spawnKey, type SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
 import { launchServer, startFailureMessage, type StartTrace } from "../spawn/launch.ts";
@@ -60,14 +61,55 @@ export class ServerManager {
 
   /**
    * Rebuild the registry from the clusters: servers whose Pod carries the started marker are
-   * running; objects of starts that never completed (a crash mid-start) are deleted.
+   * running; objects of starts that never completed (a crash mid-start) are deleted. A cluster
+   * that cannot be listed now is logged and recovered on its own once it first answers.
    */
   async recover(): Promise<{ running: number; cleaned: number; unreachable: string[] }> {
-    const clusters = this.#kube.clusters();
-    const state = await recoverState(clusters, {
+    const result = await this.#recoverClusters(this.#kube.clusters());
+    for (const name of result.unreachable) {
+      const cluster = this.#kube.cluster(name);
+      const error = cluster.watch.connection().lastError ?? "no answer";
+      this.#log.with({ cluster: name }).warn(`cluster "${name}" is unreachable at startup (${error}); its servers are recovered once it answers`);
+      this.#recoverWhenReachable(cluster);
+    }
+    return result;
+  }
+
+  /** Recovery of one cluster that was unreachable, the first time it answers (again, until it works). */
+  #recoverWhenReachable(cluster: KubeCluster): void {
+    const log = this.#log.with({ cluster: cluster.name });
+    let running = false;
+    const attempt = (): void => {
+      if (running || !cluster.watch.connection().reachable) return;
+      running = true;
+      this.#recoverClusters([cluster]).then(
+        (r) => {
+          running = false;
+          if (r.unreachable.length > 0) return; // not yet: the next change of reachability tries again
+          stop();
+          log.info(`cluster "${cluster.name}" answers: recovered ${r.running} running server${r.running === 1 ? "" : "s"}, removed ${r.cleaned} objects of incomplete starts`);
+        },
+        (err: unknown) => {
+          running = false;
+          log.error(`recovering cluster "${cluster.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
+    };
+    const stop = cluster.watch.onConnection(attempt);
+    attempt();
+  }
+
+  async #recoverClusters(clusters: readonly KubeCluster[]): Promise<{ running: number; cleaned: number; unreachable: string[] }> {
+    const found = await recoverState(clusters, {
       extraKinds: this.#extraKinds,
       inFlight: (cluster, key) => this.#registry.has(cluster, key),
     });
+    const genuine = (s: ManagedServer) => {
+      const why = this.#notGenuine(s);
+      if (why !== undefined) this.#log.with({ cluster: s.cluster, key: s.key }).warn(`ignoring objects labelled as server ${s.key} in namespace ${s.namespace}: ${why}`);
+      return why === undefined;
+    };
+    const state = { ...found, servers: found.servers.filter(genuine), incomplete: found.incomplete.filter((s) => this.#notGenuine(s) === undefined) };
     let running = 0;
     for (const s of state.servers) {
       if (!s.started || !s.pod || this.#registry.get(s.key)) continue;
@@ -83,19 +125,43 @@ export class ServerManager {
     const now = Date.now();
     const stale = state.incomplete.filter((s) => now - s.createdAt >= limit);
     const deleted = await cleanupIncomplete(clusters, { ...state, incomplete: stale }, { extraKinds: this.#extraKinds });
-    for (const s of stale) this.#log.warn(`removed the objects of an incomplete start: ${s.cluster}/${s.namespace}/${s.key}`);
+    for (const s of stale) this.#log.with({ cluster: s.cluster, key: s.key }).warn(`removed the objects of an incomplete start: ${s.cluster}/${s.namespace}/${s.key}`);
     for (const s of state.incomplete.filter((x) => !stale.includes(x))) {
       const wait = limit - (now - s.createdAt);
-      this.#log.info(`${s.cluster}/${s.namespace}/${s.key} is an incomplete start ${Math.round((now - s.createdAt) / 1000)} s old; removing it in ${Math.round(wait / 1000)} s unless it completes`);
+      this.#log.with({ cluster: s.cluster, key: s.key }).info(`${s.cluster}/${s.namespace}/${s.key} is an incomplete start ${Math.round((now - s.createdAt) / 1000)} s old; removing it in ${Math.round(wait / 1000)} s unless it completes`);
       setTimeout(() => void this.#removeIfStillIncomplete(s.cluster, s.namespace, s.key), wait).unref();
     }
     return { running, cleaned: deleted.length, unreachable: state.unreachable.map((u) => u.cluster) };
   }
 
+  /**
+   * Why objects found on a cluster are not a server of this daemon, or undefined when they
+   * are: anyone who may create objects in some namespace can label them with any key, so a
+   * server counts only where its names say it must live (the namespace its user's servers
+   * get), and a Pod's raw names (annotations) must give its key.
+   */
+  #notGenuine(s: ManagedServer): string | undefined {
+    const cluster = this.#config.clusters.get(s.cluster);
+    if (!cluster) return "the cluster is not in the config";
+    if (!cluster.namespace.includes("{{")) return s.namespace === cluster.namespace ? undefined : `servers live in namespace ${cluster.namespace}`;
+    const raw = s.pod?.names;
+    if (raw) {
+      if (serverKey(raw.user, raw.server) !== s.key) return `its Pod's names (${JSON.stringify(raw.user)}, ${JSON.stringify(raw.server)}) give another key`;
+      try {
+        return serverNamespace(cluster, raw.user, raw.server) === s.namespace ? undefined : "its user's servers live in another namespace";
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    }
+    // No Pod: the escaped names of the labels fill the template as they did at render.
+    const expected = cluster.namespace.replace(/\{\{\s*(username|servername|key)\s*\}\}/g, (_, n: string) => (n === "username" ? s.username : n === "servername" ? s.servername : s.key));
+    return expected === s.namespace ? undefined : "its user's servers live in another namespace";
+  }
+
   async #removeIfStillIncomplete(cluster: string, namespace: string, key: string): Promise<void> {
     if (this.#registry.get(key)) return; // started (or being started) through this daemon since
     const c = this.#clusterOrUndefined(cluster);
-    if (!c || c.watch.get(key)?.startedAt) return;
+    if (!c || c.watch.get(key, namespace)?.startedAt) return;
     try {
       await this.#remove(cluster, namespace, key, this.#extraKinds, { includePersistent: false, now: true });
       this.#log.warn(`removed the objects of an incomplete start: ${cluster}/${namespace}/${key}`);
@@ -108,8 +174,9 @@ export class ServerManager {
    * `server.start`. Idempotent: a running server answers at once; a start already under way
    * is joined (its progress relayed to this caller too). A stop while starting cancels it.
    */
-  async start(params: SpawnRequest, onProgress: (e: ProgressEvent) => void, signal: AbortSignal): Promise<StartResult> {
+  async start(params: SpawnRequest, onProgress: (e: ProgressEvent) => void, signal: AbortSignal, requestLog: ServeLog = this.#log): Promise<StartResult> {
     const key = spawnKey(params);
+    const log = requestLog.with({ user: params.user.name, server: params.server, key });
     for (;;) {
       const existing = this.#registry.get(key);
       if (!existing) break;
@@ -141,7 +208,7 @@ export class ServerManager {
       last = e.message;
       for (const p of progress) p(e);
     };
-    const started = launchServer({ config: this.#config, kube: this.#kube, log: this.#log.child(`${params.user.name}/${params.server}`) }, params, trace, emit, both);
+    const started = launchServer({ config: this.#config, kube: this.#kube, log }, params, trace, emit, both);
     const record = serverRecord(key, "starting", { profile: params.profile ?? "", extraKinds: trace.extraKinds, controller, started, trace, progress });
     this.#registry.set(record);
     const t0 = Date.now();
@@ -149,7 +216,7 @@ export class ServerManager {
       const result = await started;
       const { cluster, namespace, profile } = result.state;
       this.#registry.set(serverRecord(key, "running", { cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds }));
-      this.#log.info(`started ${key} on ${result.state.cluster} in ${Date.now() - t0} ms`);
+      log.with({ cluster }).info(`started ${key} on ${cluster} in ${Date.now() - t0} ms`);
       return result;
     } catch (err) {
       const stoppedByHub = controller.signal.aborted;
@@ -157,13 +224,47 @@ export class ServerManager {
       // A stop that cancelled us cleans up itself; otherwise nothing of a failed start stays.
       if (!stoppedByHub && trace.applied && trace.cluster && trace.namespace) {
         await this.#remove(trace.cluster, trace.namespace, key, trace.extraKinds, { includePersistent: false, now: true }).catch(
-          (e: unknown) => this.#log.error(`cleanup after failed start of ${key}: ${e instanceof Error ? e.message : String(e)}`),
+          (e: unknown) => log.error(`cleanup after failed start of ${key}: ${e instanceof Error ? e.message : String(e)}`),
         );
       }
       if (!stoppedByHub) this.#registry.delete(record);
-      this.#log.warn(`start of ${key} failed: ${message}`);
+      log.with({ cluster: trace.cluster }).warn(`start of ${key} failed: ${message}`);
+      // A bug's message is for the log only: the hub user reads a sentence and a reference.
+      if (!(err instanceof UserError) && !timeout.aborted) {
+        throw new ConfidentialError(message, "the start failed because of an error in mcks; ask an administrator to look up the reference in the daemon's log", { cause: err });
+      }
       throw new UserError(message, [], { cause: err });
     }
+  }
+
+  /**
+   * Where the server `ref` names lives, recomputed from (user, server, config). The state the
+   * hub stored is only a hint: a state that names another key (another user's server), a
+   * cluster its profile does not use or another namespace is refused, never acted upon.
+   */
+  #locate(ref: ServerRef): { key: string; cluster: string | undefined; namespaceOn(cluster: string): string | undefined } {
+    const key = spawnKey(ref);
+    const namespaceOn = (name: string): string | undefined => {
+      const cluster = this.#config.clusters.get(name);
+      return cluster ? serverNamespace(cluster, ref.user.name, ref.server) : undefined;
+    };
+    const state = ref.state;
+    if (!state) return { key, cluster: undefined, namespaceOn };
+    const mismatch = (what: string) =>
+      new UserError(
+        `the stored state of ${JSON.stringify(ref.user.name)}'s server ${JSON.stringify(ref.server)} does not match that server: ${what}; mcks acts only on the server the user and server names give. Clear this server's state in the hub (or stop it without one)`,
+      );
+    if (state.key !== key) return this.#refuse(mismatch(`it names key ${JSON.stringify(state.key)}, but this server's key is ${JSON.stringify(key)}`));
+    if (!this.#config.clusters.has(state.cluster)) return this.#refuse(mismatch(`it names cluster ${JSON.stringify(state.cluster)}, which the config does not have`));
+    const profile = this.#config.profiles.find((p) => p.slug === state.profile);
+    if (profile && profile.cluster !== state.cluster) return this.#refuse(mismatch(`profile ${JSON.stringify(profile.slug)} starts servers on cluster ${JSON.stringify(profile.cluster)}, not ${JSON.stringify(state.cluster)}`));
+    const namespace = namespaceOn(state.cluster);
+    if (namespace !== state.namespace) return this.#refuse(mismatch(`it names namespace ${JSON.stringify(state.namespace)}, but this server lives in ${JSON.stringify(namespace)}`));
+    return { key, cluster: state.cluster, namespaceOn };
+  }
+
+  #refuse(err: UserError): never {
+    throw err;
   }
 
   /**
@@ -172,10 +273,11 @@ export class ServerManager {
    * blip must not make the hub drop running servers); after that the server counts as gone.
    */
   poll(ref: ServerRef): number | null {
-    const key = ref.state?.key ?? spawnKey(ref);
+    const place = this.#locate(ref);
+    const { key } = place;
     const record = this.#registry.get(key);
     if (record?.phase === "starting") return null;
-    const clusterName = record?.cluster ?? ref.state?.cluster;
+    const clusterName = record?.cluster || place.cluster;
     const cluster = clusterName ? this.#clusterOrUndefined(clusterName) : undefined;
     if (!cluster) return record ? null : 0;
     const conn = cluster.watch.connection();
@@ -185,7 +287,8 @@ export class ServerManager {
       if (withinGrace && (record || ref.state)) return null;
       return 1;
     }
-    const status = cluster.watch.get(key);
+    const namespace = record?.namespace || place.namespaceOn(cluster.name);
+    const status = namespace ? cluster.watch.get(key, namespace) : undefined;
     if (!status || status.phase === "terminating") {
       if (record && record.phase !== "stopping") this.#registry.delete(record);
       return status?.exitCode ?? 0;
@@ -201,17 +304,19 @@ export class ServerManager {
   }
 
   /** `server.stop`: cancel a start under way, delete the server's objects except persistent ones, wait until gone. */
-  async stop(ref: ServerRef, now: boolean): Promise<void> {
-    await this.#end(ref, { includePersistent: false, now });
+  async stop(ref: ServerRef, now: boolean, requestLog: ServeLog = this.#log): Promise<void> {
+    await this.#end(ref, { includePersistent: false, now }, requestLog);
   }
 
   /** `server.delete`: like stop, and also the objects that outlive a stop, on every cluster. */
-  async delete(ref: ServerRef): Promise<void> {
-    await this.#end(ref, { includePersistent: true, now: true });
+  async delete(ref: ServerRef, requestLog: ServeLog = this.#log): Promise<void> {
+    await this.#end(ref, { includePersistent: true, now: true }, requestLog);
   }
 
-  async #end(ref: ServerRef, opts: { includePersistent: boolean; now: boolean }): Promise<void> {
-    const key = ref.state?.key ?? spawnKey(ref);
+  async #end(ref: ServerRef, opts: { includePersistent: boolean; now: boolean }, requestLog: ServeLog): Promise<void> {
+    const place = this.#locate(ref);
+    const { key } = place;
+    const log = requestLog.with({ user: ref.user.name, server: ref.server, key });
     const record = this.#registry.get(key);
     if (record?.stopped) {
       await record.stopped;
@@ -225,14 +330,15 @@ export class ServerManager {
         await record.started.catch(() => {});
       }
       // A cancelled start knows (in its trace) where it got to.
-      const cluster = record?.trace?.cluster || record?.cluster || ref.state?.cluster;
-      const namespace = record?.trace?.namespace || record?.namespace || ref.state?.namespace;
+      const cluster = record?.trace?.cluster || record?.cluster || place.cluster;
       const kinds: readonly KindRef[] = record?.trace?.extraKinds ?? record?.extraKinds ?? [];
       const targets = opts.includePersistent || !cluster ? this.#kube.clusters() : [this.#kube.cluster(cluster)];
       await Promise.all(
-        targets.map((c) =>
-          this.#remove(c.name, c.name === cluster ? namespace : undefined, key, [...kinds, ...this.#extraKinds], opts),
-        ),
+        targets.map((c) => {
+          // The namespace this user's server has on that cluster: never one a state names, never all.
+          const namespace = (c.name === cluster && (record?.trace?.namespace || record?.namespace)) || place.namespaceOn(c.name);
+          return this.#remove(c.name, namespace, key, [...kinds, ...this.#extraKinds], opts);
+        }),
       );
     })();
     if (record) {
@@ -241,7 +347,7 @@ export class ServerManager {
     }
     try {
       await stopping;
-      this.#log.info(`${opts.includePersistent ? "deleted" : "stopped"} ${key}`);
+      log.info(`${opts.includePersistent ? "deleted" : "stopped"} ${key}`);
     } finally {
       if (record) this.#registry.delete(record);
     }

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HookLog } from "../config/types.ts";
-import { UserError } from "../errors.ts";
+import { ConfidentialError, UserError } from "../errors.ts";
 import { applyObjects, markStarted, ServerFailedError } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
@@ -65,7 +65,11 @@ export async function launchServer(
   const cluster = kube.cluster(ctx.cluster.name);
   const conn = cluster.watch.connection();
   if (!conn.reachable && conn.lastError !== "not connected yet") {
-    throw new UserError(`cluster "${ctx.cluster.name}" is unreachable (${conn.lastError ?? "no answer"}); try another profile or ask the operator`);
+    // The error names the API server and the network failure: for the daemon's log only.
+    throw new ConfidentialError(
+      `cluster "${ctx.cluster.name}" is unreachable (${conn.lastError ?? "no answer"})`,
+      `cluster "${ctx.cluster.name}" cannot be reached right now; try another profile or try again in a few minutes`,
+    );
   }
 
   emit({ progress: 10, message: `Creating ${objects.length} objects in namespace ${ctx.namespace}` });
@@ -73,7 +77,7 @@ export async function launchServer(
   await applyObjects(cluster.client, objects, { signal });
   emit({ progress: 25, message: "Objects created; waiting for the server's Pod" });
 
-  const status = await cluster.watch.waitReady(ctx.key, {
+  const status = await cluster.watch.waitReady(ctx.key, ctx.namespace, {
     signal,
     onProgress: (e) => emit({ progress: 25 + Math.round((Math.min(100, Math.max(0, e.progress)) * 55) / 100), message: e.message }),
   });

@@ -90,7 +90,7 @@ describe("attack: reading infrastructure details from error messages", () => {
 
   it("an unreachable API server's address stays in the daemon's log", async () => {
     const err = await startError("gone");
-    assert.match(err.message, /^cluster "gone" cannot be reached right now; try again in a few minutes \(reference mcks-[0-9a-f]{8}\)$/);
+    assert.match(err.message, /^cluster "gone" cannot be reached right now; .* \(reference mcks-[0-9a-f]{8}\)$/);
     assert.doesNotMatch(err.message, /127\.0\.0\.1|ECONNREFUSED|internal\.example/);
     const ref = /reference (mcks-[0-9a-f]{8})/.exec(err.message)![1]!;
     assert.ok(serve.log().split("\n").some((l) => l.includes(ref) && l.includes("127.0.0.1:9")), "the daemon log has the address under the reference");

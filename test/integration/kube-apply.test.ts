@@ -84,13 +84,13 @@ describe("apply on two clusters at once (restricted identity)", () => {
       targets.map(async (x) => {
         const seen: number[] = [];
         const started = performance.now();
-        const s = await cluster(x).watch.waitReady(x.key, { timeoutMs: 30_000, onProgress: (p) => seen.push(p.progress) });
+        const s = await cluster(x).watch.waitReady(x.key, "default", { timeoutMs: 30_000, onProgress: (p) => seen.push(p.progress) });
         t.diagnostic(`${x.bed.name}: ready after ${(performance.now() - started).toFixed(0)} ms, progress ${seen.join(" → ")}`);
         assert.equal(s.phase, "ready");
         assert.equal(s.podName, x.key);
         assert.ok(seen.every((p, i) => i === 0 || p > seen[i - 1]!), `progress must only rise: ${seen}`);
         assert.equal(seen.at(-1), 90);
-        const cached = cluster(x).watch.get(x.key);
+        const cached = cluster(x).watch.get(x.key, "default");
         assert.equal(cached?.ready, true, "poll answers from the cache");
         const url = `${x.bed.ingressUrl}/user/${x.key.replace(/^jupyter-/, "")}/api`;
         let status = 0;
@@ -136,7 +136,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
         t.diagnostic(`${x.bed.name}: stop deleted ${deleted.length} objects in ${(performance.now() - started).toFixed(0)} ms`);
         assert.deepEqual(deleted.map((d) => d.kind).sort(), ["Ingress", "Pod", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount"]);
         assert.deepEqual(objectsOnCluster(bed, x.bed.context, x.key), [`persistentvolumeclaim/${x.key}-home`]);
-        assert.equal(cluster(x).watch.get(x.key), undefined, "the watch cache saw the pod go");
+        assert.equal(cluster(x).watch.get(x.key, "default"), undefined, "the watch cache saw the pod go");
       }),
     );
   });
@@ -162,7 +162,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
   test("stop with now (grace 0) of a running server", async () => {
     const x = targets[1]!;
     await kubeMod.applyObjects(cluster(x).client, serverObjects(x.key));
-    await cluster(x).watch.waitReady(x.key, { timeoutMs: 30_000 });
+    await cluster(x).watch.waitReady(x.key, "default", { timeoutMs: 30_000 });
     const started = performance.now();
     await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { includePersistent: true, gracePeriodSeconds: 0 });
     assert.ok(performance.now() - started < 10_000);

@@ -55,7 +55,7 @@ describe("failures surface with the Kubernetes reason", () => {
       await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: c.image, ...(c.nodeSelector ? { nodeSelector: c.nodeSelector } : {}) }));
       const progress: string[] = [];
       await assert.rejects(
-        cluster.watch.waitReady(key, { timeoutMs: 30_000, onProgress: (p) => progress.push(`${p.progress}`) }),
+        cluster.watch.waitReady(key, "default", { timeoutMs: 30_000, onProgress: (p) => progress.push(`${p.progress}`) }),
         (e: unknown) => {
           assert.ok(e instanceof kubeMod.ServerFailedError, `expected ServerFailedError, got ${String(e)}`);
           assert.ok(c.reasons.includes(e.reason), `reason ${e.reason}`);
@@ -67,7 +67,7 @@ describe("failures surface with the Kubernetes reason", () => {
       const ms = performance.now() - started;
       t.diagnostic(`${c.name}: failed after ${ms.toFixed(0)} ms (progress ${progress.join(" → ") || "none"})`);
       assert.ok(ms < 10_000, `took ${ms} ms`);
-      const status = cluster.watch.get(key);
+      const status = cluster.watch.get(key, "default");
       assert.equal(status?.phase, "failed");
       await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
       assert.deepEqual(objectsOnCluster(bed, c3.context, key), []);
@@ -78,8 +78,8 @@ describe("failures surface with the Kubernetes reason", () => {
     const key = uniqueKey("slow");
     keys.push(key);
     await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: "testbed/slow-start-5000:latest" }));
-    const waiting = cluster.watch.waitReady(key, { timeoutMs: 20_000 });
-    await cluster.watch.waitReady(key, { timeoutMs: 100 }).catch(() => undefined); // let the watch see it
+    const waiting = cluster.watch.waitReady(key, "default", { timeoutMs: 20_000 });
+    await cluster.watch.waitReady(key, "default", { timeoutMs: 100 }).catch(() => undefined); // let the watch see it
     const ended = assert.rejects(waiting, (e: unknown) => e instanceof kubeMod.ServerFailedError && /was deleted while starting/.test(e.message));
     await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
     await ended;
@@ -89,9 +89,9 @@ describe("failures surface with the Kubernetes reason", () => {
     const key = uniqueKey("timeout");
     keys.push(key);
     await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: "testbed/slow-start-5000:latest" }));
-    await assert.rejects(cluster.watch.waitReady(key, { timeoutMs: 200 }), /was not ready within/);
+    await assert.rejects(cluster.watch.waitReady(key, "default", { timeoutMs: 200 }), /was not ready within/);
     const ac = new AbortController();
-    const p = cluster.watch.waitReady(key, { signal: ac.signal });
+    const p = cluster.watch.waitReady(key, "default", { signal: ac.signal });
     ac.abort(new Error("stop requested"));
     await assert.rejects(p, /stop requested/);
     await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });

@@ -29,7 +29,7 @@ before(async () => {
   await c.watch.whenSynced();
 
   await kubeMod.applyObjects(c.client, serverObjects(complete));
-  const ready = await c.watch.waitReady(complete, { timeoutMs: 30_000 });
+  const ready = await c.watch.waitReady(complete, "default", { timeoutMs: 30_000 });
   await kubeMod.markStarted(c.client, "default", ready.podName);
 
   await kubeMod.applyObjects(c.client, serverObjects(crashedAfterApply));

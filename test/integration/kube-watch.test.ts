@@ -87,16 +87,16 @@ describe("connection state and resync", () => {
     // Meanwhile the server is created (on the cluster itself, not through the relay).
     const c = admin.cluster(c2.name);
     await kubeMod.applyObjects(c.client, serverObjects(key));
-    await c.watch.waitReady(key, { timeoutMs: 30_000 });
-    assert.equal(watch.get(key), undefined, "the cut watch cannot know yet");
+    await c.watch.waitReady(key, "default", { timeoutMs: 30_000 });
+    assert.equal(watch.get(key, "default"), undefined, "the cut watch cannot know yet");
 
     await relay.open();
     const back = await until("reachable after the relay is back", () => kube.health().relay?.reachable === true);
     t.diagnostic(`reachable again ${back.toFixed(0)} ms after the relay came back`);
-    await until("the resynced cache holds the server created during the cut", () => watch.get(key)?.ready === true);
+    await until("the resynced cache holds the server created during the cut", () => watch.get(key, "default")?.ready === true);
 
     // And deletions are seen through the resumed watch too.
     await kubeMod.deleteServerObjects(c, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
-    await until("the deletion is seen", () => watch.get(key) === undefined);
+    await until("the deletion is seen", () => watch.get(key, "default") === undefined);
   });
 });
