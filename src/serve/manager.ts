@@ -4,6 +4,7 @@ import { ConfidentialError, UserError } from "../errors.ts";
 import { cleanupIncomplete, deleteServerObjects, recoverState, type ManagedServer } from "../kube/index.ts";
 import type { Kube, KubeCluster } from "../kube/index.ts";
 import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
+import { renderNamespace } from "../config/namespace-template.ts";
 import { serverKey } from "../names/safe-name.ts";
 import { serverNamespace, spawnKey, type SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
@@ -154,7 +155,9 @@ export class ServerManager {
       }
     }
     // No Pod: the escaped names of the labels fill the template as they did at render.
-    const expected = cluster.namespace.replace(/\{\{\s*(username|servername|key)\s*\}\}/g, (_, n: string) => (n === "username" ? s.username : n === "servername" ? s.servername : s.key));
+    const expected = renderNamespace(cluster.namespace, { username: s.username, servername: s.servername, key: s.key });
+    // Cluster-scoped objects (the namespace mcks created for the user) group under "".
+    if (s.namespace === "") return s.objects.every((o) => o.kind === "Namespace" && o.name === expected) ? undefined : "cluster-scoped objects other than its namespace";
     return expected === s.namespace ? undefined : "its user's servers live in another namespace";
   }
 

@@ -52,7 +52,7 @@ contexts: [{ name: late, context: { cluster: late, user: u } }]
 });
 after(async () => {
   for (const d of daemons) await d.stop();
-  await relay?.open().catch(() => {});
+  await relay?.cut();
 });
 
 const LABELS = (key: string, user: string) =>
