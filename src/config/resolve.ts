@@ -3,6 +3,7 @@
  * defaults.ts) and the only maker of the readonly config the rest of the program uses.
  */
 import { dirname, resolve } from "node:path";
+import { DEFAULT_HUB } from "../names/safe-name.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { settingsShape } from "./schema.ts";
 import type { SourceIndex } from "./source-index.ts";
@@ -17,6 +18,8 @@ export interface ResolvedCluster {
   readonly namespace: string;
   readonly createNamespace: boolean;
   readonly kubeconfig: string | undefined;
+  /** Host of the Ingress rule; undefined = any host. */
+  readonly ingressHost: string | undefined;
 }
 
 export interface ResolvedProfile {
@@ -44,6 +47,8 @@ export interface ResolvedConfig {
   readonly startTimeout: number;
   /** Seconds. */
   readonly pollGracePeriod: number;
+  /** Which hub this is among hubs sharing clusters ("default" when the config sets none). */
+  readonly hubId: string;
   /**
    * Finds where a patch/resource key is written in the config files ("config.ts:42");
    * with `profileSlug`, looks inside that profile first (the same key may be in several).
@@ -77,6 +82,7 @@ export function resolveConfig(user: UserConfig, path: string, index: SourceIndex
         createNamespace: c.createNamespace ?? DEFAULTS.cluster.createNamespace,
         // Relative to config.ts, so a config folder can be moved as a whole.
         kubeconfig: c.kubeconfig === undefined ? undefined : resolve(root, c.kubeconfig),
+        ingressHost: c.ingressHost,
       }),
     );
   }
@@ -101,6 +107,7 @@ export function resolveConfig(user: UserConfig, path: string, index: SourceIndex
     plugins: Object.freeze([...(user.plugins ?? [])]),
     startTimeout: user.startTimeout ?? DEFAULTS.startTimeout,
     pollGracePeriod: user.pollGracePeriod ?? DEFAULTS.pollGracePeriod,
+    hubId: user.hubId ?? DEFAULT_HUB,
     locate: (key: string, profileSlug?: string) => index.locateKey(key, profileSlug),
   });
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { parseBytes, parseCpu } from "./quantity.ts";
 
 export const SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const HUB_ID = /^[a-z0-9]{1,20}$/;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function describeValue(v: unknown): string {
@@ -138,7 +138,7 @@ export const userConfigSchema = z.strictObject({
   plugins: z.array(pluginSchema).optional(),
   startTimeout: seconds,
   pollGracePeriod: seconds,
-  hubId: checked((v) => typeof v === "string" && LABEL_VALUE.test(v), 'a label value: letters, digits, "-", "_" or ".", starting and ending with a letter or digit, at most 63 characters, like "hub-eu"'),
+  hubId: checked((v) => typeof v === "string" && HUB_ID.test(v), 'lowercase letters and digits, at most 20, like "hubeu" (it starts every object name of this hub)'),
 });
 
 /** Known keys of each kind of object, for "did you mean …?" on unknown keys. */

@@ -24,6 +24,8 @@ export type CpuQuantity = number | string;
 export interface SpawnContext {
   /** Base name of every object of this server: `jupyter-<user>[--<server>]`, DNS-1123 safe. */
   readonly key: string;
+  /** The config's `hubId` ("default" when it sets none). */
+  readonly hubId: string;
   readonly namespace: string;
   /** DNS-safe escaped user name (as used in labels). */
   readonly username: string;
@@ -216,10 +218,10 @@ export interface UserConfig {
    */
   pollGracePeriod?: number;
   /**
-   * This hub's name among hubs sharing a cluster (a label value: letters, digits, `-`, `_`,
-   * `.`, at most 63). Every object carries it as the label `mcks.hub.jupyter.org/hub` and every
-   * selector of stop, recovery and the watch includes it, so one hub never touches another's
-   * servers. Default `"default"`.
+   * This hub's name among hubs sharing a cluster (lowercase letters and digits, at most 20).
+   * Every object carries it as the label `mcks.hub.jupyter.org/hub`, the watch, stop and
+   * recovery select by it, and object names start with `<hubId>--` instead of `jupyter-`, so
+   * one hub never touches another's servers. Default `"default"` (names `jupyter-…`).
    */
   hubId?: string;
 }

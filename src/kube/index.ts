@@ -24,6 +24,8 @@ export interface KubeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Reachability check interval per cluster. Default 10 s. */
   readonly probeIntervalMs?: number;
+  /** Which hub's objects this daemon manages (config `hubId`). */
+  readonly hubId?: string;
   /** Accept `http://` API servers (`mcks serve --allow-insecure-http`). */
   readonly allowInsecureHttp?: boolean;
   /** Where warnings about insecure clusters go. */
@@ -65,7 +67,7 @@ export async function createKube(options: KubeOptions): Promise<Kube> {
   for (const cfg of configs) {
     const client = clients.get(cfg.name);
     if (!client) continue;
-    const watch = new ClusterWatch(client, { namespace: watchNamespace(cfg.namespace), probeIntervalMs: options.probeIntervalMs });
+    const watch = new ClusterWatch(client, { namespace: watchNamespace(cfg.namespace), probeIntervalMs: options.probeIntervalMs, hubId: options.hubId });
     watch.start();
     clusters.set(cfg.name, { name: cfg.name, client, watch });
   }

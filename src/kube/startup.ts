@@ -9,7 +9,7 @@
  * `lifetime: user` alone (a home PVC of a stopped server) are kept and are not incomplete.
  */
 import { serverKinds, type KindRef } from "../objects/kinds.ts";
-import { LABEL_KEY, LABEL_LIFETIME, LABEL_SERVERNAME, LABEL_USERNAME, MANAGED_SELECTOR } from "../objects/labels.ts";
+import { hubSelector, LABEL_KEY, LABEL_LIFETIME, LABEL_SERVERNAME, LABEL_USERNAME, ofHub } from "../objects/labels.ts";
 import type { KubeCluster } from "./cluster.ts";
 import { deleteServerObjects, type DeletedObject } from "./delete.ts";
 import { listByLabel } from "./list.ts";
@@ -73,7 +73,8 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
   }
   // Pods come from the shared watch's cache; the other kinds need one list each.
   const kinds = serverKinds(opts.extraKinds).filter((k) => !(k.kind === "Pod" && k.apiVersion === "v1"));
-  const listed = await listByLabel(c.client, kinds, c.watch.namespace, MANAGED_SELECTOR);
+  // Another hub's objects (hubs sharing the cluster) are not ours to recover or remove.
+  const listed = (await listByLabel(c.client, kinds, c.watch.namespace, hubSelector(c.watch.hubId))).filter((o) => ofHub(o.metadata.labels, c.watch.hubId));
   const groups = new Map<string, { namespace: string; key: string; username: string; servername: string; objects: ManagedObjectRef[] }>();
   const group = (namespace: string, labels: Record<string, string> | undefined) => {
     const key = labels?.[LABEL_KEY];

@@ -13,7 +13,8 @@ import { cacheKey, Informer, type InformerState } from "./informer.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import { serverStatus, type EventLike, type PodLike, type ServerStatus } from "./pod-status.ts";
 import { UserError } from "../errors.ts";
-import { LABEL_KEY, MANAGED_SELECTOR } from "../objects/labels.ts";
+import { DEFAULT_HUB } from "../names/safe-name.ts";
+import { hubSelector, LABEL_KEY, ofHub } from "../objects/labels.ts";
 
 export interface ConnectionState {
   readonly reachable: boolean;
@@ -27,6 +28,8 @@ export interface ClusterWatchOptions {
   readonly namespace?: string | undefined;
   /** How often to check the API server answers (`GET /version`). Default 10 s; 0 = never. */
   readonly probeIntervalMs?: number;
+  /** The hub whose Pods to watch (config `hubId`). Default "default". */
+  readonly hubId?: string;
 }
 
 export interface WaitReadyOptions {
@@ -112,6 +115,7 @@ function endOnAbortOrTimeout(
 export class ClusterWatch {
   readonly client: KubeClient;
   readonly namespace: string | undefined;
+  readonly hubId: string;
   readonly #pods: Informer<PodLike>;
   readonly #events: Informer<EventLike>;
   /**
@@ -137,11 +141,12 @@ export class ClusterWatch {
   constructor(client: KubeClient, options: ClusterWatchOptions = {}) {
     this.client = client;
     this.namespace = options.namespace;
+    this.hubId = options.hubId ?? DEFAULT_HUB;
     this.#probeIntervalMs = options.probeIntervalMs ?? 10_000;
     const ns = options.namespace ? `/namespaces/${encodeURIComponent(options.namespace)}` : "";
     this.#pods = new Informer<PodLike>(
       client.http,
-      { name: `pods of cluster "${client.name}"`, path: `/api/v1${ns}/pods`, labelSelector: MANAGED_SELECTOR, keep: keepPod },
+      { name: `pods of cluster "${client.name}"`, path: `/api/v1${ns}/pods`, labelSelector: hubSelector(this.hubId), keep: keepPod },
       {
         add: (pod) => this.#podChanged(pod),
         update: (pod, old) => this.#podChanged(pod, old),
@@ -183,7 +188,7 @@ export class ClusterWatch {
   /** The server `key` in `namespace` from the cache (no API call); undefined when it has no Pod there. */
   get(key: string, namespace: string): ServerStatus | undefined {
     const pod = this.#pods.get(namespace, key);
-    if (!pod || pod.metadata.labels?.[LABEL_KEY] !== key) return undefined;
+    if (!pod || pod.metadata.labels?.[LABEL_KEY] !== key || !ofHub(pod.metadata.labels, this.hubId)) return undefined;
     return serverStatus(pod, this.#podEvents.get(cacheKey(pod.metadata)) ?? []);
   }
 
@@ -354,7 +359,7 @@ export class ClusterWatch {
       this.#pendingEvents.delete(ck);
       for (const e of pending) this.#addEvent(ck, pod, e);
     }
-    if (!key || pod.metadata.name !== key) return;
+    if (!key || pod.metadata.name !== key || !ofHub(pod.metadata.labels, this.hubId)) return;
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, (set = new Set()));
     set.add(ck);

@@ -45,15 +45,22 @@ export function safeName(raw: string): string {
   return isSafe(raw, MAX_LABEL) ? raw : withHash(slug(raw), hashOf(raw), MAX_LABEL);
 }
 
+/** The hub id of a config that sets none (one hub per cluster). */
+export const DEFAULT_HUB = "default";
+
 /**
  * `jupyter-<user>[--<server>]`, DNS-1123 safe, at most 63 characters. When any part needs
- * escaping or the result is too long, a hash of both raw names is appended.
+ * escaping or the result is too long, a hash of both raw names is appended. A hub with its
+ * own id (several hubs on one cluster) has keys `<hubId>--<user>[--<server>]` instead: a safe
+ * name never holds `--` and a default key never does right after `jupyter`, so no two hubs'
+ * keys are ever equal, whatever their users are called.
  */
-export function serverKey(user: string, server: string): string {
-  const plain = server === "" ? `jupyter-${user}` : `jupyter-${user}--${server}`;
+export function serverKey(user: string, server: string, hubId: string = DEFAULT_HUB): string {
+  const head = hubId === DEFAULT_HUB ? "jupyter-" : `${hubId}--`;
+  const plain = server === "" ? `${head}${user}` : `${head}${user}--${server}`;
   const userOk = SAFE.test(user) && !user.endsWith("-");
   const serverOk = server === "" || (SAFE.test(server) && !server.endsWith("-"));
   if (userOk && serverOk && plain.length <= MAX_LABEL) return plain;
-  const readable = server === "" ? `jupyter-${slug(user)}` : `jupyter-${slug(user)}--${slug(server)}`;
-  return withHash(readable, hashOf(user, server), MAX_LABEL);
+  const readable = server === "" ? `${head}${slug(user)}` : `${head}${slug(user)}--${slug(server)}`;
+  return withHash(readable, hubId === DEFAULT_HUB ? hashOf(user, server) : hashOf(user, server, hubId), MAX_LABEL);
 }

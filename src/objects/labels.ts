@@ -4,7 +4,7 @@
  * patch, the preApply hooks and kube all take them from here.
  */
 import { UserError } from "../errors.ts";
-import { serverKey } from "../names/safe-name.ts";
+import { DEFAULT_HUB, serverKey } from "../names/safe-name.ts";
 import type { KubeObject } from "./types.ts";
 
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
@@ -12,6 +12,8 @@ export const LABEL_USERNAME = "hub.jupyter.org/username";
 export const LABEL_SERVERNAME = "hub.jupyter.org/servername";
 export const LABEL_KEY = "mcks.hub.jupyter.org/key";
 export const LABEL_LIFETIME = "mcks.hub.jupyter.org/lifetime";
+/** Which hub (config `hubId`) the object belongs to; hubs sharing a cluster select only their own. */
+export const LABEL_HUB = "mcks.hub.jupyter.org/hub";
 /** Upstream's way to keep a resource across stops; accepted and turned into LABEL_LIFETIME. */
 export const LEGACY_DELETE_ON_STOP = "delete-on-stop";
 export const ANNOTATION_USERNAME = "hub.jupyter.org/username";
@@ -28,11 +30,24 @@ export const ANNOTATION_STARTED_AT = "mcks.hub.jupyter.org/started-at";
 export type Lifetime = "server" | "user";
 
 /** Contract labels whose values mcks owns; patches and resources cannot change them. */
-export const OWNED_LABELS = [LABEL_MANAGED_BY, LABEL_USERNAME, LABEL_SERVERNAME, LABEL_KEY] as const;
+export const OWNED_LABELS = [LABEL_MANAGED_BY, LABEL_HUB, LABEL_USERNAME, LABEL_SERVERNAME, LABEL_KEY] as const;
 export const OWNED_ANNOTATIONS = [ANNOTATION_USERNAME, ANNOTATION_SERVERNAME] as const;
 
 /** Every object mcks manages, on any cluster. */
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+
+/**
+ * Whether an object with these labels belongs to `hubId`. Objects made before hub ids existed
+ * have no hub label: they are the default hub's.
+ */
+export function ofHub(labels: Readonly<Record<string, string>> | undefined, hubId: string): boolean {
+  return (labels?.[LABEL_HUB] ?? DEFAULT_HUB) === hubId;
+}
+
+/** The selector of everything `hubId` manages; the default hub must also drop other hubs' objects (`ofHub`). */
+export function hubSelector(hubId: string): string {
+  return hubId === DEFAULT_HUB ? MANAGED_SELECTOR : `${MANAGED_SELECTOR},${LABEL_HUB}=${hubId}`;
+}
 
 /** The objects of one server (its key). */
 export function keySelector(key: string): string {
@@ -47,6 +62,7 @@ export interface Identity {
 /** The names of one server as the resolve stage made them (a SpawnContext has them all). */
 export interface ServerNames {
   readonly key: string;
+  readonly hubId: string;
   /** DNS-safe forms, as labels hold them. */
   readonly username: string;
   readonly servername: string;
@@ -57,7 +73,7 @@ export interface ServerNames {
 
 /** The identity labels of this server's objects. */
 export function serverIdentity(names: ServerNames): Identity {
-  return identity(names.key, names.username, names.servername, names.user.name, names.server.name);
+  return identity(names.hubId, names.key, names.username, names.servername, names.user.name, names.server.name);
 }
 
 /**
@@ -66,13 +82,15 @@ export function serverIdentity(names: ServerNames): Identity {
  * identically and stopping or deleting a named server never selects it.
  */
 export function userIdentity(names: ServerNames): Identity {
-  return identity(serverKey(names.user.name, ""), names.username, "", names.user.name, "");
+  return identity(names.hubId, serverKey(names.user.name, "", names.hubId), names.username, "", names.user.name, "");
 }
 
-function identity(key: string, username: string, servername: string, rawUser: string, rawServer: string): Identity {
+function identity(hubId: string, key: string, username: string, servername: string, rawUser: string, rawServer: string): Identity {
   return {
     labels: {
       [LABEL_MANAGED_BY]: MANAGED_BY,
+      // The default hub's objects carry no hub label, as before hub ids existed (`ofHub`).
+      ...(hubId === DEFAULT_HUB ? {} : { [LABEL_HUB]: hubId }),
       [LABEL_USERNAME]: username,
       [LABEL_SERVERNAME]: servername,
       [LABEL_KEY]: key,

@@ -42,8 +42,8 @@ export interface Spawn {
  * The key of the server a request names: the base name of all its objects and the value of
  * their key label. The daemon finds a server by it before (or without) resolving a spawn.
  */
-export function spawnKey(req: Pick<SpawnRequest, "user" | "server">): string {
-  return serverKey(req.user.name, req.server);
+export function spawnKey(req: Pick<SpawnRequest, "user" | "server">, hubId?: string): string {
+  return serverKey(req.user.name, req.server, hubId);
 }
 
 /**
@@ -53,9 +53,9 @@ export function spawnKey(req: Pick<SpawnRequest, "user" | "server">): string {
  * the check at render. Stop and poll use it too, so a server is always looked for where it
  * must be, never where a stored state says.
  */
-export function serverNamespace(cluster: ResolvedCluster, user: string, server: string): string {
+export function serverNamespace(cluster: ResolvedCluster, user: string, server: string, hubId?: string): string {
   if (!cluster.namespace.includes("{{")) return cluster.namespace;
-  const key = serverKey(user, server);
+  const key = serverKey(user, server, hubId);
   const namespace = renderNamespace(cluster.namespace, { username: safeName(user), servername: safeName(server), key });
   if (!isDnsLabel(namespace)) {
     throw new UserError(
@@ -100,12 +100,13 @@ function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnReq
   ];
   const merged = mergeSettings(layers, (key, layer) => config.locate(key, layer.from === "defaults" ? undefined : profile.slug));
 
-  const key = spawnKey(req);
+  const key = spawnKey(req, config.hubId);
   const username = safeName(user.name);
   const servername = safeName(server);
-  const namespace = serverNamespace(cluster, user.name, server);
+  const namespace = serverNamespace(cluster, user.name, server, config.hubId);
   const ctx: SpawnContext = Object.freeze({
     key,
+    hubId: config.hubId,
     namespace,
     username,
     servername,

@@ -30,6 +30,8 @@ export function ingress(spawn: Spawn): KubeObject {
   if (cluster.ingressClass) spec.ingressClassName = cluster.ingressClass;
   spec.rules = [
     {
+      // Two hubs behind one ingress controller route the same /user/<name>/ paths: a host keeps them apart.
+      ...(cluster.ingressHost ? { host: cluster.ingressHost } : {}),
       http: {
         paths: [
           {

@@ -32,7 +32,7 @@ export interface Daemon {
 
 /** The cluster settings a running daemon cannot change (each cluster has its client and watch). */
 function clusterKey(config: ResolvedConfig): string {
-  return JSON.stringify([...config.clusters.values()].map((c) => [c.name, c.context, c.kubeconfig ?? "", c.namespace]));
+  return JSON.stringify([config.hubId, ...[...config.clusters.values()].map((c) => [c.name, c.context, c.kubeconfig ?? "", c.namespace])]);
 }
 
 /**
@@ -53,6 +53,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       runAuth(plugins, { cluster, log: log.child(`auth ${cluster.name}`), signal: shutdown.signal }),
     allowInsecureHttp: opts.allowInsecureHttp,
     warn: (m) => log.warn(m),
+    hubId: config.hubId,
   });
   const servers = new ServerManager(config, kube, log);
   let rpc: RpcServer | undefined;
@@ -84,7 +85,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         const next = await loadConfig(opts.configPath);
         if (clusterKey(next.config) !== clusterKey(servers.config)) {
-          throw new UserError("the clusters in config.ts changed (name, context, kubeconfig or namespace); restart mcks serve to apply that");
+          throw new UserError("the clusters or the hubId in config.ts changed (name, context, kubeconfig, namespace); restart mcks serve to apply that");
         }
         for (const w of configWarnings(next.config)) log.warn(w);
         servers.setConfig(next.config);

@@ -147,9 +147,9 @@ export class ServerManager {
     if (!cluster.namespace.includes("{{")) return s.namespace === cluster.namespace ? undefined : `servers live in namespace ${cluster.namespace}`;
     const raw = s.pod?.names;
     if (raw) {
-      if (serverKey(raw.user, raw.server) !== s.key) return `its Pod's names (${JSON.stringify(raw.user)}, ${JSON.stringify(raw.server)}) give another key`;
+      if (serverKey(raw.user, raw.server, this.#config.hubId) !== s.key) return `its Pod's names (${JSON.stringify(raw.user)}, ${JSON.stringify(raw.server)}) give another key`;
       try {
-        return serverNamespace(cluster, raw.user, raw.server) === s.namespace ? undefined : "its user's servers live in another namespace";
+        return serverNamespace(cluster, raw.user, raw.server, this.#config.hubId) === s.namespace ? undefined : "its user's servers live in another namespace";
       } catch (err) {
         return err instanceof Error ? err.message : String(err);
       }
@@ -178,7 +178,7 @@ export class ServerManager {
    * is joined (its progress relayed to this caller too). A stop while starting cancels it.
    */
   async start(params: SpawnRequest, onProgress: (e: ProgressEvent) => void, signal: AbortSignal, requestLog: ServeLog = this.#log): Promise<StartResult> {
-    const key = spawnKey(params);
+    const key = spawnKey(params, this.#config.hubId);
     const log = requestLog.with({ user: params.user.name, server: params.server, key });
     for (;;) {
       const existing = this.#registry.get(key);
@@ -246,10 +246,10 @@ export class ServerManager {
    * cluster its profile does not use or another namespace is refused, never acted upon.
    */
   #locate(ref: ServerRef): { key: string; cluster: string | undefined; namespaceOn(cluster: string): string | undefined } {
-    const key = spawnKey(ref);
+    const key = spawnKey(ref, this.#config.hubId);
     const namespaceOn = (name: string): string | undefined => {
       const cluster = this.#config.clusters.get(name);
-      return cluster ? serverNamespace(cluster, ref.user.name, ref.server) : undefined;
+      return cluster ? serverNamespace(cluster, ref.user.name, ref.server, this.#config.hubId) : undefined;
     };
     const state = ref.state;
     if (!state) return { key, cluster: undefined, namespaceOn };

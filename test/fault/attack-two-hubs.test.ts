@@ -1,5 +1,5 @@
 /**
- * Issue 11, finding 12: two hubs (two daemons, `hubId` "hub-a" and "hub-b") share one cluster and
+ * Issue 11, finding 12: two hubs (two daemons, `hubId` "huba" and "hubb") share one cluster and
  * one namespace. Each must leave the other's servers alone: a user name both hubs have gets
  * separate objects, a stop on one hub never deletes the other's, and a restart's recovery
  * neither adopts nor removes the other's objects (nor those of a hub without an id). The
@@ -19,18 +19,20 @@ const prefix = runPrefix("hubs");
 let fb: FaultBed;
 const daemons: ServeProcess[] = [];
 const configs: Record<string, string> = {};
+/** This run's objects, whichever hub's (their names start with `jupyter-` or `<hubId>--`). */
+const mine = () => allManaged(fb).filter((o) => o.includes(prefix));
 
 before(async () => {
   fb = await faultBed("mcks-two-hubs-");
-  for (const hub of ["hub-a", "hub-b"]) {
+  for (const hub of ["huba", "hubb"]) {
     configs[hub] = writeAttackConfig(fb, { profiles: `{ slug: "p", displayName: "P", cluster: "CLUSTER1", default: true }`, extra: `hubId: "${hub}",`, file: `${hub}.ts` });
   }
-  // hub-b again, with a start timeout short enough that its recovery removes old incomplete starts soon.
-  configs["hub-b-quick"] = writeAttackConfig(fb, {
+  // hubb again, with a start timeout short enough that its recovery removes old incomplete starts soon.
+  configs["hubb-quick"] = writeAttackConfig(fb, {
     profiles: `{ slug: "p", displayName: "P", cluster: "CLUSTER1", default: true }`,
-    extra: `hubId: "hub-b",`,
+    extra: `hubId: "hubb",`,
     startTimeout: 3,
-    file: "hub-b-quick.ts",
+    file: "hubb-quick.ts",
   });
 });
 after(async () => {
@@ -49,28 +51,28 @@ function plantIncomplete(key: string, user: string, hub: string | undefined): vo
 
 describe("two hubs on one cluster and namespace", () => {
   it("a shared user name gets separate servers; one hub's stop and recovery never touch the other's", async () => {
-    const a = await startServe(configs["hub-a"]!);
-    const b = await startServe(configs["hub-b"]!);
+    const a = await startServe(configs["huba"]!);
+    const b = await startServe(configs["hubb"]!);
     daemons.push(a, b);
     const alice = `${prefix}alice`;
     const onA = await callDaemon<Started>(a, "server.start", { user: { name: alice }, server: "", profile: "p", options: {}, env: {} });
     const onB = await callDaemon<Started>(b, "server.start", { user: { name: alice }, server: "", profile: "p", options: {}, env: {} });
     assert.notEqual(onA.state.key, onB.state.key, "both hubs' alice share objects");
-    const aObjects = allManaged(fb, prefix).filter((o) => o.includes(onA.state.key) && !o.includes(onB.state.key));
+    const aObjects = mine().filter((o) => o.includes(onA.state.key) && !o.includes(onB.state.key));
     assert.ok(aObjects.length >= 4, aObjects.join(", "));
 
     // Objects of another hub's (and of an id-less hub's) incomplete starts, old enough to clean up.
-    plantIncomplete(`jupyter-${prefix}carol`, `${prefix}carol`, "hub-a");
+    plantIncomplete(`jupyter-${prefix}carol`, `${prefix}carol`, "huba");
     plantIncomplete(`jupyter-${prefix}dave`, `${prefix}dave`, undefined);
     await callDaemon(b, "server.stop", { user: { name: alice }, server: "", state: onB.state, now: true });
     await b.stop();
-    const b2 = await startServe(configs["hub-b-quick"]!);
+    const b2 = await startServe(configs["hubb-quick"]!);
     daemons.push(b2);
-    await sleep(6000); // twice hub-b's start timeout: its recovery would have removed them by now
-    const left = allManaged(fb, prefix);
-    for (const o of aObjects) assert.ok(left.includes(o), `hub-b removed hub-a's ${o}`);
-    assert.ok(left.some((o) => o.includes(`ServiceAccount/jupyter-${prefix}carol`)), "hub-b removed hub-a's incomplete start");
-    assert.ok(left.some((o) => o.includes(`ServiceAccount/jupyter-${prefix}dave`)), "hub-b removed an id-less hub's incomplete start");
+    await sleep(6000); // twice hubb's start timeout: its recovery would have removed them by now
+    const left = mine();
+    for (const o of aObjects) assert.ok(left.includes(o), `hubb removed huba's ${o}`);
+    assert.ok(left.some((o) => o.includes(`ServiceAccount/jupyter-${prefix}carol`)), "hubb removed huba's incomplete start");
+    assert.ok(left.some((o) => o.includes(`ServiceAccount/jupyter-${prefix}dave`)), "hubb removed an id-less hub's incomplete start");
     assert.deepEqual(await callDaemon(a, "server.poll", { user: { name: alice }, server: "", state: onA.state }), { status: null });
     assert.deepEqual(await callDaemon(b2, "server.poll", { user: { name: alice }, server: "", state: onB.state }), { status: 0 });
     await callDaemon(a, "server.stop", { user: { name: alice }, server: "", state: onA.state, now: true });
@@ -81,13 +83,13 @@ describe("two hubs on one cluster and namespace", () => {
     const cfg = writeAttackConfig(fb, {
       profiles: `{ slug: "p", displayName: "P", cluster: "CLUSTER1", default: true }`,
       clusterExtra: { 0: `namespace: "default", ingressHost: "a.hub.example.org"` },
-      extra: `hubId: "hub-a",`,
+      extra: `hubId: "huba",`,
       file: "host.ts",
     });
     const objects = JSON.parse(dryRun(cfg, ["--user", "alice"])) as { items?: unknown[] } | unknown[];
     const list = (Array.isArray(objects) ? objects : (objects.items ?? [])) as { kind: string; metadata: { labels: Record<string, string> }; spec?: { rules?: { host?: string }[] } }[];
     assert.ok(list.length >= 5);
-    for (const o of list) assert.equal(o.metadata.labels["mcks.hub.jupyter.org/hub"], "hub-a", `${o.kind} lacks the hub label`);
+    for (const o of list) assert.equal(o.metadata.labels["mcks.hub.jupyter.org/hub"], "huba", `${o.kind} lacks the hub label`);
     assert.equal(list.find((o) => o.kind === "Ingress")?.spec?.rules?.[0]?.host, "a.hub.example.org");
   });
 });

@@ -57,10 +57,12 @@ export function makeSpawn(input: SpawnInput = {}): Spawn {
     namespace: input.namespace ?? "jhub",
     createNamespace: false,
     kubeconfig: undefined,
+    ingressHost: undefined,
     ...input.cluster,
   };
   const ctx: SpawnContext = {
     key: serverKey(user, server),
+    hubId: "default",
     namespace: cluster.namespace,
     username: safeName(user),
     servername: safeName(server),
