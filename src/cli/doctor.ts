@@ -1,5 +1,9 @@
 import { command, flag, option, string } from "cmd-ts";
 import { loadConfig } from "../config/load.ts";
+import { rbacManifests } from "../rbac/manifest.ts";
+import { permissionsOf } from "../rbac/rules.ts";
+import { clusterUses, configUses } from "../rbac/uses.ts";
+import { toYaml } from "./rbac.ts";
 
 export const doctorCommand = command({
   name: "doctor",
@@ -15,8 +19,14 @@ export const doctorCommand = command({
     const { config } = await loadConfig(a.config);
     // Loaded here: only this command and serve need the Kubernetes client.
     const { doctor } = await import("../kube/doctor.ts");
+    // Exactly what `mcks rbac` grants: the least this config needs.
+    const { uses } = configUses(config);
     const reports = await doctor(
-      [...config.clusters.values()].map((c) => ({ ...c, namespace: c.namespace.includes("{{") ? undefined : c.namespace })),
+      [...config.clusters.values()].map((c) => ({
+        ...c,
+        namespace: c.namespace.includes("{{") ? undefined : c.namespace,
+        permissions: permissionsOf(clusterUses(uses, c)),
+      })),
       { allowInsecureHttp: a.allowInsecureHttp },
     );
     let bad = 0;
@@ -27,9 +37,18 @@ export const doctorCommand = command({
         process.stdout.write(`✗ ${r.cluster} (context ${r.context}, ${r.server}): unreachable: ${r.error}\n`);
       } else if (r.denied.length > 0) {
         bad++;
+        const names = r.denied.map((d) => `${d.verb} ${d.group ? `${d.group}/` : ""}${d.resource}`);
+        const missing = r.denied.map((d) => ({ group: d.group, resource: d.resource, namespaced: d.namespaced, verbs: [d.verb] }));
+        const perUser = ns.includes("{{");
+        const yaml = rbacManifests({ cluster: r.cluster, namespace: perUser ? undefined : ns, subject: { kind: "User", name: "<the identity of context " + r.context + ">" }, name: "mcks-missing" }, missing)
+          .filter((m) => m.kind === "Role" || m.kind === "ClusterRole")
+          .map(toYaml)
+          .join("---\n");
         process.stdout.write(
-          `✗ ${r.cluster} (context ${r.context}, Kubernetes ${r.version}): ${r.denied.length} of ${r.checked} permissions missing in namespace ${ns}: ${r.denied.join(", ")}\n` +
-            `  grant them with the Role in the README ("What each target cluster must grant")\n`,
+          `✗ ${r.cluster} (context ${r.context}, Kubernetes ${r.version}): ${r.denied.length} of ${r.checked} permissions missing in namespace ${ns}: ${names.join(", ")}\n` +
+            `  these rules grant them (bind them to the context's identity, or apply all of mcks rbac -c ${a.config} --cluster ${r.cluster}):\n` +
+            yaml.replace(/^/gm, "    ") +
+            "\n",
         );
       } else {
         process.stdout.write(`✓ ${r.cluster} (context ${r.context}, Kubernetes ${r.version}): reachable, all ${r.checked} permissions granted in namespace ${ns}\n`);

@@ -60,7 +60,11 @@ export async function deleteServerObjects(
 ): Promise<DeletedObject[]> {
   const { client, watch } = cluster;
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-  const found = await listByLabel(client, serverKinds(opts.extraKinds), namespace, deleteSelector(key, !!opts.includePersistent), opts.signal);
+  const selector = deleteSelector(key, !!opts.includePersistent);
+  // Secrets are never listed (that would read every Secret of the namespace): one
+  // deletecollection by label removes this server's, and no Secret has a finalizer to wait for.
+  const kinds = serverKinds(opts.extraKinds).filter((k) => !isSecretKind(k));
+  const [found, secrets] = await Promise.all([listByLabel(client, kinds, namespace, selector, opts.signal), deleteSecrets(client, namespace, selector, opts)]);
   const results = await Promise.all(found.map((o) => deleteOne(client, o, opts)));
 
   const pods: PodRef[] = [];
@@ -79,9 +83,28 @@ export async function deleteServerObjects(
     watch.waitPodsGone(pods, { signal: opts.signal, timeoutMs: remaining() }),
     ...others.map(({ o, rv }) => waitObjectGone(client, o, rv, deadline, opts.signal)),
   ]);
-  return found
-    .filter((_, i) => results[i]?.state !== "skipped")
-    .map((o) => ({ kind: o.type.kind, namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid ?? "" }));
+  return [
+    ...found
+      .filter((_, i) => results[i]?.state !== "skipped")
+      .map((o) => ({ kind: o.type.kind, namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid ?? "" })),
+    ...secrets,
+  ];
+}
+
+export const isSecretKind = (k: KindRef): boolean => k.kind === "Secret" && k.apiVersion === "v1";
+
+/** Delete the Secrets matching `selector` in `namespace` (every namespace of them, when undefined, one by one). */
+async function deleteSecrets(client: KubeClient, namespace: string | undefined, selector: string, opts: DeleteOptions): Promise<DeletedObject[]> {
+  if (namespace === undefined) return [];
+  const answer = await client.http.json<{ items?: { metadata?: ObjectMeta }[] }>({
+    method: "DELETE",
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+    query: { labelSelector: selector },
+    body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", gracePeriodSeconds: opts.gracePeriodSeconds },
+    signal: opts.signal,
+  });
+  // Only names and uids are kept: the answer holds the deleted Secrets' data too.
+  return (answer?.items ?? []).map((i) => ({ kind: "Secret", namespace, name: i.metadata?.name ?? "", uid: i.metadata?.uid ?? "" }));
 }
 
 type DeleteResult = { state: "gone" | "skipped" } | { state: "terminating"; resourceVersion: string };
@@ -143,9 +166,11 @@ async function waitObjectGone(client: KubeClient, o: ListedObject, rv: string, d
       );
     } catch (err) {
       if (!(err instanceof GoneMarker)) {
-        // Watch trouble (e.g. 410 Gone): one GET settles it; otherwise keep waiting.
+        // Watch trouble (410 Gone, or no right to watch this kind: mcks's least RBAC grants
+        // watch on Pods only): one GET settles it; otherwise ask again in a second.
         if (await absent(client, o)) return;
         if (signal?.aborted) throw signal.reason;
+        await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
     }

@@ -1,13 +1,23 @@
 /**
  * `mcks doctor`: for each cluster, can we reach it, who are we, and may we do what starting
  * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)?
+ * What "needs" means is the caller's: the config's least RBAC (rbac/uses.ts).
  */
 import { createClients, type ClientOptions, type ClusterTarget, type KubeClient } from "./clients.ts";
-import { REQUIRED_PERMISSIONS } from "./permissions.ts";
+
+/** One permission to ask about. */
+export interface Permission {
+  readonly group: string;
+  readonly resource: string;
+  readonly verb: string;
+  /** False for cluster-scoped resources (asked without a namespace). */
+  readonly namespaced: boolean;
+}
 
 export interface DoctorTarget extends ClusterTarget {
   /** The fixed namespace, or undefined for a per-user template (checked cluster-wide). */
   readonly namespace: string | undefined;
+  readonly permissions: readonly Permission[];
 }
 
 export interface ClusterReport {
@@ -17,8 +27,8 @@ export interface ClusterReport {
   readonly version?: string;
   /** Set when the cluster could not be asked at all. */
   readonly error?: string;
-  /** `verb group/resource` that are denied, e.g. `delete networking.k8s.io/ingresses`. */
-  readonly denied: readonly string[];
+  /** The permissions that are denied. */
+  readonly denied: readonly Permission[];
   readonly checked: number;
 }
 
@@ -47,11 +57,11 @@ async function checkCluster(client: KubeClient, target: DoctorTarget): Promise<C
   } catch (err) {
     return { ...base, error: err instanceof Error ? err.message : String(err), denied: [], checked: 0 };
   }
-  const checks = REQUIRED_PERMISSIONS.flatMap((p) => p.verbs.map((verb) => ({ ...p, verb })));
+  const checks = target.permissions;
   const results = await Promise.all(
-    checks.map(async (c) => ((await allowed(client, target.namespace, c.group, c.resource, c.verb)) ? undefined : `${c.verb} ${c.group ? `${c.group}/` : ""}${c.resource}`)),
+    checks.map(async (c) => ((await allowed(client, c.namespaced ? target.namespace : undefined, c.group, c.resource, c.verb)) ? undefined : c)),
   );
-  return { ...base, version, denied: results.filter((r): r is string => r !== undefined), checked: checks.length };
+  return { ...base, version, denied: results.filter((r): r is Permission => r !== undefined), checked: checks.length };
 }
 
 export async function doctor(targets: readonly DoctorTarget[], options: ClientOptions = {}): Promise<ClusterReport[]> {

@@ -11,7 +11,7 @@
 import { serverKinds, type KindRef } from "../objects/kinds.ts";
 import { hubSelector, LABEL_KEY, LABEL_LIFETIME, LABEL_SERVERNAME, LABEL_USERNAME, ofHub } from "../objects/labels.ts";
 import type { KubeCluster } from "./cluster.ts";
-import { deleteServerObjects, type DeletedObject } from "./delete.ts";
+import { deleteServerObjects, isSecretKind, type DeletedObject } from "./delete.ts";
 import { listByLabel } from "./list.ts";
 import type { ServerStatus } from "./pod-status.ts";
 
@@ -72,7 +72,9 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
     clearTimeout(timer);
   }
   // Pods come from the shared watch's cache; the other kinds need one list each.
-  const kinds = serverKinds(opts.extraKinds).filter((k) => !(k.kind === "Pod" && k.apiVersion === "v1"));
+  // Secrets are not listed either: mcks may not read them (its least RBAC). A Secret a crash
+  // left alone is overwritten by the user's next start and removed by its stop.
+  const kinds = serverKinds(opts.extraKinds).filter((k) => !(k.kind === "Pod" && k.apiVersion === "v1") && !isSecretKind(k));
   // Another hub's objects (hubs sharing the cluster) are not ours to recover or remove.
   const listed = (await listByLabel(c.client, kinds, c.watch.namespace, hubSelector(c.watch.hubId))).filter((o) => ofHub(o.metadata.labels, c.watch.hubId));
   const groups = new Map<string, { namespace: string; key: string; username: string; servername: string; objects: ManagedObjectRef[] }>();

@@ -25,18 +25,19 @@ type Row = readonly [apiVersion: string, kind: string, plural: string, namespace
  * Pod whose ServiceAccount is missing; RBAC checks a RoleBinding's rules against an existing
  * Role); kinds in one wave are applied concurrently, kinds without a wave come in a last one.
  * Rows with a wave are in apply order. `stop`: stop, delete and startup recovery look for this
- * kind for every server; they look for other kinds only when the config creates them
- * (spawn/kinds.ts). They are listed in the reverse of apply order.
+ * kind for every server (the kinds render always makes); they look for other kinds only when
+ * the config creates them (spawn/kinds.ts), so the least RBAC (`mcks rbac`) needs no rights on
+ * kinds a config never creates. They are listed in the reverse of apply order.
  */
 const TABLE: readonly Row[] = [
   // apiVersion                     kind                       plural                      namespaced wave stop
   ["v1",                            "Namespace",               "namespaces",               false,     0,   false],
   ["v1",                            "ServiceAccount",          "serviceaccounts",          true,      1,   true],
   ["v1",                            "Secret",                  "secrets",                  true,      1,   true],
-  ["v1",                            "ConfigMap",               "configmaps",               true,      1,   true],
-  ["v1",                            "PersistentVolumeClaim",   "persistentvolumeclaims",   true,      1,   true],
-  ["rbac.authorization.k8s.io/v1",  "Role",                    "roles",                    true,      1,   true],
-  ["rbac.authorization.k8s.io/v1",  "RoleBinding",             "rolebindings",             true,      2,   true],
+  ["v1",                            "ConfigMap",               "configmaps",               true,      1,   false],
+  ["v1",                            "PersistentVolumeClaim",   "persistentvolumeclaims",   true,      1,   false],
+  ["rbac.authorization.k8s.io/v1",  "Role",                    "roles",                    true,      1,   false],
+  ["rbac.authorization.k8s.io/v1",  "RoleBinding",             "rolebindings",             true,      2,   false],
   ["v1",                            "Service",                 "services",                 true,      2,   true],
   ["v1",                            "Pod",                     "pods",                     true,      3,   true],
   ["networking.k8s.io/v1",          "Ingress",                 "ingresses",                true,      4,   true],

@@ -62,7 +62,7 @@ export function rulesOf(uses: readonly ResourceUse[]): PolicyRule[] {
     .map((m) => ({ apiGroups: [m.group], resources: [...m.resources], verbs: m.verbs }));
 }
 
-/** `verb group/resource` for every permission in `uses` (what `doctor` asks the cluster about). */
-export function permissionsOf(uses: readonly ResourceUse[]): { group: string; resource: string; verb: string }[] {
-  return uses.flatMap((u) => u.verbs.map((verb) => ({ group: u.group, resource: u.resource, verb })));
+/** Every single permission in `uses` (what `doctor` asks the cluster about). */
+export function permissionsOf(uses: readonly ResourceUse[]): { group: string; resource: string; verb: string; namespaced: boolean }[] {
+  return uses.flatMap((u) => u.verbs.map((verb) => ({ group: u.group, resource: u.resource, verb, namespaced: u.namespaced })));
 }
