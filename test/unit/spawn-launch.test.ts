@@ -30,7 +30,7 @@ describe("serve: what the hub user reads when a start fails", () => {
 });
 
 describe("serve: kinds a stop must look for", () => {
-  it("finds the operator's custom kinds and a created namespace, not the built-in ones", async () => {
+  it("finds the kinds of the operator's resources (Roles too: stop looks for them only when a config makes them) and a created namespace", async () => {
     const path = writeConfig(`
 import { defineConfig } from "multicluster-kubespawner";
 export default defineConfig({
@@ -51,7 +51,7 @@ export default defineConfig({
     const { config } = await loadConfig(path);
     assert.deepEqual(
       operatorKinds(config).map((k) => `${k.apiVersion}/${k.kind}`).sort(),
-      ["kubernetes.dask.org/v1/DaskCluster", "v1/Namespace"],
+      ["kubernetes.dask.org/v1/DaskCluster", "rbac.authorization.k8s.io/v1/Role", "v1/Namespace"],
     );
   });
 
@@ -89,6 +89,6 @@ export default defineConfig({
 });
 `);
     const { config } = await loadConfig(path);
-    assert.deepEqual(operatorKinds(config).map((k) => `${k.apiVersion}/${k.kind}`).sort(), ["batch/v1/Job", "example.org/v1/Queue"]);
+    assert.deepEqual(operatorKinds(config).map((k) => `${k.apiVersion}/${k.kind}`).sort(), ["batch/v1/Job", "example.org/v1/Queue", "v1/ConfigMap"]);
   });
 });
