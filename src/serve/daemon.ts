@@ -85,7 +85,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         const next = await loadConfig(opts.configPath);
         if (clusterKey(next.config) !== clusterKey(servers.config)) {
-          throw new UserError("the clusters or the hubId in config.ts changed (name, context, kubeconfig, namespace); restart mcks serve to apply that");
+          throw new UserError("the clusters in config.ts changed (name, context, kubeconfig or namespace), or its hubId; restart mcks serve to apply that");
         }
         for (const w of configWarnings(next.config)) log.warn(w);
         servers.setConfig(next.config);

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AppliedObject, Kube, KubeCluster } from "../../src/kube/index.ts";
 import { kubectl } from "../testbed/bootstrap.ts";
 import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
-import { bedKube, objectsOnCluster, serverObjects, uniqueKey } from "./kube-fixtures.ts";
+import { bedKube, objectsOnCluster, serverObjects, uniqueKey, FIXTURE_KINDS } from "./kube-fixtures.ts";
 
 let bed: Bed;
 let kube: Kube;
@@ -132,7 +132,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
     await Promise.all(
       targets.map(async (x) => {
         const started = performance.now();
-        const deleted = await kubeMod.deleteServerObjects(cluster(x), "default", x.key, {});
+        const deleted = await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { extraKinds: FIXTURE_KINDS });
         t.diagnostic(`${x.bed.name}: stop deleted ${deleted.length} objects in ${(performance.now() - started).toFixed(0)} ms`);
         assert.deepEqual(deleted.map((d) => d.kind).sort(), ["Ingress", "Pod", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount"]);
         assert.deepEqual(objectsOnCluster(bed, x.bed.context, x.key), [`persistentvolumeclaim/${x.key}-home`]);
@@ -143,8 +143,8 @@ describe("apply on two clusters at once (restricted identity)", () => {
 
   test("stop again is a no-op; delete with includePersistent removes the PVC", async () => {
     for (const x of targets) {
-      assert.deepEqual(await kubeMod.deleteServerObjects(cluster(x), "default", x.key, {}), []);
-      const deleted = await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { includePersistent: true });
+      assert.deepEqual(await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { extraKinds: FIXTURE_KINDS }), []);
+      const deleted = await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { includePersistent: true, extraKinds: FIXTURE_KINDS });
       assert.deepEqual(deleted.map((d) => `${d.kind}/${d.name}`), [`PersistentVolumeClaim/${x.key}-home`]);
       assert.deepEqual(objectsOnCluster(bed, x.bed.context, x.key), []);
     }
@@ -154,7 +154,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
     const x = targets[0]!;
     const deleted = await kubeMod.deleteServerObjects(cluster(x), "default", x.key, {
       includePersistent: true,
-      extraKinds: [{ apiVersion: "kubernetes.dask.org/v1", kind: "DaskCluster" }],
+      extraKinds: [...FIXTURE_KINDS, { apiVersion: "kubernetes.dask.org/v1", kind: "DaskCluster" }],
     });
     assert.deepEqual(deleted, []);
   });
@@ -164,7 +164,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
     await kubeMod.applyObjects(cluster(x).client, serverObjects(x.key));
     await cluster(x).watch.waitReady(x.key, "default", { timeoutMs: 30_000 });
     const started = performance.now();
-    await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { includePersistent: true, gracePeriodSeconds: 0 });
+    await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { includePersistent: true, gracePeriodSeconds: 0, extraKinds: FIXTURE_KINDS });
     assert.ok(performance.now() - started < 10_000);
     assert.deepEqual(objectsOnCluster(bed, x.bed.context, x.key), []);
   });

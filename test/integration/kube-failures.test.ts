@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { Kube, KubeCluster } from "../../src/kube/index.ts";
 import { kubectl } from "../testbed/bootstrap.ts";
 import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
-import { bedKube, objectsOnCluster, serverObjects, uniqueKey } from "./kube-fixtures.ts";
+import { bedKube, objectsOnCluster, serverObjects, uniqueKey, FIXTURE_KINDS } from "./kube-fixtures.ts";
 
 let bed: Bed;
 let c3: BedCluster;
@@ -69,7 +69,7 @@ describe("failures surface with the Kubernetes reason", () => {
       assert.ok(ms < 10_000, `took ${ms} ms`);
       const status = cluster.watch.get(key, "default");
       assert.equal(status?.phase, "failed");
-      await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
+      await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0, extraKinds: FIXTURE_KINDS });
       assert.deepEqual(objectsOnCluster(bed, c3.context, key), []);
     });
   }
@@ -81,7 +81,7 @@ describe("failures surface with the Kubernetes reason", () => {
     const waiting = cluster.watch.waitReady(key, "default", { timeoutMs: 20_000 });
     await cluster.watch.waitReady(key, "default", { timeoutMs: 100 }).catch(() => undefined); // let the watch see it
     const ended = assert.rejects(waiting, (e: unknown) => e instanceof kubeMod.ServerFailedError && /was deleted while starting/.test(e.message));
-    await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
+    await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0, extraKinds: FIXTURE_KINDS });
     await ended;
   });
 
@@ -94,6 +94,6 @@ describe("failures surface with the Kubernetes reason", () => {
     const p = cluster.watch.waitReady(key, "default", { signal: ac.signal });
     ac.abort(new Error("stop requested"));
     await assert.rejects(p, /stop requested/);
-    await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
+    await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0, extraKinds: FIXTURE_KINDS });
   });
 });

@@ -23,6 +23,16 @@ export function labelsFor(key: string): Record<string, string> {
 }
 
 /** The objects of one server; `image` picks the agent's behaviour (fail-pull, crashloop…). */
+/**
+ * The kinds serverObjects makes besides the ones stop always looks for (objects/kinds.ts
+ * SERVER_KINDS): a config's resources would make the daemon look for them (spawn/kinds.ts).
+ */
+export const FIXTURE_KINDS = [
+  { apiVersion: "v1", kind: "PersistentVolumeClaim" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
+] as const;
+
 export function serverObjects(key: string, opts: { image?: string; namespace?: string; rbac?: boolean; nodeSelector?: Record<string, string> } = {}): KubeObject[] {
   const namespace = opts.namespace ?? "default";
   const labels = labelsFor(key);

@@ -10,7 +10,7 @@ import type { Kube, KubeCluster } from "../../src/kube/index.ts";
 import type { KubeObject } from "../../src/objects/types.ts";
 import { kubectl } from "../testbed/bootstrap.ts";
 import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
-import { bedKube, labelsFor, serverObjects, uniqueKey } from "./kube-fixtures.ts";
+import { bedKube, FIXTURE_KINDS, labelsFor, serverObjects, uniqueKey } from "./kube-fixtures.ts";
 
 const GROUP = "kube-test.mcks.example.org";
 const crd = `
@@ -88,7 +88,7 @@ describe("operator kinds", () => {
   test("stop deletes the operator resources the caller names", async () => {
     const deleted = await kubeMod.deleteServerObjects(cluster, "default", key, {
       includePersistent: true,
-      extraKinds: [{ apiVersion: `${GROUP}/v1`, kind: "Widget" }],
+      extraKinds: [...FIXTURE_KINDS, { apiVersion: `${GROUP}/v1`, kind: "Widget" }],
     });
     assert.deepEqual(deleted.filter((d) => d.kind === "Widget").map((d) => d.name).sort(), [`${key}-a`, `${key}-b`]);
     const left = kubectl(bed.kubeconfig, c1.context, ["get", `widgets.${GROUP}`, "-l", `mcks.hub.jupyter.org/key=${key}`, "-o", "name"]);

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { Kube } from "../../src/kube/index.ts";
 import { kubectl } from "../testbed/bootstrap.ts";
 import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
-import { bedKube, objectsOnCluster, serverObjects, uniqueKey } from "./kube-fixtures.ts";
+import { bedKube, objectsOnCluster, serverObjects, uniqueKey, FIXTURE_KINDS } from "./kube-fixtures.ts";
 
 let bed: Bed;
 let c1: BedCluster;
@@ -48,7 +48,7 @@ after(async () => {
 describe("startup recovery", () => {
   test("a restarted daemon rebuilds state and finds the incomplete starts", async () => {
     restarted = await bedKube(bed, [{ name: c1.name, context: c1.restrictedContext }]);
-    const state = await kubeMod.recoverState(restarted.clusters());
+    const state = await kubeMod.recoverState(restarted.clusters(), { extraKinds: FIXTURE_KINDS });
     assert.deepEqual(state.unreachable, []);
     const mine = new Map(state.servers.filter((s) => [complete, crashedAfterApply, crashedMidApply, stopped].includes(s.key)).map((s) => [s.key, s]));
     assert.equal(mine.size, 4);
@@ -69,20 +69,20 @@ describe("startup recovery", () => {
     assert.deepEqual(incomplete, [crashedAfterApply, crashedMidApply].sort());
 
     // A key this process is starting right now is never treated as an orphan.
-    const inFlight = await kubeMod.recoverState(restarted.clusters(), { inFlight: (_c, key) => key === crashedMidApply });
+    const inFlight = await kubeMod.recoverState(restarted.clusters(), { extraKinds: FIXTURE_KINDS, inFlight: (_c, key) => key === crashedMidApply });
     assert.ok(!inFlight.incomplete.some((s) => s.key === crashedMidApply));
   });
 
   test("cleanupIncomplete deletes the orphans, keeps completed servers and lifetime:user objects", async () => {
-    const state = await kubeMod.recoverState(restarted!.clusters());
+    const state = await kubeMod.recoverState(restarted!.clusters(), { extraKinds: FIXTURE_KINDS });
     const ours = { ...state, incomplete: state.incomplete.filter((s) => s.key === crashedAfterApply || s.key === crashedMidApply) };
-    const deleted = await kubeMod.cleanupIncomplete(restarted!.clusters(), ours);
+    const deleted = await kubeMod.cleanupIncomplete(restarted!.clusters(), ours, { extraKinds: FIXTURE_KINDS });
     assert.ok(deleted.some((d) => d.kind === "Pod" && d.name === crashedAfterApply));
     assert.deepEqual(objectsOnCluster(bed, c1.context, crashedAfterApply), [`persistentvolumeclaim/${crashedAfterApply}-home`]);
     assert.deepEqual(objectsOnCluster(bed, c1.context, crashedMidApply), []);
     assert.equal(objectsOnCluster(bed, c1.context, complete).length, 6, "the completed server is untouched");
     assert.deepEqual(objectsOnCluster(bed, c1.context, stopped), [`persistentvolumeclaim/${stopped}-home`]);
-    const after = await kubeMod.recoverState(restarted!.clusters());
+    const after = await kubeMod.recoverState(restarted!.clusters(), { extraKinds: FIXTURE_KINDS });
     assert.ok(!after.incomplete.some((s) => s.key === crashedAfterApply || s.key === crashedMidApply));
   });
 });

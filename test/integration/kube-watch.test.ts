@@ -14,7 +14,7 @@ import { kubectl } from "../testbed/bootstrap.ts";
 import { ensureTokens } from "../testbed/certs.ts";
 import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
 import { pkiDir } from "../testbed/layout.ts";
-import { bedKube, serverObjects, uniqueKey } from "./kube-fixtures.ts";
+import { bedKube, serverObjects, uniqueKey, FIXTURE_KINDS } from "./kube-fixtures.ts";
 import { Relay } from "./relay.ts";
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<number> {
@@ -96,7 +96,7 @@ describe("connection state and resync", () => {
     await until("the resynced cache holds the server created during the cut", () => watch.get(key, "default")?.ready === true);
 
     // And deletions are seen through the resumed watch too.
-    await kubeMod.deleteServerObjects(c, "default", key, { includePersistent: true, gracePeriodSeconds: 0 });
+    await kubeMod.deleteServerObjects(c, "default", key, { includePersistent: true, gracePeriodSeconds: 0, extraKinds: FIXTURE_KINDS });
     await until("the deletion is seen", () => watch.get(key, "default") === undefined);
   });
 });
