@@ -38,7 +38,15 @@ export const doctorCommand = command({
       } else if (r.denied.length > 0) {
         bad++;
         const names = r.denied.map((d) => `${d.verb} ${d.group ? `${d.group}/` : ""}${d.resource}`);
-        const missing = r.denied.map((d) => ({ group: d.group, resource: d.resource, namespaced: d.namespaced, verbs: [d.verb] }));
+        // One entry per resource with all its missing verbs, so the rules read as people write them.
+        const byResource = new Map<string, { group: string; resource: string; namespaced: boolean; verbs: string[] }>();
+        for (const d of r.denied) {
+          const id = `${d.group}/${d.resource}`;
+          const entry = byResource.get(id) ?? { group: d.group, resource: d.resource, namespaced: d.namespaced, verbs: [] };
+          entry.verbs.push(d.verb);
+          byResource.set(id, entry);
+        }
+        const missing = [...byResource.values()];
         const perUser = ns.includes("{{");
         const yaml = rbacManifests({ cluster: r.cluster, namespace: perUser ? undefined : ns, subject: { kind: "User", name: "<the identity of context " + r.context + ">" }, name: "mcks-missing" }, missing)
           .filter((m) => m.kind === "Role" || m.kind === "ClusterRole")
