@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { connect, type RpcClient } from "../../src/rpc/client.ts";
+import { HOME_VOLUME } from "../fixtures/home-volume.ts";
 import { UPSTREAM_PATCHES, UPSTREAM_RESOURCES } from "../fixtures/upstream-examples.ts";
 
 const root = join(import.meta.dirname, "../..");
@@ -16,20 +17,6 @@ const token = (s: string) => `tok-${s}-${Math.random().toString(36).slice(2)}`;
 
 export { ensureBed, type Bed, token };
 
-/** A home volume that outlives stops, as config.example.ts has it. */
-const HOME_VOLUME = `
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: {{key}}-home
-  labels:
-    mcks.hub.jupyter.org/lifetime: user
-spec:
-  accessModes: [ReadWriteOnce]
-  resources:
-    requests:
-      storage: 1Gi
-`;
 
 /** The DSL config the serve tests use; every profile runs against the bed's restricted identities. */
 export function writeServeConfig(bed: Bed, dir: string, opts: { startTimeout?: number } = {}): string {

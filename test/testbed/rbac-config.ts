@@ -5,21 +5,9 @@
  * dask Role and RoleBinding. Only the kinds matter here, so the cluster is a placeholder.
  */
 import { defineConfig } from "multicluster-kubespawner";
+import { HOME_VOLUME } from "../fixtures/home-volume.ts";
 import { UPSTREAM_RESOURCES } from "../fixtures/upstream-examples.ts";
 
-const HOME_VOLUME = `
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: "{{key}}-home"
-  labels:
-    mcks.hub.jupyter.org/lifetime: user
-spec:
-  accessModes: [ReadWriteOnce]
-  resources:
-    requests:
-      storage: 1Gi
-`;
 
 export default defineConfig({
   clusters: { "testbed-1": { context: "testbed-1-restricted", ingressPublicUrl: "http://127.0.0.1:8000", namespace: "default" } },
