@@ -31,14 +31,26 @@ interface RawConn {
   closed(): boolean;
 }
 
+/** A connection; one the daemon does not accept within 10 s (its backlog full) fails the test with that reason. */
 function open(path: string): Promise<RawConn> {
   return new Promise((resolve, reject) => {
     let text = "";
     let closed = false;
-    const s = netConnect(path, () => resolve({ socket: s, received: () => text, closed: () => closed }));
+    const s = netConnect(path, () => {
+      clearTimeout(timer);
+      resolve({ socket: s, received: () => text, closed: () => closed });
+    });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`connection ${path} not accepted within 10 s`));
+    }, 10_000);
     s.on("data", (d: Buffer) => (text += d.toString("utf8")));
     s.on("close", () => (closed = true));
-    s.on("error", (err) => (s.connecting ? reject(err) : undefined));
+    s.on("error", (err) => {
+      if (!s.connecting) return;
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
