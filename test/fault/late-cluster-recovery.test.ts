@@ -90,7 +90,8 @@ describe("a cluster unreachable at startup", () => {
     assert.ok(allManaged(fb, prefix).some((o) => o.includes(`Secret/${key}`)), "nothing was removed while the cluster was unreachable");
 
     await relay.open();
-    await eventually("the cluster recovered once it answers", () => /cluster "late" answers: recovered 1 running server/.test(second.log()), 60_000);
+    // Other tests may have servers of their own on this cluster: the count is at least ours.
+    await eventually("the cluster recovered once it answers", () => /cluster "late" answers: recovered [1-9]\d* running servers?/.test(second.log()), 90_000);
     await eventually("the incomplete start removed", () => !allManaged(fb, prefix).some((o) => o.includes(key)), 60_000);
     assert.equal(await poll(), null, "the running server is still running");
     const s = await second.client();
