@@ -1,11 +1,11 @@
+import { renderNamespace } from "../config/namespace-template.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HubUser } from "../config/types.ts";
 import { ConfidentialError, UserError } from "../errors.ts";
 import { cleanupIncomplete, deleteServerObjects, recoverState, type ManagedServer } from "../kube/index.ts";
 import type { Kube, KubeCluster } from "../kube/index.ts";
-import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
-import { renderNamespace } from "../config/namespace-template.ts";
 import { serverKey } from "../names/safe-name.ts";
+import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { serverNamespace, spawnKey, type SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
