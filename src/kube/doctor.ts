@@ -3,11 +3,14 @@
  * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)?
  */
 import { createClients, type ClusterTarget, type KubeClient } from "./clients.ts";
+import { checkIngress, type IngressReport } from "./doctor-ingress.ts";
 import { REQUIRED_PERMISSIONS } from "./permissions.ts";
 
 export interface DoctorTarget extends ClusterTarget {
   /** The fixed namespace, or undefined for a per-user template (checked cluster-wide). */
   readonly namespace: string | undefined;
+  /** Checked to answer from this machine when given. */
+  readonly ingressPublicUrl?: string;
 }
 
 export interface ClusterReport {
@@ -20,6 +23,7 @@ export interface ClusterReport {
   /** `verb group/resource` that are denied, e.g. `delete networking.k8s.io/ingresses`. */
   readonly denied: readonly string[];
   readonly checked: number;
+  readonly ingress?: IngressReport;
 }
 
 interface AccessReview {
@@ -60,15 +64,19 @@ export async function doctor(targets: readonly DoctorTarget[]): Promise<ClusterR
     return await Promise.all(
       targets.map(async (t) => {
         const client = clients.get(t.name);
-        return client
-          ? checkCluster(client, t).catch((err: unknown) => ({
-              cluster: t.name, context: t.context, server: client.server,
-              error: err instanceof Error ? err.message : String(err), denied: [], checked: 0,
-            }))
-          : { cluster: t.name, context: t.context, server: "?", error: "no client", denied: [], checked: 0 };
+        const [report, ingress] = await Promise.all([clusterReport(client, t), t.ingressPublicUrl ? checkIngress(t.ingressPublicUrl) : undefined]);
+        return ingress ? { ...report, ingress } : report;
       }),
     );
   } finally {
     for (const c of clients.values()) c.http.close();
   }
+}
+
+async function clusterReport(client: KubeClient | undefined, t: DoctorTarget): Promise<ClusterReport> {
+  if (!client) return { cluster: t.name, context: t.context, server: "?", error: "no client", denied: [], checked: 0 };
+  return checkCluster(client, t).catch((err: unknown) => ({
+    cluster: t.name, context: t.context, server: client.server,
+    error: err instanceof Error ? err.message : String(err), denied: [], checked: 0,
+  }));
 }
