@@ -8,6 +8,7 @@ import { UserError } from "../errors.ts";
 import { CredentialProvider, type CredentialsOverride } from "./credentials.ts";
 import { KubeHttp } from "./http.ts";
 import { defaultKubeconfigFiles, KubeconfigSet } from "./kubeconfig.ts";
+import type { KubeObserver } from "./observer.ts";
 import { ResourceMapper } from "./resources.ts";
 
 /** What `clients.ts` needs of a configured cluster (a ResolvedCluster fits). */
@@ -34,6 +35,8 @@ export interface ClientOptions {
   readonly credentialsOverride?: CredentialsOverride;
   /** Environment to read `KUBECONFIG` / `HOME` from (tests). Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Told of every API request (metrics). */
+  readonly observer?: KubeObserver;
 }
 
 export function createClients(targets: Iterable<ClusterTarget>, options: ClientOptions = {}): Map<string, KubeClient> {
@@ -48,11 +51,11 @@ export function createClients(targets: Iterable<ClusterTarget>, options: ClientO
     return s;
   };
   const out = new Map<string, KubeClient>();
-  for (const t of targets) out.set(t.name, createClient(t, setFor(t.kubeconfig), options.credentialsOverride));
+  for (const t of targets) out.set(t.name, createClient(t, setFor(t.kubeconfig), options));
   return out;
 }
 
-function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, override: CredentialsOverride | undefined): KubeClient {
+function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, options: ClientOptions): KubeClient {
   const where = `clusters.${target.name}.context`;
   const entry = kubeconfigs.resolve(target.context, where);
   const { cluster } = entry;
@@ -71,12 +74,13 @@ function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, overrid
   } catch (err) {
     throw new UserError(`kubeconfig cluster "${cluster.name}": cannot read certificate-authority ${cluster.caFile}: ${(err as Error).message}`);
   }
-  const credentials = new CredentialProvider(entry, target.name, override);
+  const credentials = new CredentialProvider(entry, target.name, options.credentialsOverride);
   const http = new KubeHttp(
     target.name,
     cluster.server,
     { ca, rejectUnauthorized: !cluster.skipTLSVerify, servername: cluster.tlsServerName },
     credentials,
+    options.observer,
   );
   return {
     name: target.name,

@@ -9,6 +9,7 @@ import type { ClusterHealth } from "../rpc/protocol.ts";
 import { createClients, type ClusterTarget } from "./clients.ts";
 import type { KubeCluster } from "./cluster.ts";
 import type { CredentialsOverride } from "./credentials.ts";
+import type { KubeObserver } from "./observer.ts";
 import { ClusterWatch } from "./watch.ts";
 
 export interface KubeClusterConfig extends ClusterTarget {
@@ -24,10 +25,24 @@ export interface KubeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Reachability check interval per cluster. Default 10 s. */
   readonly probeIntervalMs?: number;
+  /** Told of every API request and watch restart (the daemon's metrics). */
+  readonly observer?: KubeObserver;
 }
 
-/** The `health` answer's entry for one cluster, and since when (ISO time) `reachable` has had its value. */
-export type ClusterStatus = ClusterHealth & { readonly since: string };
+/**
+ * The `health` answer's entry for one cluster, and since when (ISO time) `reachable` has had its
+ * value; for `servers.list`, the metrics and the spawn page also when it last answered, its
+ * version and the error in a few words.
+ */
+export type ClusterStatus = ClusterHealth & {
+  readonly since: string;
+  /** `error` in a few words, fit for the hub's users (no URL, no server message). */
+  readonly reason?: string;
+  /** ISO time the API server last answered anything; absent when it never did. */
+  readonly lastSeen?: string;
+  /** The API server's version (`gitVersion`), once a probe got it. */
+  readonly version?: string;
+};
 
 export interface Kube {
   /** The cluster by its config.ts name; UserError listing the known ones otherwise. */
@@ -51,12 +66,12 @@ function watchNamespace(namespace: string | undefined): string | undefined {
  */
 export async function createKube(options: KubeOptions): Promise<Kube> {
   const configs = [...options.clusters];
-  const clients = createClients(configs, { credentialsOverride: options.credentialsOverride, env: options.env });
+  const clients = createClients(configs, { credentialsOverride: options.credentialsOverride, env: options.env, observer: options.observer });
   const clusters = new Map<string, KubeCluster>();
   for (const cfg of configs) {
     const client = clients.get(cfg.name);
     if (!client) continue;
-    const watch = new ClusterWatch(client, { namespace: watchNamespace(cfg.namespace), probeIntervalMs: options.probeIntervalMs });
+    const watch = new ClusterWatch(client, { namespace: watchNamespace(cfg.namespace), probeIntervalMs: options.probeIntervalMs, observer: options.observer });
     watch.start();
     clusters.set(cfg.name, { name: cfg.name, client, watch });
   }
@@ -71,7 +86,16 @@ export async function createKube(options: KubeOptions): Promise<Kube> {
       const out: Record<string, ClusterStatus> = {};
       for (const [name, c] of clusters) {
         const s = c.watch.connection();
-        out[name] = { reachable: s.reachable, ...(s.lastError ? { error: s.lastError } : {}), since: s.since.toISOString() };
+        const seen = c.client.http.lastAnswerAt;
+        const version = c.watch.serverVersion;
+        out[name] = {
+          reachable: s.reachable,
+          ...(s.lastError ? { error: s.lastError } : {}),
+          ...(s.reason ? { reason: s.reason } : {}),
+          since: s.since.toISOString(),
+          ...(seen > 0 ? { lastSeen: new Date(seen).toISOString() } : {}),
+          ...(version ? { version } : {}),
+        };
       }
       return out;
     },
@@ -86,7 +110,8 @@ export { applyObjects, applyOrder, markStarted, ApplyError, type AppliedObject, 
 export { deleteServerObjects, type DeleteOptions, type DeletedObject } from "./delete.ts";
 export { recoverState, cleanupIncomplete, type ManagedServer, type RecoveredState, type RecoverOptions } from "./startup.ts";
 export type { KubeCluster } from "./cluster.ts";
-export { ClusterWatch, type ConnectionState, type WaitReadyOptions } from "./watch.ts";
+export { ClusterWatch, NOT_CONNECTED_YET, type ConnectionState, type WaitReadyOptions } from "./watch.ts";
+export type { KubeObserver, WatchRestartReason } from "./observer.ts";
 export type { ServerStatus, ServerPhase } from "./pod-status.ts";
 export { KubeApiError, ClusterUnreachableError, ServerFailedError } from "./errors.ts";
 export type { CredentialsOverride } from "./credentials.ts";

@@ -5,10 +5,14 @@ import { UserError } from "../errors.ts";
 import { createKube } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { runAuth } from "../spawn/hooks/auth.ts";
-import { listen, type RpcServer } from "../rpc/server.ts";
+import { bindHandlers } from "../rpc/protocol.ts";
+import { listenMethods, type RpcServer } from "../rpc/server.ts";
+import { VERSION } from "../version.ts";
 import { serveHandlers } from "./handlers.ts";
 import { stderrServeLog, type ServeLog } from "./log.ts";
 import { ServerManager } from "./manager.ts";
+import type { ListenAddress, MetricsListener } from "./metrics-http.ts";
+import type { Metrics } from "./metrics.ts";
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -16,11 +20,15 @@ export interface DaemonOptions {
   /** 0o600 by default; 0o660 lets the socket's group in. */
   readonly socketMode?: number;
   readonly log?: ServeLog;
+  /** Serve Prometheus metrics there (`--metrics-listen`); no metrics at all without it. */
+  readonly metricsListen?: ListenAddress;
 }
 
 export interface Daemon {
   readonly socketPath: string;
   readonly servers: ServerManager;
+  /** `http://HOST:PORT/metrics` when `metricsListen` was given. */
+  readonly metricsUrl: string | undefined;
   /** Load config.ts again (SIGHUP). A bad config is logged and the running one kept: false. */
   reload(): Promise<boolean>;
   close(): Promise<void>;
@@ -41,22 +49,30 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const shutdown = new AbortController();
   // The auth hooks in force; a reload may change them.
   let plugins = config.plugins;
+  // Loaded only when asked for: without --metrics-listen there is no registry and no observer.
+  // The gauges read `servers` and `kube` at scrape time, which begins after both exist.
+  const metrics: Metrics | undefined = opts.metricsListen
+    ? (await import("./metrics.ts")).createMetrics({ servers: () => servers.registry.values(), clusters: () => kube.health() }, VERSION)
+    : undefined;
   const kube: Kube = await createKube({
     clusters: config.clusters.values(),
     credentialsOverride: (cluster): Promise<ClusterCredentials | undefined> =>
       runAuth(plugins, { cluster, log: log.child(`auth ${cluster.name}`), signal: shutdown.signal }),
+    observer: metrics?.kube,
   });
   const servers = new ServerManager(config, kube, log);
   let rpc: RpcServer | undefined;
+  let metricsListener: MetricsListener | undefined;
   try {
     const recovered = await servers.recover();
     log.info(
       `config ${path}: ${config.clusters.size} clusters, ${config.profiles.length} profiles; recovered ${recovered.running} running servers, removed ${recovered.cleaned} objects of incomplete starts`,
     );
-    rpc = await listen({
+    const methods = bindHandlers(serveHandlers(kube, servers));
+    rpc = await listenMethods({
       socketPath: opts.socketPath,
       mode: opts.socketMode ?? 0o600,
-      handlers: serveHandlers(kube, servers),
+      methods: metrics ? metrics.instrument(methods) : methods,
       log: {
         debug: () => {},
         info: (m) => log.info(m),
@@ -64,7 +80,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         error: (m, err) => log.error(err instanceof Error && err.stack ? `${m}\n${err.stack}` : m),
       },
     });
+    if (metrics && opts.metricsListen) {
+      const { listenMetrics } = await import("./metrics-http.ts");
+      metricsListener = await listenMetrics(opts.metricsListen, metrics.registry);
+      log.info(`metrics at ${metricsListener.url}`);
+    }
   } catch (err) {
+    await rpc?.close();
     await kube.close();
     throw err;
   }
@@ -72,6 +94,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return {
     socketPath: server.socketPath,
     servers,
+    metricsUrl: metricsListener?.url,
     async reload() {
       try {
         const next = await loadConfig(opts.configPath);
@@ -90,6 +113,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     async close() {
       shutdown.abort();
+      await metricsListener?.close();
       await server.close();
       await kube.close();
     },
