@@ -9,27 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { connect, type RpcClient } from "../../src/rpc/client.ts";
+import { HOME_VOLUME } from "../fixtures/home-volume.ts";
 import { UPSTREAM_PATCHES, UPSTREAM_RESOURCES } from "../fixtures/upstream-examples.ts";
 
 const root = join(import.meta.dirname, "../..");
 const token = (s: string) => `tok-${s}-${Math.random().toString(36).slice(2)}`;
 
 export { ensureBed, type Bed, token };
-
-/** A home volume that outlives stops, as config.example.ts has it. */
-const HOME_VOLUME = `
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: {{key}}-home
-  labels:
-    mcks.hub.jupyter.org/lifetime: user
-spec:
-  accessModes: [ReadWriteOnce]
-  resources:
-    requests:
-      storage: 1Gi
-`;
 
 /** The DSL config the serve tests use; every profile runs against the bed's restricted identities. */
 export function writeServeConfig(bed: Bed, dir: string, opts: { startTimeout?: number } = {}): string {
@@ -100,11 +86,11 @@ function command(): string[] {
   return [process.execPath, join(root, "src/main.ts")];
 }
 
-/** Start `mcks serve` and wait until it answers `health`; fails loudly with its log otherwise. */
-export async function startServe(configPath: string, socket?: string): Promise<ServeProcess> {
+/** Start `mcks serve` (with `extraArgs`) and wait until it answers `health`; fails loudly with its log otherwise. */
+export async function startServe(configPath: string, socket?: string, extraArgs: readonly string[] = []): Promise<ServeProcess> {
   const sock = socket ?? join(mkdtempSync(join(tmpdir(), "mcks-serve-")), "mcks.sock");
   const [cmd, ...args] = command();
-  const child = spawn(cmd!, [...args, "serve", "-c", configPath, "--socket", sock], {
+  const child = spawn(cmd!, [...args, "serve", "-c", configPath, "--socket", sock, ...extraArgs], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env },
