@@ -53,7 +53,16 @@ function pyString(s: string): string {
   return JSON.stringify(s);
 }
 
-export async function startHubStack(name: string, opts: { extraConfig?: string } = {}): Promise<HubStack> {
+export interface HubStackOptions {
+  /** Appended to jupyterhub_config.py. */
+  readonly extraConfig?: string;
+  /** The daemon's config; default test/e2e/config.ts. */
+  readonly mcksConfig?: string;
+  /** More arguments for `mcks serve`. */
+  readonly serveArgs?: readonly string[];
+}
+
+export async function startHubStack(name: string, opts: HubStackOptions = {}): Promise<HubStack> {
   ensureVenv();
   const bed = await ensureBed({ clusters: 3 });
   const dir = join(repo, "test-output/e2e", name);
@@ -116,7 +125,8 @@ ${opts.extraConfig ?? ""}
     async startDaemon() {
       const bin = process.env.MCKS_BIN;
       const [cmd, ...head] = bin ? [bin] : [join(repo, "node_modules/.bin/node"), join(repo, "src/main.ts")];
-      daemon = start("mcks serve", cmd!, [...head, "serve", "-c", join(repo, "test/e2e/config.ts"), "--socket", socket], { cwd: repo, env, log: join(dir, "serve.log") });
+      const config = opts.mcksConfig ?? join(repo, "test/e2e/config.ts");
+      daemon = start("mcks serve", cmd!, [...head, "serve", "-c", config, "--socket", socket, ...(opts.serveArgs ?? [])], { cwd: repo, env, log: join(dir, "serve.log") });
       await waitReady(daemon, () => unixSocketAccepts(socket), 90_000);
     },
     async stopDaemon(signal = "SIGTERM") {
