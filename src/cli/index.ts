@@ -4,6 +4,7 @@ import { doctorCommand } from "./doctor.ts";
 import { dryRun } from "./dry-run.ts";
 import { patchCommand } from "./patch.ts";
 import { serve } from "./serve.ts";
+import { statusCommand } from "./status.ts";
 import { typesCommand } from "./types.ts";
 import { validate } from "./validate.ts";
 
@@ -12,5 +13,5 @@ export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, doctor: doctorCommand, types: typesCommand },
+  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, status: statusCommand, doctor: doctorCommand, types: typesCommand },
 });

@@ -3,7 +3,7 @@
  * that will not fix itself, or how far the start has come, as `{progress, message}`.
  * Pure functions of the objects: unit-tested without a cluster.
  */
-import { ANNOTATION_STARTED_AT, LABEL_KEY } from "../objects/labels.ts";
+import { ANNOTATION_SERVERNAME, ANNOTATION_STARTED_AT, ANNOTATION_USERNAME, LABEL_KEY } from "../objects/labels.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import type { ObjectMeta } from "./informer.ts";
 
@@ -64,6 +64,11 @@ export interface ServerStatus {
   readonly startedAt: string | undefined;
   readonly nodeName: string | undefined;
   readonly podIP: string | undefined;
+  /** The hub's names of the server (its annotations), for `servers.list`. */
+  readonly user: string | undefined;
+  readonly server: string | undefined;
+  /** The Pod's `creationTimestamp` (ISO). */
+  readonly createdAt: string | undefined;
 }
 
 /** Waiting reasons that mean the container will not start without a change of spec. */
@@ -174,5 +179,8 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
     startedAt: pod.metadata.annotations?.[ANNOTATION_STARTED_AT],
     nodeName: pod.spec?.nodeName,
     podIP: pod.status?.podIP,
+    user: pod.metadata.annotations?.[ANNOTATION_USERNAME],
+    server: pod.metadata.annotations?.[ANNOTATION_SERVERNAME],
+    createdAt: typeof pod.metadata.creationTimestamp === "string" ? pod.metadata.creationTimestamp : undefined,
   };
 }

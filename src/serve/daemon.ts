@@ -52,7 +52,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // Loaded only when asked for: without --metrics-listen there is no registry and no observer.
   // The gauges read `servers` and `kube` at scrape time, which begins after both exist.
   const metrics: Metrics | undefined = opts.metricsListen
-    ? (await import("./metrics.ts")).createMetrics({ servers: () => servers.registry.values(), clusters: () => kube.health() }, VERSION)
+    ? (await import("./metrics.ts")).createMetrics({ servers: () => servers.known(), clusters: () => kube.health() }, VERSION)
     : undefined;
   const kube: Kube = await createKube({
     clusters: config.clusters.values(),
@@ -60,7 +60,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       runAuth(plugins, { cluster, log: log.child(`auth ${cluster.name}`), signal: shutdown.signal }),
     observer: metrics?.kube,
   });
-  const servers = new ServerManager(config, kube, log);
+  const servers = new ServerManager(config, kube, log, metrics?.spawned);
   let rpc: RpcServer | undefined;
   let metricsListener: MetricsListener | undefined;
   try {

@@ -13,7 +13,6 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { UserError } from "../errors.ts";
-import { ClusterUnreachableError, KubeApiError, ServerFailedError } from "../kube/errors.ts";
 import type { KubeObserver } from "../kube/observer.ts";
 import type { MethodHandler, MethodTable } from "../rpc/dispatch.ts";
 import { ErrorCode, RpcError } from "../rpc/errors.ts";
@@ -37,7 +36,7 @@ export interface SpawnObservation {
   readonly profile: string;
   readonly outcome: SpawnOutcome;
   readonly seconds: number;
-  /** For failures: `spawnFailureReason`. */
+  /** For failures: spawn/launch.ts `startFailureReason`. */
   readonly reason?: string;
 }
 
@@ -56,21 +55,6 @@ const SPAWN_BUCKETS = [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 const KUBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** RPC calls: polls answer from memory (sub-millisecond), starts and stops take minutes. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600];
-
-/**
- * Why a start failed, as a label value from a small set: the Kubernetes reason of a Pod that
- * cannot start (`ErrImagePull`, `Unschedulable`, …), the API's reason for a rejected request
- * (`Forbidden`, `Invalid`, …), `ClusterUnreachable`, `Timeout`, `BadRequest` (the request or the
- * config could not make objects: an unknown profile, a bad option) or `Internal` (a bug).
- */
-export function spawnFailureReason(err: unknown, timedOut: boolean): string {
-  if (timedOut) return "Timeout";
-  if (err instanceof ServerFailedError) return err.reason;
-  if (err instanceof ClusterUnreachableError) return "ClusterUnreachable";
-  if (err instanceof KubeApiError) return err.status.reason;
-  if (err instanceof UserError) return "BadRequest";
-  return "Internal";
-}
 
 /** The label of an RPC call's outcome. */
 function rpcOutcome(err: unknown): string {

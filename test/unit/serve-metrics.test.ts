@@ -8,11 +8,10 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { UserError } from "../../src/errors.ts";
-import { ClusterUnreachableError, KubeApiError, ServerFailedError } from "../../src/kube/errors.ts";
 import type { MethodTable, RequestContext } from "../../src/rpc/dispatch.ts";
 import { ErrorCode, RpcError } from "../../src/rpc/errors.ts";
 import { listenMetrics, parseListenAddress } from "../../src/serve/metrics-http.ts";
-import { createMetrics, spawnFailureReason, type DaemonView } from "../../src/serve/metrics.ts";
+import { createMetrics, type DaemonView } from "../../src/serve/metrics.ts";
 
 type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
 
@@ -111,15 +110,6 @@ describe("metrics", () => {
     assert.equal(count("server.start", "failed"), 1);
     assert.equal(count("server.stop", "invalid_params"), 1);
     assert.equal(count("health", "internal"), 1);
-  });
-
-  it("failure reasons are a small set: Kubernetes' reason, ClusterUnreachable, Timeout, BadRequest, Internal", () => {
-    assert.equal(spawnFailureReason(new ServerFailedError("Pod/x cannot start: ErrImagePull: …", "ErrImagePull"), false), "ErrImagePull");
-    assert.equal(spawnFailureReason(new ClusterUnreachableError("eu", "cluster eu is unreachable"), false), "ClusterUnreachable");
-    assert.equal(spawnFailureReason(new KubeApiError("denied", { code: 403, reason: "Forbidden", message: "no" }), false), "Forbidden");
-    assert.equal(spawnFailureReason(new UserError("unknown profile"), false), "BadRequest");
-    assert.equal(spawnFailureReason(new Error("bug"), false), "Internal");
-    assert.equal(spawnFailureReason(new ServerFailedError("x", "ErrImagePull"), true), "Timeout");
   });
 
   it("names follow Prometheus conventions: mcks_ prefix (process_/nodejs_ standard), counters _total, durations _seconds", async () => {
