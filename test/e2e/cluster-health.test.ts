@@ -128,6 +128,9 @@ describe("the spawn page when a cluster is down", { timeout: 600_000 }, () => {
     const answer = JSON.parse((await page.textContent("body")) ?? "{}") as { ip?: string };
     assert.equal(clusterOfIp(stack, answer.ip ?? ""), "testbed-1", "the fallback cluster's pod answered");
     await page.close();
+    // Where JupyterHub shows a spawner's view of a server: its stored state names cluster and profile.
+    const state = (await serverOf(stack, gail))?.state as { mcks?: Record<string, string> } | undefined;
+    assert.deepEqual([state?.mcks?.cluster, state?.mcks?.profile], ["testbed-1", "fallback"], JSON.stringify(state));
 
     // A REST start on testbed-2 fails at once, with the reason.
     const t0 = Date.now();
