@@ -1,6 +1,7 @@
 /**
  * `mcks doctor`: for each cluster, can we reach it, who are we, and may we do what starting
- * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)?
+ * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)? And does
+ * its ingressPublicUrl answer from here (doctor-ingress.ts)?
  */
 import { createClients, type ClusterTarget, type KubeClient } from "./clients.ts";
 import { checkIngress, type IngressReport } from "./doctor-ingress.ts";

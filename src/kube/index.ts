@@ -5,7 +5,7 @@
  * @kubernetes/client-node (~185 ms). Types may be imported statically with `import type`.
  */
 import { UserError } from "../errors.ts";
-import type { ClusterHealth } from "../rpc/protocol.ts";
+import type { ClusterStatus } from "../rpc/protocol.ts";
 import { createClients, type ClusterTarget } from "./clients.ts";
 import type { KubeCluster } from "./cluster.ts";
 import type { CredentialsOverride } from "./credentials.ts";
@@ -29,20 +29,7 @@ export interface KubeOptions {
   readonly observer?: KubeObserver;
 }
 
-/**
- * The `health` answer's entry for one cluster, and since when (ISO time) `reachable` has had its
- * value; for `servers.list`, the metrics and the spawn page also when it last answered, its
- * version and the error in a few words.
- */
-export type ClusterStatus = ClusterHealth & {
-  readonly since: string;
-  /** `error` in a few words, fit for the hub's users (no URL, no server message). */
-  readonly reason?: string;
-  /** ISO time the API server last answered anything; absent when it never did. */
-  readonly lastSeen?: string;
-  /** The API server's version (`gitVersion`), once a probe got it. */
-  readonly version?: string;
-};
+export type { ClusterStatus };
 
 export interface Kube {
   /** The cluster by its config.ts name; UserError listing the known ones otherwise. */

@@ -172,9 +172,9 @@ export class Informer<T extends WatchedObject> {
         if (this.#rv === undefined) this.#rv = await this.#list(signal);
         const began = Date.now();
         await this.#watch(this.#rv, signal);
-        // A watch the server ends at once, again and again, must not become a busy loop.
         if (signal.aborted) break;
         this.#handlers.restarted?.("expired");
+        // A watch the server ends at once, again and again, must not become a busy loop.
         if (Date.now() - began < 1000) await sleep(BACKOFF_MIN_MS, signal);
         backoff = BACKOFF_MIN_MS;
       } catch (err) {

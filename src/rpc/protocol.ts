@@ -116,7 +116,7 @@ export interface ProfileCluster {
   readonly fallbacks: readonly string[];
   /** Where a start would go now: `name`, a reachable fallback, or absent when nowhere. */
   readonly startsOn?: string;
-  /** This user's servers of this profile keep a home volume on `name`, so they never fall back. */
+  /** This user's servers of this profile keep a home volume on `name`, so they never fall back (asked only when there are fallbacks). */
   readonly homeOnCluster: boolean;
 }
 
@@ -150,14 +150,22 @@ export interface ServerSummary {
   readonly message: string;
 }
 
-/** One cluster in `servers.list`. */
-export interface ClusterSummary extends ClusterHealth {
-  /** Since when (ISO) `reachable` has had its value. */
+/**
+ * A cluster as the daemon sees it (`kube.health()`): the `health` entry, since when (ISO time)
+ * `reachable` has had its value, when the API server last answered, its version, and the error
+ * in a few words for the hub's users (no URL, no server message).
+ */
+export interface ClusterStatus extends ClusterHealth {
   readonly since: string;
-  /** ISO time the API server last answered anything. */
+  readonly reason?: string;
+  /** ISO time the API server last answered anything; absent when it never did. */
   readonly lastSeen?: string;
-  /** The API server's version, e.g. v1.32.2. */
+  /** The API server's `gitVersion`, e.g. v1.32.2, once a probe got it. */
   readonly version?: string;
+}
+
+/** One cluster in `servers.list` (for operators: the full `error`, not the short reason). */
+export interface ClusterSummary extends Omit<ClusterStatus, "reason"> {
   readonly running: number;
   /** Starting or stopping (what the hub calls pending). */
   readonly pending: number;

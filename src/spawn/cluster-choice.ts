@@ -6,9 +6,7 @@
  * One decision for the spawn page (`profiles.list`) and the start itself.
  */
 import type { ResolvedProfile } from "../config/resolve.ts";
-import type { ClusterStatus } from "../kube/index.ts";
-import { ClusterUnreachableError } from "../kube/errors.ts";
-import { NOT_CONNECTED_YET } from "../kube/watch.ts";
+import { ClusterUnreachableError, NOT_CONNECTED_YET, type ClusterStatus } from "../kube/index.ts";
 import { LABEL_LIFETIME } from "../objects/labels.ts";
 import type { KubeObject } from "../objects/types.ts";
 import type { ProfileCluster } from "../rpc/protocol.ts";
