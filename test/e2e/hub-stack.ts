@@ -53,6 +53,21 @@ function pyString(s: string): string {
   return JSON.stringify(s);
 }
 
+/**
+ * fetch, sent once more when the pooled keep-alive connection it went out on had just been
+ * closed by the other side (configurable-http-proxy drops idle sockets after 5 s; a test that
+ * spends longer in kubectl reuses one at that moment): no answer came, so repeating is safe.
+ */
+export async function fetchFresh(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code !== "UND_ERR_SOCKET") throw err;
+    return fetch(url, init);
+  }
+}
+
 export interface HubStackOptions {
   /** Appended to jupyterhub_config.py. */
   readonly extraConfig?: string;
@@ -152,7 +167,7 @@ ${opts.extraConfig ?? ""}
       }
     },
     async api(method, path, body) {
-      const r = await fetch(`${url}/hub/api${path}`, {
+      const r = await fetchFresh(`${url}/hub/api${path}`, {
         method,
         headers: { Authorization: `token ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
