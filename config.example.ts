@@ -214,6 +214,10 @@ export default defineConfig({
       displayName: "DigitalOcean in Amsterdam",
       description: "Small servers close to European users; no service account",
       cluster: "do-ams3",
+      // While do-ams3 is unreachable, start on GKE instead; never for a user whose home volume
+      // lives on do-ams3 (as everyone's does with this file's defaults.resources): a server
+      // elsewhere would start without it.
+      fallbackClusters: ["gke-us-central1"],
       serviceAccount: false,
       cpuLimit: "1500m",
       memLimit: 2147483648,

@@ -41,6 +41,7 @@ async function serveChild(impl: Impl, socketPath: string): Promise<void> {
       "server.poll": () => ({ status: null }),
       "server.stop": () => ({}),
       "server.delete": () => ({}),
+      "servers.list": () => ({ servers: [], clusters: {} }),
     };
     await listen({ socketPath, handlers, log: silentLog });
   } else {

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Metafile } from "esbuild";
-import { eagerChainToKubeClient } from "../build/lazy-check.ts";
+import { eagerChainToLazyPackage } from "../build/lazy-check.ts";
 import { BINARY, DIST, ROOT } from "../build/paths.ts";
 
 const GOAL_MS = 250;
@@ -76,7 +76,7 @@ function main(): void {
 
   const size = statSync(BINARY).size;
   const meta = JSON.parse(readFileSync(join(DIST, ".sea", "meta.json"), "utf8")) as Metafile;
-  const eager = eagerChainToKubeClient(meta);
+  const eager = eagerChainToLazyPackage(meta);
   const bundled = Object.keys(meta.inputs).some((f) => f.startsWith("node_modules/@kubernetes/client-node/"));
 
   const dryRun = ["dry-run", "-c", "config.example.ts", "--user", "alice"];

@@ -1,20 +1,21 @@
 /**
- * The Kubernetes client costs ~185 ms to load, so commands that never talk to a cluster
- * (`dry-run`, `validate`, `types`, `--version`) must not load it: it may only be reached through
- * `import()`. This walks the bundle's import graph from the entry over static edges only and
- * returns the import chain to the client if one exists.
+ * Packages that commands which never talk to a cluster (`dry-run`, `validate`, `types`,
+ * `--version`) must not load: the Kubernetes client costs ~185 ms, prom-client is only for
+ * `serve --metrics-listen`. They may only be reached through `import()`. This walks the
+ * bundle's import graph from the entry over static edges only and returns the import chain to
+ * one of them if one exists.
  */
 import type { Metafile } from "esbuild";
 
-const HEAVY = "node_modules/@kubernetes/client-node/";
+export const LAZY_PACKAGES = ["node_modules/@kubernetes/client-node/", "node_modules/prom-client/"] as const;
 
 /** Returns e.g. ["src/main.ts", "src/cli/serve.ts", "node_modules/@kubernetes/client-node/dist/index.js"], or undefined. */
-export function eagerChainToKubeClient(meta: Metafile, entry = "src/main.ts"): string[] | undefined {
+export function eagerChainToLazyPackage(meta: Metafile, entry = "src/main.ts"): string[] | undefined {
   const parent = new Map<string, string | null>([[entry, null]]);
   const queue = [entry];
   while (queue.length > 0) {
     const file = queue.shift() as string;
-    if (file.startsWith(HEAVY)) {
+    if (LAZY_PACKAGES.some((p) => file.startsWith(p))) {
       const chain: string[] = [];
       for (let f: string | null | undefined = file; f; f = parent.get(f)) chain.unshift(f);
       return chain;

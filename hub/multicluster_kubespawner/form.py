@@ -7,6 +7,7 @@ Field names: ``profile`` (the slug), ``option--<slug>--<name>`` (a choice key, o
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,52 @@ _env = jinja2.Environment(
 )
 
 
+def _since(iso: Any) -> str:
+    """`` since 14:03 UTC`` (or with the date when not today), from the daemon's ISO time."""
+    try:
+        t = datetime.fromisoformat(str(iso).replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return ""
+    today = datetime.now(timezone.utc).date() == t.date()
+    return f" since {t:%H:%M} UTC" if today else f" since {t:%Y-%m-%d %H:%M} UTC"
+
+
+def cluster_notice(profile: dict) -> dict | None:
+    """Whether a profile can start now and what the page says about its cluster, from the
+    ``cluster`` the daemon adds to each profile (``None``: nothing to say, it can start).
+
+    ``{"available": bool, "text": str}``; the reason is the daemon's few words (never a URL).
+    """
+    c = profile.get("cluster")
+    if not isinstance(c, dict) or not c.get("name"):
+        return None
+    name = str(c["name"])
+    fallbacks = [str(f) for f in c.get("fallbacks") or []]
+    home = bool(c.get("homeOnCluster"))
+    starts_on = c.get("startsOn")
+    if not c.get("reachable"):
+        down = f"Cluster {name} is unreachable{_since(c.get('since'))} ({c.get('reason') or 'no answer'})."
+        if starts_on:
+            return {"available": True, "text": f"{down} Servers start on {starts_on} until it is back."}
+        if fallbacks and home:
+            return {"available": False, "text": f"{down} Your home volume lives on {name}, so this profile does not start on {', '.join(fallbacks)}."}
+        return {"available": False, "text": f"Unavailable: {down}"}
+    if not fallbacks:
+        return None
+    then = " then ".join(fallbacks)
+    if home:
+        return {"available": True, "text": f"Runs on {name}. Your home volume lives there, so it never moves to {then}."}
+    return {"available": True, "text": f"Runs on {name}; while {name} is unreachable, on {then} (never when your home volume lives on {name})."}
+
+
 def render_form(profiles: list[dict]) -> str:
     if not profiles:
         return ""
-    selected = next((p["slug"] for p in profiles if p.get("default")), profiles[0]["slug"])
-    return _env.get_template("form.html").render(profiles=profiles, selected=selected, UNLISTED=UNLISTED)
+    notices = {p["slug"]: cluster_notice(p) for p in profiles}
+    available = [p for p in profiles if (notices[p["slug"]] or {}).get("available", True)]
+    # The default profile, unless its cluster is down: then the first one that can start.
+    selected = next((p["slug"] for p in available if p.get("default")), available[0]["slug"] if available else None)
+    return _env.get_template("form.html").render(profiles=profiles, notices=notices, selected=selected, UNLISTED=UNLISTED)
 
 
 def _first(formdata: dict, key: str) -> str | None:

@@ -49,6 +49,9 @@ async def test_start_poll_stop_on_the_chosen_cluster(make_spawner, username):
     progress = [e["progress"] for e in events]
     assert progress == sorted(progress) and progress[-1] == 100
     assert any("testbed-2" in e["message"] for e in events)
+    # The progress page names the profile and the cluster, from the first step to the last.
+    assert "(profile mock-2, cluster testbed-2)" in events[0]["message"], events[0]
+    assert events[-1]["message"].endswith("(profile mock-2, cluster testbed-2)"), events[-1]
 
     # The URL is the cluster's ingress; the pod behind it is in testbed-2 (its node's pod network).
     assert url.endswith(f"/user/{username}/")

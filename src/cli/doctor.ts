@@ -7,7 +7,7 @@ import { toYaml } from "./rbac.ts";
 
 export const doctorCommand = command({
   name: "doctor",
-  description: "Check every cluster of config.ts: reachable, which Kubernetes version, and whether the context may do what starting servers needs",
+  description: "Check every cluster of config.ts: reachable, which Kubernetes version, whether the context may do what starting servers needs, and whether its ingressPublicUrl answers from here",
   args: {
     config: option({ long: "config", short: "c", type: string, description: "path to config.ts" }),
     allowInsecureHttp: flag({
@@ -60,6 +60,15 @@ export const doctorCommand = command({
         );
       } else {
         process.stdout.write(`✓ ${r.cluster} (context ${r.context}, Kubernetes ${r.version}): reachable, all ${r.checked} permissions granted in namespace ${ns}\n`);
+      }
+      if (r.ingress?.error !== undefined) {
+        bad++;
+        process.stdout.write(
+          `✗ ${r.cluster}: ingressPublicUrl ${r.ingress.url} does not answer from this machine: ${r.ingress.error}\n` +
+            `  the hub's proxy sends users' traffic there: check clusters.${r.cluster}.ingressPublicUrl, the ingress controller's Service, DNS and firewalls\n`,
+        );
+      } else if (r.ingress) {
+        process.stdout.write(`✓ ${r.cluster}: ingressPublicUrl ${r.ingress.url} answers (HTTP ${r.ingress.status})\n`);
       }
     }
     if (bad > 0) process.exitCode = 1;

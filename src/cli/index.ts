@@ -5,6 +5,7 @@ import { dryRun } from "./dry-run.ts";
 import { patchCommand } from "./patch.ts";
 import { rbacCommand } from "./rbac.ts";
 import { serve } from "./serve.ts";
+import { statusCommand } from "./status.ts";
 import { typesCommand } from "./types.ts";
 import { validate } from "./validate.ts";
 
@@ -13,5 +14,5 @@ export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, doctor: doctorCommand, rbac: rbacCommand, types: typesCommand },
+  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, status: statusCommand, doctor: doctorCommand, rbac: rbacCommand, types: typesCommand },
 });

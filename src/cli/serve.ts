@@ -1,6 +1,7 @@
-import { command, flag, option, string } from "cmd-ts";
+import { command, flag, option, optional, string } from "cmd-ts";
 import { formatError, UserError } from "../errors.ts";
 import { createServeLog, LOG_FORMATS, type LogFormat } from "../serve/log.ts";
+import { parseListenAddress } from "../serve/metrics-http.ts";
 
 export const serve = command({
   name: "serve",
@@ -13,6 +14,11 @@ export const serve = command({
       type: string,
       defaultValue: () => "600",
       description: "permissions of the socket: 600 (owner only, default) or 660 (owner and group)",
+    }),
+    metricsListen: option({
+      long: "metrics-listen",
+      type: optional(string),
+      description: "serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (off by default)",
     }),
     logFormat: option({
       long: "log-format",
@@ -28,6 +34,7 @@ export const serve = command({
   async handler(a) {
     if (!/^[0-7]{3}$/.test(a.mode)) throw new UserError(`--socket-mode ${a.mode}: expected octal permissions like 600 or 660`);
     if (!(LOG_FORMATS as readonly string[]).includes(a.logFormat)) throw new UserError(`--log-format ${a.logFormat}: expected ${LOG_FORMATS.join(" or ")}`);
+    const metricsListen = a.metricsListen === undefined ? undefined : parseListenAddress(a.metricsListen);
     const log = createServeLog({ format: a.logFormat as LogFormat });
     // Loaded here, not at the top: dry-run and validate must never load the Kubernetes client.
     const { startDaemon } = await import("../serve/daemon.ts");
@@ -39,6 +46,7 @@ export const serve = command({
         socketPath: a.socket,
         socketMode: Number.parseInt(a.mode, 8),
         allowInsecureHttp: a.allowInsecureHttp,
+        metricsListen,
       });
     } catch (err) {
       if (a.logFormat === "text") throw err;

@@ -46,6 +46,18 @@ export function crossCheck(raw: unknown): Problem[] {
         `unknown cluster ${JSON.stringify(p.cluster)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""} (known clusters: ${clusterNames.length ? quoteList(clusterNames) : "none, add one under clusters"})`,
       );
     }
+    const fallbacks: unknown = p.fallbackClusters;
+    if (Array.isArray(fallbacks)) {
+      fallbacks.forEach((f: unknown, j) => {
+        if (typeof f !== "string") return;
+        const where = ["profiles", i, "fallbackClusters", j];
+        if (!clusterNames.includes(f)) {
+          const hint = didYouMean(f, clusterNames);
+          add(where, `unknown cluster ${JSON.stringify(f)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""} (known clusters: ${quoteList(clusterNames)})`);
+        } else if (f === p.cluster) add(where, `${JSON.stringify(f)} is the profile's own cluster; list only other clusters to fall back to`);
+        else if (fallbacks.indexOf(f) !== j) add(where, `${JSON.stringify(f)} is listed twice; list each fallback cluster once`);
+      });
+    }
     checkLimits(p, defaults, ["profiles", i], add);
     for (const [name, option] of entries(p.options)) checkOption(option, { ...defaults, ...p }, ["profiles", i, "options", name], add);
   });

@@ -28,6 +28,8 @@ export interface ResolvedProfile {
   readonly description: string;
   readonly default: boolean;
   readonly cluster: string;
+  /** Where to start, in order, while `cluster` is unreachable (spawn/cluster-choice.ts). */
+  readonly fallbackClusters: readonly string[];
   /** The profile's own settings (defaults not merged in). */
   readonly settings: SpawnSettings;
   readonly options: Readonly<Record<string, ProfileOption>>;
@@ -93,6 +95,7 @@ export function resolveConfig(user: UserConfig, path: string, index: SourceIndex
       description: p.description ?? "",
       default: p.default ?? false,
       cluster: p.cluster,
+      fallbackClusters: Object.freeze([...(p.fallbackClusters ?? [])]),
       settings: settingsOf(p),
       options: Object.freeze({ ...p.options }),
       allowed: p.allowed ?? everyone,

@@ -117,6 +117,7 @@ export const profileSchema = z.strictObject({
   description: z.string().optional(),
   default: z.boolean().optional(),
   cluster: z.string(),
+  fallbackClusters: z.array(z.string()).optional(),
   options: z.record(z.string(), optionSchema).optional(),
   allowed: checked(isFunction, "a function (user) => boolean"),
 });

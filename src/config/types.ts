@@ -150,6 +150,12 @@ export interface ProfileConfig extends SpawnSettings {
   default?: boolean;
   /** Name of an entry of `clusters`. */
   cluster: string;
+  /**
+   * Entries of `clusters` to start on, in this order, while `cluster` is unreachable; never for a
+   * user whose server keeps data there (an object labelled `mcks.hub.jupyter.org/lifetime: user`,
+   * such as a home volume). Default: none.
+   */
+  fallbackClusters?: readonly string[];
   options?: Readonly<Record<string, ProfileOption>>;
   /** Who may use this profile. Default: everyone. */
   allowed?: (user: HubUser) => boolean;

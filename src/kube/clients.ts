@@ -8,6 +8,7 @@ import { UserError } from "../errors.ts";
 import { CredentialProvider, type CredentialsOverride } from "./credentials.ts";
 import { KubeHttp } from "./http.ts";
 import { defaultKubeconfigFiles, KubeconfigSet } from "./kubeconfig.ts";
+import type { KubeObserver } from "./observer.ts";
 import { ResourceMapper } from "./resources.ts";
 
 /** What `clients.ts` needs of a configured cluster (a ResolvedCluster fits). */
@@ -38,6 +39,8 @@ export interface ClientOptions {
   readonly allowInsecureHttp?: boolean;
   /** Where warnings go (a cluster that skips TLS verification). Default stderr. */
   readonly warn?: (message: string) => void;
+  /** Told of every API request (metrics). */
+  readonly observer?: KubeObserver;
 }
 
 export function createClients(targets: Iterable<ClusterTarget>, options: ClientOptions = {}): Map<string, KubeClient> {
@@ -89,6 +92,7 @@ function createClient(target: ClusterTarget, kubeconfigs: KubeconfigSet, options
     cluster.server,
     { ca, rejectUnauthorized: !cluster.skipTLSVerify, servername: cluster.tlsServerName },
     credentials,
+    options.observer,
   );
   return {
     name: target.name,

@@ -1,9 +1,11 @@
 /**
  * `mcks doctor`: for each cluster, can we reach it, who are we, and may we do what starting
- * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)?
- * What "needs" means is the caller's: the config's least RBAC (rbac/uses.ts).
+ * servers needs (SelfSubjectAccessReview per resource and verb, in the cluster's namespace)? And does
+ * its ingressPublicUrl answer from here (doctor-ingress.ts)? What "needs" means is the caller's:
+ * the config's least RBAC (rbac/uses.ts).
  */
 import { createClients, type ClientOptions, type ClusterTarget, type KubeClient } from "./clients.ts";
+import { checkIngress, type IngressReport } from "./doctor-ingress.ts";
 
 /** One permission to ask about. */
 export interface Permission {
@@ -18,6 +20,8 @@ export interface DoctorTarget extends ClusterTarget {
   /** The fixed namespace, or undefined for a per-user template (checked cluster-wide). */
   readonly namespace: string | undefined;
   readonly permissions: readonly Permission[];
+  /** Checked to answer from this machine when given. */
+  readonly ingressPublicUrl?: string;
 }
 
 export interface ClusterReport {
@@ -30,6 +34,7 @@ export interface ClusterReport {
   /** The permissions that are denied. */
   readonly denied: readonly Permission[];
   readonly checked: number;
+  readonly ingress?: IngressReport;
 }
 
 interface AccessReview {
@@ -70,15 +75,19 @@ export async function doctor(targets: readonly DoctorTarget[], options: ClientOp
     return await Promise.all(
       targets.map(async (t) => {
         const client = clients.get(t.name);
-        return client
-          ? checkCluster(client, t).catch((err: unknown) => ({
-              cluster: t.name, context: t.context, server: client.server,
-              error: err instanceof Error ? err.message : String(err), denied: [], checked: 0,
-            }))
-          : { cluster: t.name, context: t.context, server: "?", error: "no client", denied: [], checked: 0 };
+        const [report, ingress] = await Promise.all([clusterReport(client, t), t.ingressPublicUrl ? checkIngress(t.ingressPublicUrl) : undefined]);
+        return ingress ? { ...report, ingress } : report;
       }),
     );
   } finally {
     for (const c of clients.values()) c.http.close();
   }
+}
+
+async function clusterReport(client: KubeClient | undefined, t: DoctorTarget): Promise<ClusterReport> {
+  if (!client) return { cluster: t.name, context: t.context, server: "?", error: "no client", denied: [], checked: 0 };
+  return checkCluster(client, t).catch((err: unknown) => ({
+    cluster: t.name, context: t.context, server: client.server,
+    error: err instanceof Error ? err.message : String(err), denied: [], checked: 0,
+  }));
 }

@@ -73,3 +73,38 @@ export function parseStatus(code: number, body: string): ApiStatus {
 export function isNotFound(err: unknown): boolean {
   return err instanceof KubeApiError && err.status.code === 404;
 }
+
+const NETWORK_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection reset",
+  ETIMEDOUT: "no answer in time",
+  ENOTFOUND: "name not found in DNS",
+  EAI_AGAIN: "DNS lookup failed",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+};
+
+/**
+ * Why a cluster cannot be used, in a few words a hub user may read on the spawn page: no URL,
+ * no address, no server message (those stay in the daemon's log and `mcks status`).
+ */
+export function shortReason(err: unknown): string {
+  if (err instanceof KubeApiError) {
+    const { code } = err.status;
+    if (code === 401) return "credentials rejected (HTTP 401)";
+    if (code === 403) return "access denied (HTTP 403)";
+    return code >= 500 ? `API server error (HTTP ${code})` : `API error (HTTP ${code})`;
+  }
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string") {
+      if (NETWORK_REASONS[code]) return NETWORK_REASONS[code];
+      if (code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || code.includes("CERT")) return "TLS handshake failed";
+    }
+    if (e.message === "socket hang up" || e.message.startsWith("aborted")) return "connection reset";
+    e = e.cause;
+  }
+  return err instanceof ClusterUnreachableError ? "no answer" : "unexpected error";
+}

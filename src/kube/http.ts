@@ -11,6 +11,7 @@ import http from "node:http";
 import https from "node:https";
 import { ClusterUnreachableError, KubeApiError, parseStatus, publicAuthMessage } from "./errors.ts";
 import type { CredentialProvider } from "./credentials.ts";
+import { NO_OBSERVER, type KubeObserver } from "./observer.ts";
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -72,16 +73,20 @@ export class KubeHttp {
   readonly cluster: string;
   readonly server: URL;
   readonly stats: RequestStats = { total: 0, byMethod: {} };
+  /** When the API server last answered anything (a status, a body, a watch line): ms, 0 = never. */
+  lastAnswerAt = 0;
   readonly #tls: TlsSettings;
   readonly #credentials: CredentialProvider;
+  readonly #observer: KubeObserver;
   /** Pools keyed by client certificate: an exec plugin or auth hook may rotate it. */
   readonly #agents = new Map<string, http.Agent>();
 
-  constructor(cluster: string, server: string, tls: TlsSettings, credentials: CredentialProvider) {
+  constructor(cluster: string, server: string, tls: TlsSettings, credentials: CredentialProvider, observer: KubeObserver = NO_OBSERVER) {
     this.cluster = cluster;
     this.server = new URL(server.replace(/\/+$/, ""));
     this.#tls = tls;
     this.#credentials = credentials;
+    this.#observer = observer;
   }
 
   /** A JSON request; throws KubeApiError (the server said no) or ClusterUnreachableError. */
@@ -95,7 +100,12 @@ export class KubeHttp {
    * ends the stream, rejects on errors or when `signal` aborts.
    */
   stream(opts: RequestOptions, onLine: (line: string) => void): Promise<void> {
-    return this.#withRetry(opts, true, (res) => readLines(res, onLine));
+    return this.#withRetry(opts, true, (res) =>
+      readLines(res, (line) => {
+        this.lastAnswerAt = Date.now();
+        onLine(line);
+      }),
+    );
   }
 
   close(): void {
@@ -157,6 +167,14 @@ export class KubeHttp {
     const verb = streaming ? "WATCH" : opts.method;
     this.stats.byMethod[verb] = (this.stats.byMethod[verb] ?? 0) + 1;
     const what = `${opts.method} ${opts.path}`;
+    const began = performance.now();
+    let observed = false;
+    // Once per request; a request we aborted ourselves (a stop, a shutdown) is not observed.
+    const observe = (code: string) => {
+      if (observed || opts.signal?.aborted) return;
+      observed = true;
+      this.#observer.request(this.cluster, verb, code, (performance.now() - began) / 1000);
+    };
 
     return new Promise<R>((resolve, reject) => {
       let settled = false;
@@ -180,26 +198,37 @@ export class KubeHttp {
       });
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err.name === "AbortError") return fail(opts.signal?.reason ?? err);
+        observe("<error>");
         fail(this.#networkError(what, err));
       });
       req.on("response", (res) => {
+        this.lastAnswerAt = Date.now();
         const code = res.statusCode ?? 0;
+        if (streaming) observe(String(code));
         if (code >= 200 && code < 300) {
           consume(res).then(
             (r) => {
+              observe(String(code));
               settled = true;
               resolve(r);
             },
-            (err: NodeJS.ErrnoException) => fail(err.name === "AbortError" ? (opts.signal?.reason ?? err) : this.#networkError(what, err)),
+            (err: NodeJS.ErrnoException) => {
+              observe(String(code));
+              fail(err.name === "AbortError" ? (opts.signal?.reason ?? err) : this.#networkError(what, err));
+            },
           );
           return;
         }
         readBody(res).then(
           (text) => {
+            observe(String(code));
             const status = parseStatus(code, text);
             fail(new KubeApiError(`cluster "${this.cluster}": ${status.message}`, status, { publicMessage: publicAuthMessage(this.cluster, code) }));
           },
-          (err: NodeJS.ErrnoException) => fail(this.#networkError(what, err)),
+          (err: NodeJS.ErrnoException) => {
+            observe(String(code));
+            fail(this.#networkError(what, err));
+          },
         );
       });
       req.end(body);

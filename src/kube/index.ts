@@ -5,10 +5,11 @@
  * @kubernetes/client-node (~185 ms). Types may be imported statically with `import type`.
  */
 import { UserError } from "../errors.ts";
-import type { ClusterHealth } from "../rpc/protocol.ts";
+import type { ClusterStatus } from "../rpc/protocol.ts";
 import { createClients, type ClusterTarget } from "./clients.ts";
 import type { KubeCluster } from "./cluster.ts";
 import type { CredentialsOverride } from "./credentials.ts";
+import type { KubeObserver } from "./observer.ts";
 import { ClusterWatch } from "./watch.ts";
 
 export interface KubeClusterConfig extends ClusterTarget {
@@ -30,10 +31,11 @@ export interface KubeOptions {
   readonly allowInsecureHttp?: boolean;
   /** Where warnings about insecure clusters go. */
   readonly warn?: (message: string) => void;
+  /** Told of every API request and watch restart (the daemon's metrics). */
+  readonly observer?: KubeObserver;
 }
 
-/** The `health` answer's entry for one cluster, and since when (ISO time) `reachable` has had its value. */
-export type ClusterStatus = ClusterHealth & { readonly since: string };
+export type { ClusterStatus };
 
 export interface Kube {
   /** The cluster by its config.ts name; UserError listing the known ones otherwise. */
@@ -62,12 +64,13 @@ export async function createKube(options: KubeOptions): Promise<Kube> {
     env: options.env,
     allowInsecureHttp: options.allowInsecureHttp,
     warn: options.warn,
+    observer: options.observer,
   });
   const clusters = new Map<string, KubeCluster>();
   for (const cfg of configs) {
     const client = clients.get(cfg.name);
     if (!client) continue;
-    const watch = new ClusterWatch(client, { namespace: watchNamespace(cfg.namespace), probeIntervalMs: options.probeIntervalMs, hubId: options.hubId });
+    const watch = new ClusterWatch(client, { namespace: watchNamespace(cfg.namespace), probeIntervalMs: options.probeIntervalMs, hubId: options.hubId, observer: options.observer });
     watch.start();
     clusters.set(cfg.name, { name: cfg.name, client, watch });
   }
@@ -82,7 +85,16 @@ export async function createKube(options: KubeOptions): Promise<Kube> {
       const out: Record<string, ClusterStatus> = {};
       for (const [name, c] of clusters) {
         const s = c.watch.connection();
-        out[name] = { reachable: s.reachable, ...(s.lastError ? { error: s.lastError } : {}), since: s.since.toISOString() };
+        const seen = c.client.http.lastAnswerAt;
+        const version = c.watch.serverVersion;
+        out[name] = {
+          reachable: s.reachable,
+          ...(s.lastError ? { error: s.lastError } : {}),
+          ...(s.reason ? { reason: s.reason } : {}),
+          since: s.since.toISOString(),
+          ...(seen > 0 ? { lastSeen: new Date(seen).toISOString() } : {}),
+          ...(version ? { version } : {}),
+        };
       }
       return out;
     },
@@ -97,7 +109,8 @@ export { applyObjects, applyOrder, markStarted, ApplyError, type AppliedObject, 
 export { deleteServerObjects, type DeleteOptions, type DeletedObject } from "./delete.ts";
 export { recoverState, cleanupIncomplete, type ManagedServer, type RecoveredState, type RecoverOptions } from "./startup.ts";
 export type { KubeCluster } from "./cluster.ts";
-export { ClusterWatch, type ConnectionState, type WaitReadyOptions } from "./watch.ts";
+export { ClusterWatch, NOT_CONNECTED_YET, type ConnectionState, type WaitReadyOptions } from "./watch.ts";
+export type { KubeObserver, WatchRestartReason } from "./observer.ts";
 export type { ServerStatus, ServerPhase } from "./pod-status.ts";
 export { KubeApiError, ClusterUnreachableError, ServerFailedError } from "./errors.ts";
 export type { CredentialsOverride } from "./credentials.ts";

@@ -5,7 +5,8 @@
  * reports the differences as adds/updates/deletes; on errors it backs off (0.5 s … 30 s).
  */
 import type { KubeHttp } from "./http.ts";
-import { KubeApiError, parseStatus } from "./errors.ts";
+import { KubeApiError, parseStatus, shortReason } from "./errors.ts";
+import type { WatchRestartReason } from "./observer.ts";
 
 export interface ObjectMeta {
   name: string;
@@ -51,11 +52,15 @@ export interface InformerHandlers<T extends WatchedObject> {
   synced?(): void;
   /** Connection state changed. */
   state?(state: InformerState): void;
+  /** The watch ended and is about to be opened again (for metrics). */
+  restarted?(reason: WatchRestartReason): void;
 }
 
 export interface InformerState {
   readonly connected: boolean;
   readonly lastError: string | undefined;
+  /** `lastError` in a few words for people (errors.ts `shortReason`). */
+  readonly reason: string | undefined;
   /** When `connected` last changed. */
   readonly since: Date;
 }
@@ -110,7 +115,7 @@ export class Informer<T extends WatchedObject> {
   #rv: string | undefined;
   #synced = false;
   #syncWaiters: (() => void)[] = [];
-  #state: InformerState = { connected: false, lastError: undefined, since: new Date() };
+  #state: InformerState = { connected: false, lastError: undefined, reason: undefined, since: new Date() };
   #running: Promise<void> | undefined;
 
   constructor(http: KubeHttp, options: InformerOptions<T>, handlers: InformerHandlers<T>) {
@@ -151,9 +156,11 @@ export class Informer<T extends WatchedObject> {
     return new Promise((resolve) => this.#syncWaiters.push(resolve));
   }
 
-  #setState(connected: boolean, lastError: string | undefined): void {
+  #setState(connected: boolean, error: unknown): void {
     const changed = connected !== this.#state.connected;
-    this.#state = { connected, lastError, since: changed ? new Date() : this.#state.since };
+    const lastError = error === undefined ? undefined : error instanceof Error ? error.message : String(error);
+    const reason = error === undefined ? undefined : shortReason(error);
+    this.#state = { connected, lastError, reason, since: changed ? new Date() : this.#state.since };
     if (changed || lastError !== undefined) this.#handlers.state?.(this.#state);
   }
 
@@ -165,6 +172,8 @@ export class Informer<T extends WatchedObject> {
         if (this.#rv === undefined) this.#rv = await this.#list(signal);
         const began = Date.now();
         await this.#watch(this.#rv, signal);
+        if (signal.aborted) break;
+        this.#handlers.restarted?.("expired");
         // A watch the server ends at once, again and again, must not become a busy loop.
         if (Date.now() - began < 1000) await sleep(BACKOFF_MIN_MS, signal);
         backoff = BACKOFF_MIN_MS;
@@ -172,10 +181,11 @@ export class Informer<T extends WatchedObject> {
         if (signal.aborted) break;
         if (err instanceof GoneError) {
           this.#rv = undefined; // too old: list again right away
+          this.#handlers.restarted?.("gone");
           continue;
         }
-        const message = err instanceof Error ? err.message : String(err);
-        this.#setState(false, message);
+        this.#handlers.restarted?.("error");
+        this.#setState(false, err);
         const jitter = 0.8 + Math.random() * 0.4;
         await sleep(backoff * jitter, signal);
         backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);

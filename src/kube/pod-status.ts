@@ -64,8 +64,11 @@ export interface ServerStatus {
   readonly startedAt: string | undefined;
   readonly nodeName: string | undefined;
   readonly podIP: string | undefined;
-  /** The user and server names as the hub knows them (the Pod's annotations), when it has both. */
-  readonly names: { readonly user: string; readonly server: string } | undefined;
+  /** The hub's names of the server (its annotations), for `servers.list`. */
+  readonly user: string | undefined;
+  readonly server: string | undefined;
+  /** The Pod's `creationTimestamp` (ISO). */
+  readonly createdAt: string | undefined;
 }
 
 /** Waiting reasons that mean the container will not start without a change of spec. */
@@ -153,11 +156,6 @@ function progressOf(pod: PodLike, phase: ServerPhase, events: readonly EventLike
 }
 
 /** The server's status from its Pod and the recent events about that Pod. */
-function namesOf(pod: PodLike): ServerStatus["names"] {
-  const user = pod.metadata.annotations?.[ANNOTATION_USERNAME];
-  const server = pod.metadata.annotations?.[ANNOTATION_SERVERNAME];
-  return typeof user === "string" && typeof server === "string" ? { user, server } : undefined;
-}
 
 export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): ServerStatus {
   const failure = pod.metadata.deletionTimestamp ? undefined : failureOf(pod, events);
@@ -182,6 +180,8 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
     startedAt: pod.metadata.annotations?.[ANNOTATION_STARTED_AT],
     nodeName: pod.spec?.nodeName,
     podIP: pod.status?.podIP,
-    names: namesOf(pod),
+    user: pod.metadata.annotations?.[ANNOTATION_USERNAME],
+    server: pod.metadata.annotations?.[ANNOTATION_SERVERNAME],
+    createdAt: typeof pod.metadata.creationTimestamp === "string" ? pod.metadata.creationTimestamp : undefined,
   };
 }

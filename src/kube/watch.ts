@@ -8,9 +8,10 @@
  * dropped on arrival.
  */
 import type { KubeClient } from "./clients.ts";
-import { isNotFound, ServerFailedError } from "./errors.ts";
+import { isNotFound, ServerFailedError, shortReason } from "./errors.ts";
 import { cacheKey, Informer, type InformerState } from "./informer.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
+import { NO_OBSERVER, type KubeObserver } from "./observer.ts";
 import { serverStatus, type EventLike, type PodLike, type ServerStatus } from "./pod-status.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_HUB } from "../names/safe-name.ts";
@@ -18,7 +19,10 @@ import { hubSelector, LABEL_KEY, ofHub } from "../objects/labels.ts";
 
 export interface ConnectionState {
   readonly reachable: boolean;
+  /** The full message, for the daemon's log and `mcks status` (may name the API server's URL). */
   readonly lastError: string | undefined;
+  /** The same in a few words for the hub's users (errors.ts `shortReason`). */
+  readonly reason: string | undefined;
   /** Since when `reachable` has had its current value. */
   readonly since: Date;
 }
@@ -30,6 +34,8 @@ export interface ClusterWatchOptions {
   readonly probeIntervalMs?: number;
   /** The hub whose Pods to watch (config `hubId`). Default "default". */
   readonly hubId?: string;
+  /** Told of every watch restart (metrics). */
+  readonly observer?: KubeObserver;
 }
 
 export interface WaitReadyOptions {
@@ -47,6 +53,9 @@ export interface PodRef {
 }
 
 type Listener = () => void;
+
+/** `lastError` of a cluster whose first listing has not answered yet (not known to be down). */
+export const NOT_CONNECTED_YET = "not connected yet";
 
 const EVENTS_PER_POD = 20;
 /** Events that arrive before their Pod (two independent streams): kept briefly, bounded. */
@@ -135,14 +144,16 @@ export class ClusterWatch {
   readonly #connectionListeners = new Set<(s: ConnectionState) => void>();
   readonly #probeIntervalMs: number;
   #probeTimer: NodeJS.Timeout | undefined;
-  #probeError: string | undefined;
-  #connection: ConnectionState = { reachable: false, lastError: "not connected yet", since: new Date() };
+  #probeError: { message: string; reason: string } | undefined;
+  #version: string | undefined;
+  #connection: ConnectionState = { reachable: false, lastError: NOT_CONNECTED_YET, reason: NOT_CONNECTED_YET, since: new Date() };
 
   constructor(client: KubeClient, options: ClusterWatchOptions = {}) {
     this.client = client;
     this.namespace = options.namespace;
     this.hubId = options.hubId ?? DEFAULT_HUB;
     this.#probeIntervalMs = options.probeIntervalMs ?? 10_000;
+    const observer = options.observer ?? NO_OBSERVER;
     const ns = options.namespace ? `/namespaces/${encodeURIComponent(options.namespace)}` : "";
     this.#pods = new Informer<PodLike>(
       client.http,
@@ -153,12 +164,13 @@ export class ClusterWatch {
         delete: (pod) => this.#podDeleted(pod),
         synced: () => this.#resolveGoneAfterRelist(),
         state: () => this.#updateConnection(),
+        restarted: (reason) => observer.watchRestart(client.name, "pods", reason),
       },
     );
     this.#events = new Informer<EventLike>(
       client.http,
       { name: `events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=Pod", cache: false, keep: keepEvent },
-      { add: (e) => this.#event(e), update: (e) => this.#event(e) },
+      { add: (e) => this.#event(e), update: (e) => this.#event(e), restarted: (reason) => observer.watchRestart(client.name, "events", reason) },
     );
   }
 
@@ -166,6 +178,7 @@ export class ClusterWatch {
     this.#pods.start();
     this.#events.start();
     if (this.#probeIntervalMs > 0) {
+      void this.#probe(); // the version at once, for `mcks status`
       this.#probeTimer = setInterval(() => void this.#probe(), this.#probeIntervalMs);
       this.#probeTimer.unref();
     }
@@ -206,6 +219,11 @@ export class ClusterWatch {
 
   connection(): ConnectionState {
     return this.#connection;
+  }
+
+  /** The API server's `gitVersion` from the last probe that answered; undefined before. */
+  get serverVersion(): string | undefined {
+    return this.#version;
   }
 
   onConnection(listener: (s: ConnectionState) => void): () => void {
@@ -425,10 +443,11 @@ export class ClusterWatch {
 
   async #probe(): Promise<void> {
     try {
-      await this.client.http.json({ method: "GET", path: "/version", timeoutMs: 5_000 });
+      const v = await this.client.http.json<{ gitVersion?: string }>({ method: "GET", path: "/version", timeoutMs: 5_000 });
+      this.#version = v?.gitVersion ?? this.#version;
       this.#probeError = undefined;
     } catch (err) {
-      this.#probeError = err instanceof Error ? err.message : String(err);
+      this.#probeError = { message: err instanceof Error ? err.message : String(err), reason: shortReason(err) };
     }
     this.#updateConnection();
   }
@@ -436,9 +455,16 @@ export class ClusterWatch {
   #updateConnection(): void {
     const pods: InformerState = this.#pods.state;
     const reachable = pods.connected && this.#probeError === undefined;
-    const lastError = this.#probeError ?? pods.lastError;
+    // Not connected and no error yet: the first listing is still under way.
+    const lastError = this.#probeError?.message ?? pods.lastError ?? NOT_CONNECTED_YET;
+    const reason = this.#probeError?.reason ?? pods.reason ?? NOT_CONNECTED_YET;
     const changed = reachable !== this.#connection.reachable;
-    this.#connection = { reachable, lastError: reachable ? undefined : lastError, since: changed ? new Date() : this.#connection.since };
+    this.#connection = {
+      reachable,
+      lastError: reachable ? undefined : lastError,
+      reason: reachable ? undefined : reason,
+      since: changed ? new Date() : this.#connection.since,
+    };
     if (changed) for (const l of this.#connectionListeners) l(this.#connection);
   }
 }

@@ -25,6 +25,12 @@ export interface SpawnRequest {
   readonly options?: Readonly<Record<string, string>>;
   /** Environment the hub passes (JUPYTERHUB_API_TOKEN etc.). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * One of the profile's `fallbackClusters` to start on instead of its `cluster`: the daemon's
+   * choice while that one is unreachable (spawn/cluster-choice.ts), never the hub's (the socket
+   * protocol has no such field).
+   */
+  readonly cluster?: string;
 }
 
 /** Everything the render stage needs for one server. Pure data + operator functions. */
@@ -89,8 +95,12 @@ export function probeSpawn(config: ResolvedConfig, profile: ResolvedProfile, req
 
 function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnRequest): Spawn {
   const { user, server } = req;
-  const cluster = config.clusters.get(profile.cluster);
-  if (!cluster) throw new Error(`unreachable: validation guarantees cluster ${profile.cluster} exists`);
+  const name = req.cluster ?? profile.cluster;
+  if (name !== profile.cluster && !profile.fallbackClusters.includes(name)) {
+    throw new Error(`unreachable: cluster ${name} is neither ${profile.slug}'s cluster nor one of its fallbacks`);
+  }
+  const cluster = config.clusters.get(name);
+  if (!cluster) throw new Error(`unreachable: validation guarantees cluster ${name} exists`);
 
   const chosen = chooseOptions(profile, req.options);
   const layers: SettingsLayer[] = [

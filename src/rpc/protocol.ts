@@ -55,6 +55,8 @@ export const ParamsSchemas = {
     now: z.boolean().default(false),
   }),
   "server.delete": z.object({ user: UserSchema, server: ServerName, state: OptionalState }),
+  /** Every server the daemon knows, for operators (`mcks status`); not a hub call. */
+  "servers.list": z.looseObject({}).optional(),
 } as const;
 
 export type MethodName = keyof typeof ParamsSchemas;
@@ -98,6 +100,24 @@ export interface ProfileSummary {
   readonly description: string;
   readonly default: boolean;
   readonly options: Readonly<Record<string, OptionSummary>>;
+  /** Where its servers start and whether they can now; the daemon adds it (absent offline). */
+  readonly cluster?: ProfileCluster;
+}
+
+/** A profile's cluster as the spawn page shows it. Nothing in it is secret: reasons are a few words. */
+export interface ProfileCluster {
+  /** The profile's `cluster`. */
+  readonly name: string;
+  readonly reachable: boolean;
+  /** While unreachable: since when (ISO time) and why, in a few words ("connection refused"). */
+  readonly since?: string;
+  readonly reason?: string;
+  /** The profile's `fallbackClusters`, in order: used only while `name` is unreachable. */
+  readonly fallbacks: readonly string[];
+  /** Where a start would go now: `name`, a reachable fallback, or absent when nowhere. */
+  readonly startsOn?: string;
+  /** This user's servers of this profile keep a home volume on `name`, so they never fall back (asked only when there are fallbacks). */
+  readonly homeOnCluster: boolean;
 }
 
 export interface StartResult {
@@ -111,6 +131,51 @@ export interface PollResult {
 }
 export type EmptyResult = Readonly<Record<string, never>>;
 
+/** One server in `servers.list`. */
+export interface ServerSummary {
+  /** The hub's names (raw); "" when the daemon only knows the key (a start that never reached its Pod). */
+  readonly user: string;
+  readonly server: string;
+  readonly key: string;
+  /** Profile slug; "" for a server recovered after a daemon restart (the hub's state has it). */
+  readonly profile: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly phase: "starting" | "running" | "stopping";
+  /** The node its Pod runs on, once scheduled. */
+  readonly node?: string;
+  /** ISO time its start began (its Pod's creation for a server recovered after a restart). */
+  readonly since?: string;
+  /** The last progress message (starting), or what its Pod says now. */
+  readonly message: string;
+}
+
+/**
+ * A cluster as the daemon sees it (`kube.health()`): the `health` entry, since when (ISO time)
+ * `reachable` has had its value, when the API server last answered, its version, and the error
+ * in a few words for the hub's users (no URL, no server message).
+ */
+export interface ClusterStatus extends ClusterHealth {
+  readonly since: string;
+  readonly reason?: string;
+  /** ISO time the API server last answered anything; absent when it never did. */
+  readonly lastSeen?: string;
+  /** The API server's `gitVersion`, e.g. v1.32.2, once a probe got it. */
+  readonly version?: string;
+}
+
+/** One cluster in `servers.list` (for operators: the full `error`, not the short reason). */
+export interface ClusterSummary extends Omit<ClusterStatus, "reason"> {
+  readonly running: number;
+  /** Starting or stopping (what the hub calls pending). */
+  readonly pending: number;
+}
+
+export interface ServersListResult {
+  readonly servers: readonly ServerSummary[];
+  readonly clusters: Readonly<Record<string, ClusterSummary>>;
+}
+
 export interface Results {
   health: HealthResult;
   "profiles.list": readonly ProfileSummary[];
@@ -118,6 +183,7 @@ export interface Results {
   "server.poll": PollResult;
   "server.stop": EmptyResult;
   "server.delete": EmptyResult;
+  "servers.list": ServersListResult;
 }
 
 /** The notification `server.start` sends while it runs, on the requesting connection. */

@@ -7,10 +7,14 @@ import { UserError } from "../errors.ts";
 import { createKube } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { runAuth } from "../spawn/hooks/auth.ts";
-import { listen, type RpcServer } from "../rpc/server.ts";
+import { bindHandlers } from "../rpc/protocol.ts";
+import { listenMethods, type RpcServer } from "../rpc/server.ts";
+import { VERSION } from "../version.ts";
 import { serveHandlers } from "./handlers.ts";
 import { stderrServeLog, type ServeLog } from "./log.ts";
 import { ServerManager } from "./manager.ts";
+import type { ListenAddress, MetricsListener } from "./metrics-http.ts";
+import type { Metrics } from "./metrics.ts";
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -20,11 +24,15 @@ export interface DaemonOptions {
   /** Accept http:// API servers (`--allow-insecure-http`). */
   readonly allowInsecureHttp?: boolean;
   readonly log?: ServeLog;
+  /** Serve Prometheus metrics there (`--metrics-listen`); no metrics at all without it. */
+  readonly metricsListen?: ListenAddress;
 }
 
 export interface Daemon {
   readonly socketPath: string;
   readonly servers: ServerManager;
+  /** `http://HOST:PORT/metrics` when `metricsListen` was given. */
+  readonly metricsUrl: string | undefined;
   /** Load config.ts again (SIGHUP). A bad config is logged and the running one kept: false. */
   reload(): Promise<boolean>;
   close(): Promise<void>;
@@ -47,6 +55,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const shutdown = new AbortController();
   // The auth hooks in force; a reload may change them.
   let plugins = config.plugins;
+  // Loaded only when asked for: without --metrics-listen there is no registry and no observer.
+  // The gauges read `servers` and `kube` at scrape time, which begins after both exist.
+  const metrics: Metrics | undefined = opts.metricsListen
+    ? (await import("./metrics.ts")).createMetrics({ servers: () => servers.known(), clusters: () => kube.health() }, VERSION)
+    : undefined;
   const kube: Kube = await createKube({
     clusters: config.clusters.values(),
     credentialsOverride: (cluster): Promise<ClusterCredentials | undefined> =>
@@ -54,18 +67,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     allowInsecureHttp: opts.allowInsecureHttp,
     warn: (m) => log.warn(m),
     hubId: config.hubId,
+    observer: metrics?.kube,
   });
-  const servers = new ServerManager(config, kube, log);
+  const servers = new ServerManager(config, kube, log, metrics?.spawned);
   let rpc: RpcServer | undefined;
+  let metricsListener: MetricsListener | undefined;
   try {
     const recovered = await servers.recover();
     log.info(
       `config ${path}: ${config.clusters.size} clusters, ${config.profiles.length} profiles; recovered ${recovered.running} running servers, removed ${recovered.cleaned} objects of incomplete starts`,
     );
-    rpc = await listen({
+    const methods = bindHandlers(serveHandlers(kube, servers, log));
+    rpc = await listenMethods({
       socketPath: opts.socketPath,
       mode: opts.socketMode ?? 0o600,
-      handlers: serveHandlers(kube, servers, log),
+      methods: metrics ? metrics.instrument(methods) : methods,
       log: {
         debug: () => {},
         info: (m) => log.info(m),
@@ -73,7 +89,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         error: (m, err) => log.error(m, err),
       },
     });
+    if (metrics && opts.metricsListen) {
+      const { listenMetrics } = await import("./metrics-http.ts");
+      metricsListener = await listenMetrics(opts.metricsListen, metrics.registry);
+      log.info(`metrics at ${metricsListener.url}`);
+    }
   } catch (err) {
+    await rpc?.close();
     await kube.close();
     throw err;
   }
@@ -81,6 +103,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return {
     socketPath: server.socketPath,
     servers,
+    metricsUrl: metricsListener?.url,
     async reload() {
       try {
         const next = await loadConfig(opts.configPath);
@@ -100,6 +123,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     async close() {
       shutdown.abort();
+      await metricsListener?.close();
       await server.close();
       await kube.close();
     },

@@ -1,6 +1,8 @@
 import type { Kube } from "../kube/index.ts";
 import { describeProfiles } from "../profile/describe.ts";
 import type { RequestContext } from "../rpc/dispatch.ts";
+import { clusterFor } from "../spawn/cluster-choice.ts";
+import { renderPlan } from "../spawn/plan.ts";
 import { sendProgress, type Handlers } from "../rpc/protocol.ts";
 import { VERSION } from "../version.ts";
 import type { ServeLog } from "./log.ts";
@@ -19,7 +21,20 @@ export function serveHandlers(kube: Kube, servers: ServerManager, log: ServeLog)
       return { version: VERSION, clusters };
     },
     "profiles.list"({ user }) {
-      return describeProfiles(servers.config, user);
+      const config = servers.config;
+      const health = kube.health();
+      return describeProfiles(config, user).map((summary) => {
+        const profile = config.profiles.find((p) => p.slug === summary.slug);
+        if (!profile) return summary;
+        const objects = () => {
+          try {
+            return renderPlan(config, { user, server: "", profile: profile.slug }).objects.list();
+          } catch {
+            return []; // a profile that cannot render for this user fails its start with the reason
+          }
+        };
+        return { ...summary, cluster: clusterFor(profile, health, objects) };
+      });
     },
     "server.start"(p, ctx) {
       return servers.start(
@@ -41,6 +56,9 @@ export function serveHandlers(kube: Kube, servers: ServerManager, log: ServeLog)
     async "server.delete"(p, ctx) {
       await servers.delete(p, requestLog(ctx));
       return {};
+    },
+    "servers.list"() {
+      return servers.list();
     },
   };
 }

@@ -7,11 +7,13 @@ import type { Kube, KubeCluster } from "../kube/index.ts";
 import { serverKey } from "../names/safe-name.ts";
 import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { serverNamespace, spawnKey, type SpawnRequest } from "../profile/resolve-spawn.ts";
-import type { ProgressEvent, ServerState, StartResult } from "../rpc/protocol.ts";
+import type { ProgressEvent, ServerState, ServersListResult, StartResult } from "../rpc/protocol.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
-import { launchServer, startFailureMessage, type StartTrace } from "../spawn/launch.ts";
+import { launchServer, startFailureMessage, startFailureReason, type StartTrace } from "../spawn/launch.ts";
 import type { ServeLog } from "./log.ts";
+import type { SpawnObservation } from "./metrics.ts";
 import { Registry, serverRecord, type ServerRecord } from "./registry.ts";
+import { serversList, type KnownServer } from "./servers-list.ts";
 
 export interface ServerRef {
   readonly user: HubUser;
@@ -33,11 +35,14 @@ export class ServerManager {
   #extraKinds: KindRef[];
   /** Since when this daemon runs: the poll grace period of a cluster never seen counts from here. */
   readonly #startedAt = Date.now();
+  /** Told how each start it ran ended (the metrics). */
+  readonly #onSpawned: (s: SpawnObservation) => void;
 
-  constructor(config: ResolvedConfig, kube: Kube, log: ServeLog) {
+  constructor(config: ResolvedConfig, kube: Kube, log: ServeLog, onSpawned: (s: SpawnObservation) => void = () => {}) {
     this.#config = config;
     this.#kube = kube;
     this.#log = log;
+    this.#onSpawned = onSpawned;
     this.#extraKinds = operatorKinds(config);
   }
 
@@ -47,6 +52,25 @@ export class ServerManager {
 
   get config(): ResolvedConfig {
     return this.#config;
+  }
+
+  /** Every server in the registry; a start under way where it has got to (its trace). */
+  known(): KnownServer[] {
+    return this.#registry.values().map((r) => ({
+      key: r.key,
+      cluster: r.cluster || r.trace?.cluster || "",
+      namespace: r.namespace || r.trace?.namespace || "",
+      profile: r.profile || r.trace?.profile || "",
+      phase: r.phase,
+      ...(r.user === undefined ? {} : { user: r.user, server: r.server ?? "" }),
+      ...(r.since === undefined ? {} : { since: r.since }),
+      ...(r.message === undefined ? {} : { message: r.message }),
+    }));
+  }
+
+  /** `servers.list`: what `mcks status` prints. */
+  list(): ServersListResult {
+    return serversList(this.known(), this.#kube);
   }
 
   /**
@@ -145,7 +169,7 @@ export class ServerManager {
     const cluster = this.#config.clusters.get(s.cluster);
     if (!cluster) return "the cluster is not in the config";
     if (!cluster.namespace.includes("{{")) return s.namespace === cluster.namespace ? undefined : `servers live in namespace ${cluster.namespace}`;
-    const raw = s.pod?.names;
+    const raw = s.pod?.user !== undefined && s.pod.server !== undefined ? { user: s.pod.user, server: s.pod.server } : undefined;
     if (raw) {
       if (serverKey(raw.user, raw.server, this.#config.hubId) !== s.key) return `its Pod's names (${JSON.stringify(raw.user)}, ${JSON.stringify(raw.server)}) give another key`;
       try {
@@ -206,24 +230,35 @@ export class ServerManager {
     const both = AbortSignal.any([controller.signal, timeout, signal]);
     const trace: StartTrace = { extraKinds: [], applied: false };
     const progress = new Set([onProgress]);
+    const t0 = Date.now();
+    const names = { user: params.user.name, server: params.server, since: t0 };
     let last = "nothing happened yet";
+    let record: ServerRecord | undefined;
     const emit = (e: ProgressEvent) => {
       last = e.message;
+      if (record) record.message = last;
       for (const p of progress) p(e);
     };
     const started = launchServer({ config: this.#config, kube: this.#kube, log }, params, trace, emit, both);
-    const record = serverRecord(key, "starting", { profile: params.profile ?? "", extraKinds: trace.extraKinds, controller, started, trace, progress });
+    record = serverRecord(key, "starting", { ...names, extraKinds: trace.extraKinds, controller, started, trace, progress, message: last });
     this.#registry.set(record);
-    const t0 = Date.now();
+    const spawned = (outcome: SpawnObservation["outcome"], reason?: string) =>
+      // trace.profile is set once the profile is resolved: a slug of the config, never what the hub sent.
+      this.#onSpawned({ cluster: trace.cluster ?? "", profile: trace.profile ?? "", outcome, seconds: (Date.now() - t0) / 1000, ...(reason ? { reason } : {}) });
     try {
       const result = await started;
       const { cluster, namespace, profile } = result.state;
-      this.#registry.set(serverRecord(key, "running", { cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds }));
+      this.#registry.set(serverRecord(key, "running", { ...names, cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds, message: last }));
       log.with({ cluster }).info(`started ${key} on ${cluster} in ${Date.now() - t0} ms`);
+      spawned("success");
       return result;
     } catch (err) {
       const stoppedByHub = controller.signal.aborted;
-      const message = startFailureMessage(err, this.#config.startTimeout, timeout.aborted && !stoppedByHub, last);
+      const timedOut = timeout.aborted && !stoppedByHub;
+      // Stopped by the hub, or the hub hung up: nobody waits for this start any more.
+      if (stoppedByHub || (signal.aborted && !timedOut)) spawned("cancelled");
+      else spawned("failure", startFailureReason(err, timedOut));
+      const message = startFailureMessage(err, this.#config.startTimeout, timedOut, last);
       // A stop that cancelled us cleans up itself; otherwise nothing of a failed start stays.
       if (!stoppedByHub && trace.applied && trace.cluster && trace.namespace) {
         await this.#remove(trace.cluster, trace.namespace, key, trace.extraKinds, { includePersistent: false, now: true }).catch(

@@ -25,6 +25,13 @@ export interface ServerRecord {
   stopped?: Promise<void>;
   /** Progress listeners of everyone waiting for this start. */
   readonly progress: Set<(e: ProgressEvent) => void>;
+  /** The hub's names, when this daemon started it (a recovered server has them on its Pod). */
+  readonly user?: string;
+  readonly server?: string;
+  /** When its start began (ms), when this daemon started it. */
+  readonly since?: number;
+  /** Its start's last progress message (`servers.list`). */
+  message?: string;
 }
 
 /** The one way to make a record: what is not known (yet) is empty. */

@@ -1,14 +1,15 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HookLog } from "../config/types.ts";
-import { ConfidentialError, UserError } from "../errors.ts";
-import { applyObjects, markStarted, ServerFailedError } from "../kube/index.ts";
+import { UserError } from "../errors.ts";
+import { applyObjects, ClusterUnreachableError, KubeApiError, markStarted, ServerFailedError } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
 import type { SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
+import { clusterFor, nowhereToStart } from "./cluster-choice.ts";
 import { runReadiness } from "./hooks/readiness.ts";
 import { routeCheck } from "./hooks/route.ts";
-import { planServer } from "./plan.ts";
+import { planServer, renderPlan } from "./plan.ts";
 
 export interface StartDeps {
   readonly config: ResolvedConfig;
@@ -49,28 +50,34 @@ export async function launchServer(
   const { config, kube, log } = deps;
   const hookLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
 
-  const planned = await planServer(config, req, { log: hookLog, signal });
+  // Where to start: the profile's cluster, or a fallback while it is unreachable (cluster-choice.ts).
+  const home = renderPlan(config, req);
+  const profile = config.profiles.find((p) => p.slug === home.spawn.ctx.profile.slug);
+  if (!profile) throw new Error(`unreachable: resolve picked profile ${home.spawn.ctx.profile.slug}, which the config does not have`);
+  Object.assign(trace, { cluster: profile.cluster, profile: profile.slug });
+  const choice = clusterFor(profile, kube.health(), () => home.objects.list());
+  if (!choice.startsOn) throw nowhereToStart(choice);
+  const fallback = choice.startsOn === choice.name ? undefined : choice.startsOn;
+
+  const planned = await planServer(config, fallback ? { ...req, cluster: fallback } : req, { log: hookLog, signal });
   const { ctx } = planned.spawn;
   const objects = planned.objects.list();
   Object.assign(trace, {
     cluster: ctx.cluster.name,
     namespace: ctx.namespace,
     key: ctx.key,
-    profile: ctx.profile.slug,
     url: publicUrl(ctx.cluster.ingressPublicUrl, ctx.prefix),
     extraKinds: extraKinds(objects),
   });
-  emit({ progress: 5, message: `Starting on ${ctx.profile.displayName} (cluster ${ctx.cluster.name})` });
+  const where = `profile ${ctx.profile.slug}, cluster ${ctx.cluster.name}`;
+  emit({
+    progress: 5,
+    message: fallback
+      ? `Starting on ${ctx.profile.displayName} (${where}: ${choice.name} is unreachable, ${choice.reason ?? "no answer"})`
+      : `Starting on ${ctx.profile.displayName} (${where})`,
+  });
 
   const cluster = kube.cluster(ctx.cluster.name);
-  const conn = cluster.watch.connection();
-  if (!conn.reachable && conn.lastError !== "not connected yet") {
-    // The error names the API server and the network failure: for the daemon's log only.
-    throw new ConfidentialError(
-      `cluster "${ctx.cluster.name}" is unreachable (${conn.lastError ?? "no answer"})`,
-      `cluster "${ctx.cluster.name}" cannot be reached right now; try another profile or try again in a few minutes`,
-    );
-  }
 
   emit({ progress: 10, message: `Creating ${objects.length} objects in namespace ${ctx.namespace}` });
   trace.applied = true;
@@ -98,8 +105,23 @@ export async function launchServer(
   await runReadiness(config.plugins, ctx, url, hookLog, signal);
 
   await markStarted(cluster.client, ctx.namespace, status.podName);
-  emit({ progress: 100, message: `Server ready at ${url}` });
+  emit({ progress: 100, message: `Server ready at ${url} (${where})` });
   return { url, state: { cluster: ctx.cluster.name, namespace: ctx.namespace, key: ctx.key, profile: ctx.profile.slug } };
+}
+
+/**
+ * Why a start failed, as a metric label from a small set: the Kubernetes reason of a Pod that
+ * cannot start (`ErrImagePull`, `Unschedulable`, …), the API's reason for a rejected request
+ * (`Forbidden`, `Invalid`, …), `ClusterUnreachable`, `Timeout`, `BadRequest` (the request or the
+ * config could not make objects: an unknown profile, a bad option) or `Internal` (a bug).
+ */
+export function startFailureReason(err: unknown, timedOut: boolean): string {
+  if (timedOut) return "Timeout";
+  if (err instanceof ServerFailedError) return err.reason;
+  if (err instanceof ClusterUnreachableError) return "ClusterUnreachable";
+  if (err instanceof KubeApiError) return err.status.reason;
+  if (err instanceof UserError) return "BadRequest";
+  return "Internal";
 }
 
 /** The hub shows this message to the user, so it says what failed in their terms. */

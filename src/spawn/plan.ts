@@ -22,6 +22,14 @@ function stage<T>(name: string, fn: () => T): T {
   }
 }
 
+/** The pure part of a plan: resolve → render → patch (no operator hook runs). */
+export function renderPlan(config: ResolvedConfig, req: SpawnRequest): PlannedServer {
+  const spawn = stage("resolve", () => resolveSpawn(config, req));
+  const objects = stage("render", () => renderServer(spawn));
+  stage("patch", () => applyPatches(objects, renderSources(spawn.ctx, spawn.patches, "patch")));
+  return { spawn, objects };
+}
+
 /**
  * Everything before `apply`, as one readable sequence (what `dry-run` prints and `serve`
  * applies): resolve → render → patch → preApply hooks (the operator's, then the built-in
@@ -32,9 +40,7 @@ export async function planServer(
   req: SpawnRequest,
   opts: { log: HookLog; signal: AbortSignal },
 ): Promise<PlannedServer> {
-  const spawn = stage("resolve", () => resolveSpawn(config, req));
-  const objects = stage("render", () => renderServer(spawn));
-  stage("patch", () => applyPatches(objects, renderSources(spawn.ctx, spawn.patches, "patch")));
+  const { spawn, objects } = renderPlan(config, req);
   // Render and the patches leave every label of the contract in place; only an operator's
   // hook can disturb them, so the relabel runs after the operator's hooks, when there are any.
   const hooks = config.plugins.some((p) => p.preApply) ? [...config.plugins, relabel(objects.list())] : config.plugins;

@@ -10,15 +10,11 @@
  */
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { clusterOfIp, ingressOf, kernelProbe, managedObjects, repo, routeTarget, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchBrowser, logIn, shot, type Browser } from "./chromium.ts";
+import { clusterOfIp, ingressOf, kernelProbe, managedObjects, routeTarget, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
 
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const shots = join(repo, "test-output/screenshots");
 const run = randomBytes(2).toString("hex");
 const dana = `dana-${run}`;
 const erin = `erin-${run}`;
@@ -49,20 +45,6 @@ async function newPage(ctx: BrowserContext, urls: string[]): Promise<Page> {
   return page;
 }
 
-async function logIn(page: Page, url: string, user: string): Promise<void> {
-  // One browser profile for all users: drop the previous user's hub session first.
-  await page.context().clearCookies();
-  await page.goto(`${url}/hub/login`);
-  await page.fill("#username_input", user);
-  await page.fill("#password_input", "any password: DummyAuthenticator");
-  await page.click("#login_submit");
-  await page.waitForURL(/\/hub\/spawn/, { timeout: 60_000 });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
 /** Waits (bounded) until `expression` holds in the page; on time-out a screenshot `<name>-failed` and `what` in the error. */
 async function waitInPage(page: Page, expression: string, name: string, what: () => Promise<string>): Promise<void> {
   await page.waitForFunction(expression, undefined, { timeout: 120_000 }).catch(async (err: unknown) => {
@@ -73,31 +55,14 @@ async function waitInPage(page: Page, expression: string, name: string, what: ()
 
 describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
   let stack: HubStack;
+  let browser: Browser;
   let ctx: BrowserContext;
-  let profileDir: string;
   const seen: Seen[] = [];
 
   before(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run test/setup/chromium.sh (apt-get install chromium)`);
-    mkdirSync(shots, { recursive: true });
     stack = await startHubStack("browser");
-    profileDir = mkdtempSync(join(tmpdir(), "mcks-chromium-"));
-    ctx = await chromium.launchPersistentContext(profileDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1100, height: 900 },
-      timeout: 60_000,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-      ],
-    });
+    browser = await launchBrowser();
+    ctx = browser.ctx;
     await ctx.exposeFunction("__mcksProgress", (progress: string | null, message: string) => {
       seen.push({ progress: Number(progress ?? 0), message });
     });
@@ -105,8 +70,7 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
   });
 
   after(async () => {
-    await ctx?.close().catch(() => undefined);
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     if (stack) {
       for (const u of [dana, erin, frank]) await stack.api("DELETE", `/users/${u}/server`).catch(() => undefined);
       for (const u of [dana, erin, frank]) await waitStopped(stack, u, "", 60_000).catch(() => undefined);

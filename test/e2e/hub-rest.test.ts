@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { clusterOfIp, ingressOf, kernelProbe, managedObjects, repo, routeTarget, serverOf, startHubStack, waitServer, waitStopped, type HubStack } from "./hub-stack.ts";
+import { clusterOfIp, fetchFresh, type HubStack, ingressOf, kernelProbe, managedObjects, repo, routeTarget, serverOf, startHubStack, waitServer, waitStopped } from "./hub-stack.ts";
 
 const run = randomBytes(2).toString("hex");
 const alice = `alice-${run}`;
@@ -27,7 +27,7 @@ interface MockAnswer {
 }
 
 async function viaProxy(stack: HubStack, path: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${stack.url}${path}`, { headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
+  return fetchFresh(`${stack.url}${path}`, { headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
 }
 
 

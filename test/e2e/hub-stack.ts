@@ -53,7 +53,31 @@ function pyString(s: string): string {
   return JSON.stringify(s);
 }
 
-export async function startHubStack(name: string, opts: { extraConfig?: string } = {}): Promise<HubStack> {
+/**
+ * fetch, sent once more when the pooled keep-alive connection it went out on had just been
+ * closed by the other side (configurable-http-proxy drops idle sockets after 5 s; a test that
+ * spends longer in kubectl reuses one at that moment): no answer came, so repeating is safe.
+ */
+export async function fetchFresh(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code !== "UND_ERR_SOCKET") throw err;
+    return fetch(url, init);
+  }
+}
+
+export interface HubStackOptions {
+  /** Appended to jupyterhub_config.py. */
+  readonly extraConfig?: string;
+  /** The daemon's config; default test/e2e/config.ts. */
+  readonly mcksConfig?: string;
+  /** More arguments for `mcks serve`. */
+  readonly serveArgs?: readonly string[];
+}
+
+export async function startHubStack(name: string, opts: HubStackOptions = {}): Promise<HubStack> {
   ensureVenv();
   const bed = await ensureBed({ clusters: 3 });
   const dir = join(repo, "test-output/e2e", name);
@@ -116,7 +140,8 @@ ${opts.extraConfig ?? ""}
     async startDaemon() {
       const bin = process.env.MCKS_BIN;
       const [cmd, ...head] = bin ? [bin] : [join(repo, "node_modules/.bin/node"), join(repo, "src/main.ts")];
-      daemon = start("mcks serve", cmd!, [...head, "serve", "-c", join(repo, "test/e2e/config.ts"), "--socket", socket], { cwd: repo, env, log: join(dir, "serve.log") });
+      const config = opts.mcksConfig ?? join(repo, "test/e2e/config.ts");
+      daemon = start("mcks serve", cmd!, [...head, "serve", "-c", config, "--socket", socket, ...(opts.serveArgs ?? [])], { cwd: repo, env, log: join(dir, "serve.log") });
       await waitReady(daemon, () => unixSocketAccepts(socket), 90_000);
     },
     async stopDaemon(signal = "SIGTERM") {
@@ -142,7 +167,7 @@ ${opts.extraConfig ?? ""}
       }
     },
     async api(method, path, body) {
-      const r = await fetch(`${url}/hub/api${path}`, {
+      const r = await fetchFresh(`${url}/hub/api${path}`, {
         method,
         headers: { Authorization: `token ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -11,34 +11,16 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RpcClient } from "../../src/rpc/client.ts";
 import type { ServerState } from "../../src/rpc/protocol.ts";
-import { up } from "../testbed/up.ts";
-import { readPids } from "../testbed/state.ts";
+import { apiServerRunning, killApiServer, restoreBed } from "./apiserver.ts";
 import type { BedCluster } from "../testbed/state.ts";
 import { allManaged, eventually, faultBed, profileSlug, runPrefix, startServe, type ServeProcess } from "./fault-fixture.ts";
 
 let serve: ServeProcess | undefined;
 let victimIndex: number | undefined;
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Brings the bed back whatever happened (the next stage and other tests need it). */
-async function restoreBed(): Promise<void> {
-  await up({ clusters: Number(process.env.MCKS_FAULT_BED_CLUSTERS ?? 3), log: (l) => console.error(`[testbed] ${l}`) });
-}
-
 after(async () => {
   await serve?.stop();
-  if (victimIndex !== undefined) {
-    const rec = readPids()[`apiserver-${victimIndex}`];
-    if (!rec || !alive(rec.pid)) await restoreBed();
-  }
+  if (victimIndex !== undefined && !apiServerRunning(victimIndex)) await restoreBed();
 });
 
 interface Outcome {
@@ -74,9 +56,7 @@ describe("an API server dies during a burst", () => {
     const wave1 = Array.from({ length: 30 }, (_, i) => start(client, `${p}a${i}`, fb.clusters[i % 3]!));
     await sleep(200);
     victimIndex = victim.index;
-    const rec = readPids()[`apiserver-${victim.index}`];
-    assert.ok(rec && alive(rec.pid), `apiserver-${victim.index} runs`);
-    process.kill(rec.pid, "SIGKILL");
+    killApiServer(victim.index);
     const killedAt = Date.now();
     const wave2 = Array.from({ length: 30 }, (_, i) => start(client, `${p}b${i}`, fb.clusters[i % 3]!));
     const first = await Promise.all(wave1);

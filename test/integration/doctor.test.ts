@@ -29,11 +29,21 @@ export default defineConfig({ clusters: { ${clusters} }, profiles: [{ slug: "p",
 const cluster = (name: string, context: string, namespace: string, url = "http://127.0.0.1:9") =>
   `"${name}": { context: "${context}", kubeconfig: ${JSON.stringify(bed.kubeconfig)}, ingressPublicUrl: "${url}", namespace: "${namespace}" }`;
 
-test("the minimal grant is enough in its namespace", () => {
+test("the minimal grant is enough in its namespace, and the bed's ingress answers", () => {
   const c = bed.clusters[1]!;
-  const r = doctor(cluster("two", c.restrictedContext, "default"));
+  const r = doctor(cluster("two", c.restrictedContext, "default", c.ingressUrl));
   assert.equal(r.status, 0, r.out);
   assert.match(r.out, /✓ two \(context testbed-2-restricted, Kubernetes v1\.\d+\.\d+\): reachable, all 27 permissions granted in namespace default/);
+  assert.ok(r.out.includes(`✓ two: ingressPublicUrl ${c.ingressUrl} answers (HTTP `), r.out);
+});
+
+test("an ingressPublicUrl that does not answer from here fails the check, with how to fix it", () => {
+  const c = bed.clusters[1]!;
+  const r = doctor(cluster("two", c.restrictedContext, "default", "http://127.0.0.1:9"));
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /✓ two \(context .*\): reachable, all 27 permissions granted/);
+  assert.match(r.out, /✗ two: ingressPublicUrl http:\/\/127\.0\.0\.1:9 does not answer from this machine: .*ECONNREFUSED/);
+  assert.match(r.out, /check clusters\.two\.ingressPublicUrl/);
 });
 
 test("elsewhere every missing permission is named, and the exit code says so", () => {

@@ -17,7 +17,6 @@ const token = (s: string) => `tok-${s}-${Math.random().toString(36).slice(2)}`;
 
 export { ensureBed, type Bed, token };
 
-
 /** The DSL config the serve tests use; every profile runs against the bed's restricted identities. */
 export function writeServeConfig(bed: Bed, dir: string, opts: { startTimeout?: number } = {}): string {
   const c = (i: number) => bed.clusters[i - 1]!;
@@ -87,7 +86,7 @@ function command(): string[] {
   return [process.execPath, join(root, "src/main.ts")];
 }
 
-/** Start `mcks serve` and wait until it answers `health`; fails loudly with its log otherwise. */
+/** Start `mcks serve` (with `extraArgs`) and wait until it answers `health`; fails loudly with its log otherwise. */
 export async function startServe(configPath: string, socket?: string, extraArgs: readonly string[] = []): Promise<ServeProcess> {
   const sock = socket ?? join(mkdtempSync(join(tmpdir(), "mcks-serve-")), "mcks.sock");
   const [cmd, ...args] = command();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The hub's Python environment: JupyterHub, jupyter_server (for the real jupyterhub-singleuser the
-# test bed runs for one image), pytest, and this repository's hub/ package (editable).
+# test bed runs for one image), pytest, prometheus_client (the metrics test's parser), and this
+# repository's hub/ package (editable).
 # Versions are pinned, transitive ones included, in hub/requirements.txt.
 #
 #   test/setup/hub-venv.sh [VENV] [REQUIREMENTS]     default: hub/.venv hub/requirements.txt
@@ -27,7 +28,7 @@ rm -rf "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$reqs"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --no-deps --no-build-isolation -e "$root/hub"
 # Fail here, not in a test, when the install is not what we pinned.
-"$venv/bin/python" -c 'import jupyterhub, multicluster_kubespawner, pytest; print("jupyterhub", jupyterhub.__version__)' >&2
+"$venv/bin/python" -c 'import jupyterhub, multicluster_kubespawner, prometheus_client.parser, pytest; print("jupyterhub", jupyterhub.__version__)' >&2
 "$venv/bin/python" - <<'PY'
 from importlib.metadata import entry_points
 names = [e.name for e in entry_points(group="jupyterhub.spawners")]

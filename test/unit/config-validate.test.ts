@@ -126,6 +126,15 @@ const cases: { name: string; parts: Parts; details: string[] }[] = [
     details: [`config.ts:9: profiles[1].cluster: unknown cluster "gpc"; did you mean "gcp"? (known clusters: "aws", "gcp")`],
   },
   {
+    name: "fallback clusters: unknown (with a suggestion), the profile's own, listed twice",
+    parts: { profile: `{ slug: "big", displayName: "Big", cluster: "aws", fallbackClusters: ["gpc", "aws", "gcp", "gcp"] }` },
+    details: [
+      `config.ts:9: profiles[1].fallbackClusters[0]: unknown cluster "gpc"; did you mean "gcp"? (known clusters: "aws", "gcp")`,
+      `config.ts:9: profiles[1].fallbackClusters[1]: "aws" is the profile's own cluster; list only other clusters to fall back to`,
+      `config.ts:9: profiles[1].fallbackClusters[3]: "gcp" is listed twice; list each fallback cluster once`,
+    ],
+  },
+  {
     name: "duplicate slugs",
     parts: { profile: `{ slug: "small", displayName: "Big", cluster: "gcp" }` },
     details: [`config.ts:7: profiles[1].slug: duplicate slug "small" (also used by profiles[0]); slugs must be unique`],

@@ -31,7 +31,7 @@ export default defineConfig({
     resources: { home: "kind: PersistentVolumeClaim" },
   },
   profiles: [
-    { slug: "small", displayName: "Small", cluster: "aws" },
+    { slug: "small", displayName: "Small", cluster: "aws", fallbackClusters: ["gcp"] },
     {
       slug: "gpu",
       displayName: "GPU",
@@ -111,6 +111,15 @@ describe("picking the profile", () => {
     assert.deepEqual(profilesFor(config, alice).map((p) => p.slug), ["small", "gpu", "per-server"]);
     assert.deepEqual(profilesFor(config, { name: "bob", groups: ["admins"] }).map((p) => p.slug), ["small", "gpu", "admins", "per-server"]);
     assert.equal(resolveSpawn(config, { user: { name: "bob", groups: ["admins"] }, server: "", profile: "admins" }).ctx.profile.slug, "admins");
+  });
+
+  it("starts on a fallback cluster only when the daemon names one of the profile's", () => {
+    const s = spawn({ profile: "small", cluster: "gcp" });
+    assert.equal(s.cluster.name, "gcp");
+    assert.equal(s.ctx.cluster.name, "gcp");
+    assert.equal(s.ctx.namespace, "jhub-alice", "the fallback cluster's namespace");
+    assert.equal(spawn({ profile: "small", cluster: "aws" }).ctx.cluster.name, "aws");
+    assert.throws(() => spawn({ profile: "small", cluster: "split" }), /neither small's cluster nor one of its fallbacks/);
   });
 
   it("rejects an unknown slug, naming the allowed ones", () => {

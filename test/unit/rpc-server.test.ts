@@ -135,6 +135,7 @@ function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     "server.poll": ({ state: s }) => ({ status: s ? null : 0 }),
     "server.stop": () => ({}),
     "server.delete": () => ({}),
+    "servers.list": () => ({ servers: [], clusters: {} }),
     ...overrides,
   };
 }

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { ServerFailedError } from "../../src/kube/index.ts";
+import { ClusterUnreachableError, KubeApiError, ServerFailedError } from "../../src/kube/index.ts";
 import { UserError } from "../../src/errors.ts";
 import { operatorKinds } from "../../src/spawn/kinds.ts";
-import { publicUrl, startFailureMessage } from "../../src/spawn/launch.ts";
+import { publicUrl, startFailureMessage, startFailureReason } from "../../src/spawn/launch.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
 
 describe("serve: the URL the hub's proxy gets", () => {
@@ -26,6 +26,17 @@ describe("serve: what the hub user reads when a start fails", () => {
     const pull = new ServerFailedError("Pod/jupyter-a cannot start: ErrImagePull: not found", "ErrImagePull");
     assert.equal(startFailureMessage(pull, 300, false, ""), "Pod/jupyter-a cannot start: ErrImagePull: not found");
     assert.equal(startFailureMessage(new UserError("resolve: unknown profile"), 300, false, ""), "resolve: unknown profile");
+  });
+});
+
+describe("serve: why a start failed, as a metric label", () => {
+  it("is a small set: Kubernetes' reason, the API's, ClusterUnreachable, Timeout, BadRequest, Internal", () => {
+    assert.equal(startFailureReason(new ServerFailedError("Pod/x cannot start: ErrImagePull: …", "ErrImagePull"), false), "ErrImagePull");
+    assert.equal(startFailureReason(new ClusterUnreachableError("eu", "cluster eu is unreachable"), false), "ClusterUnreachable");
+    assert.equal(startFailureReason(new KubeApiError("denied", { code: 403, reason: "Forbidden", message: "no" }), false), "Forbidden");
+    assert.equal(startFailureReason(new UserError("unknown profile"), false), "BadRequest");
+    assert.equal(startFailureReason(new Error("bug"), false), "Internal");
+    assert.equal(startFailureReason(new ServerFailedError("x", "ErrImagePull"), true), "Timeout");
   });
 });
 
