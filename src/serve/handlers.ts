@@ -14,7 +14,9 @@ export function serveHandlers(kube: Kube, servers: ServerManager): Handlers {
       for (const [name, h] of Object.entries(kube.health())) {
         clusters[name] = h.error && !h.reachable ? { reachable: false, error: h.error } : { reachable: h.reachable };
       }
-      return { version: VERSION, clusters };
+      const m = process.memoryUsage();
+      const daemon = { servers: servers.registry.size, rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external };
+      return { version: VERSION, clusters, daemon };
     },
     "profiles.list"({ user }) {
       const config = servers.config;
