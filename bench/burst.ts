@@ -28,6 +28,8 @@ import { fetchMetrics, isMcksRequest, openWatches, sum, type Sample } from "./ap
 import { OBJECTS_PER_START, profileSlug, writeBurstConfig } from "./burst-config.ts";
 import { cpuSeconds, percentile, rssMiB } from "./percentile.ts";
 import { readPids } from "../test/testbed/state.ts";
+import { memoryLadder, type MemoryLevel } from "./memory.ts";
+import { ReadyTracker } from "./ready-to-url.ts";
 
 export interface BurstResult {
   burstUsers: number;
@@ -36,6 +38,15 @@ export interface BurstResult {
   burstP50Ms: number;
   burstP99Ms: number;
   burstP99OverheadMs: number;
+  /** Per start: URL returned − max(Pod Ready, route answering), see bench/ready-to-url.ts. */
+  burstReadyToUrlP50Ms: number;
+  burstReadyToUrlP99Ms: number;
+  burstReadyToUrlMaxMs: number;
+  /** Per start: route answering − Pod Ready (the fake ingress's pickup under load; the cluster's share). */
+  burstRouteAfterReadyP50Ms: number;
+  burstRouteAfterReadyP99Ms: number;
+  /** The daemon's CPU during the burst per start (user + system, /proc). */
+  daemonCpuMsPerSpawn: number;
   /** CPU seconds used during the burst, by the daemon and by the bed's processes (where the time went). */
   burstCpuSeconds: Record<string, number>;
   /** The same overhead with one start at a time: mcks's own cost without queueing at the API servers. */
@@ -53,6 +64,12 @@ export interface BurstResult {
   stopWallSeconds: number;
   stopP99Ms: number;
   leftoverObjects: number;
+  /** A fresh daemon at 0, 250, 500, 1000, 2000 running servers (bench/memory.ts). */
+  memoryLevels: readonly MemoryLevel[];
+  memorySlopeMiBPer1000: number;
+  memoryHeapSlopeMiBPer1000: number;
+  /** Settled RSS of the fresh daemon with 1000 servers (the ladder's level). */
+  memoryRssMiBAt1000: number;
 }
 
 const { values } = parseArgs({
@@ -64,6 +81,7 @@ const { values } = parseArgs({
     "settle-seconds": { type: "string", default: "60" },
     "bed-clusters": { type: "string", default: "3" },
     "deadline-minutes": { type: "string", default: "40" },
+    "memory-levels": { type: "string", default: "0,250,500,1000,2000" },
   },
 });
 const USERS = Number(values.users);
@@ -71,6 +89,7 @@ const CONNECTIONS = Number(values.connections);
 const POLLS = Number(values.polls);
 const SEQUENTIAL = Number(values.sequential);
 const SETTLE_SECONDS = Number(values["settle-seconds"]);
+const MEMORY_LEVELS = values["memory-levels"]!.split(",").filter(Boolean).map(Number);
 /**
  * What the fake cluster itself takes: the agent's ingress serves a new route only after its
  * pickup delay (--pickup-delay-ms, default 300) plus a 20 ms coalescing timer; the default image
@@ -140,6 +159,9 @@ try {
       await sleep(1000);
     }
   }
+  // The bench's own Pod watches open before the baseline, so they are not counted as mcks's.
+  const tracker = new ReadyTracker();
+  await tracker.watch(clusters, ca, (c) => ensureTokens(c.index).admin);
   const watchesBefore = (await scrapeAll()).map(openWatches);
   serve = await startServe(configPath, join(dir, "mcks.sock"));
   const pid = serve.child.pid!;
@@ -163,6 +185,7 @@ try {
   }
   log(`${SEQUENTIAL} sequential starts: p50 ${Math.round(percentile(seqMs, 50))} ms, p99 ${Math.round(percentile(seqMs, 99))} ms`);
   const startMs: number[] = [];
+  const urlAt = new Map<string, number>();
   const failures: string[] = [];
 
   // Sample open watches and RSS while the burst runs.
@@ -202,8 +225,10 @@ try {
       const s = performance.now();
       try {
         const r = await clients[i % CONNECTIONS]!.call("server.start", { user: user(i), server: "", profile: profileSlug(c), options: {}, env: {} }, { timeoutMs: 0 });
+        urlAt.set(user(i).name, Date.now());
         startMs.push(performance.now() - s);
         states[i] = r.state;
+        if (r.url !== `${c.ingressUrl}/user/${user(i).name}/`) failures.push(`${user(i).name}: URL ${r.url}, the bench probed ${c.ingressUrl}/user/${user(i).name}/`);
       } catch (e) {
         failures.push(`${user(i).name}: ${(e as Error).message}`);
       }
@@ -212,6 +237,21 @@ try {
     }),
   );
   const burstWall = (performance.now() - t0) / 1000;
+  // Routes of the last starts may still be probed by the bench: give them a moment, then stop.
+  await sleep(2000);
+  tracker.stop();
+  const readyToUrl: number[] = [];
+  const routeAfterReady: number[] = [];
+  for (const [name, at] of urlAt) {
+    const t = tracker.times.get(name);
+    if (!t || t.routeAt === undefined) {
+      failures.push(`${name}: the bench saw ${t ? "no route answer" : "no Ready Pod"} before its URL came back`);
+      continue;
+    }
+    readyToUrl.push(at - Math.max(t.readyAt, t.routeAt));
+    routeAfterReady.push(t.routeAt - t.readyAt);
+  }
+  log(`URL returned − max(Pod Ready, route answering): p50 ${percentile(readyToUrl, 50)} ms, p99 ${percentile(readyToUrl, 99)} ms, max ${percentile(readyToUrl, 100)} ms; route answering − Pod Ready: p50 ${percentile(routeAfterReady, 50)} ms, p99 ${percentile(routeAfterReady, 99)} ms`);
   const cpuAfter = await cpuOf();
   const burstCpu = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Number((v - cpuBefore[k]!).toFixed(1))]));
   log(`CPU seconds during the burst: ${Object.entries(burstCpu).map(([k, v]) => `${k} ${v}`).join(", ")} (wall ${((performance.now() - t0) / 1000).toFixed(1)} s, 2 cores)`);
@@ -278,6 +318,29 @@ try {
   await Promise.all(clients.map((c) => c.close()));
   await serve.stop();
 
+  // Memory per server: a fresh daemon, so the burst's heap growth is not in it.
+  serve = await startServe(configPath, join(dir, "mcks-mem.sock"));
+  const memClients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client()));
+  await sleep(2000);
+  const mem = await memoryLadder({ pid: serve.child.pid!, clients: memClients, levels: MEMORY_LEVELS, profileOf: (i) => profileSlug(clusters[i % clusters.length]!), settleSeconds: SETTLE_SECONDS, log });
+  failures.push(...mem.failures);
+  log(`memory: ${mem.slopeMiBPer1000} MiB RSS and ${mem.heapSlopeMiBPer1000} MiB V8 heap per 1000 servers`);
+  await Promise.all(
+    mem.started.map(async ({ user: name, state }, k) => {
+      try {
+        await memClients[k % CONNECTIONS]!.call("server.stop", { user: { name }, server: "", state }, { timeoutMs: 0 });
+      } catch (e) {
+        failures.push(`stop ${name}: ${(e as Error).message}`);
+      }
+    }),
+  );
+  let memLeft = 0;
+  for (const c of clusters) memLeft += managed(bed.kubeconfig, c.context).length;
+  if (memLeft > 0) failures.push(`${memLeft} managed objects left after stopping the memory ladder's servers`);
+  await Promise.all(memClients.map((c) => c.close()));
+  await serve.stop();
+  const at1000 = mem.levels.find((l) => l.servers === 1000);
+
   const result: BurstResult = {
     burstUsers: USERS,
     burstFailures: failures.length,
@@ -285,6 +348,12 @@ try {
     burstP50Ms: Math.round(percentile(startMs, 50)),
     burstP99Ms: Math.round(percentile(startMs, 99)),
     burstP99OverheadMs: Math.round(percentile(startMs, 99) - FAKE_DELAY_MS),
+    burstReadyToUrlP50Ms: Math.round(percentile(readyToUrl, 50)),
+    burstReadyToUrlP99Ms: Math.round(percentile(readyToUrl, 99)),
+    burstReadyToUrlMaxMs: Math.round(percentile(readyToUrl, 100)),
+    burstRouteAfterReadyP50Ms: Math.round(percentile(routeAfterReady, 50)),
+    burstRouteAfterReadyP99Ms: Math.round(percentile(routeAfterReady, 99)),
+    daemonCpuMsPerSpawn: Math.round((burstCpu.mcks! * 1000) / Math.max(1, startMs.length)),
     sequentialP99OverheadMs: Math.round(percentile(seqMs, 99) - FAKE_DELAY_MS),
     burstCpuSeconds: burstCpu,
     fakeDelayMs: FAKE_DELAY_MS,
@@ -300,6 +369,10 @@ try {
     stopWallSeconds: Number(stopWall.toFixed(1)),
     stopP99Ms: Math.round(percentile(stopMs, 99)),
     leftoverObjects: leftover,
+    memoryLevels: mem.levels,
+    memorySlopeMiBPer1000: mem.slopeMiBPer1000,
+    memoryHeapSlopeMiBPer1000: mem.heapSlopeMiBPer1000,
+    memoryRssMiBAt1000: at1000?.rssMiB ?? Number.NaN,
   };
   for (const f of failures.slice(0, 10)) log(`FAILURE: ${f}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,0 +1,111 @@
+/**
+ * mcks's own share of a start, apart from the cluster's: for every burst start, when its Pod
+ * became Ready and when its route first answered through the ingress, measured by the bench
+ * itself, so `url returned − max(Pod Ready, route answering)` is what mcks adds (noticing both,
+ * its readiness back-off, the RPC answer).
+ *
+ * - Pod Ready: the bench watches the managed Pods (admin token, its own WATCH per cluster) and
+ *   takes the Ready condition's lastTransitionTime. The API server keeps that to the second, so
+ *   the instant is placed within its second by when the watch event arrived: min(seen, LTT + 999 ms).
+ * - Route answering: from the moment the Pod is seen Ready, the bench GETs `<ingress>/user/<name>/api`
+ *   every PROBE_MS until it answers as mcks's check counts an answer (src/readiness/route.ts), so the
+ *   figure can be early by up to PROBE_MS, never late.
+ */
+import { readFileSync } from "node:fs";
+import type { ClientRequest } from "node:http";
+import { request } from "node:https";
+import { routeAnswered } from "../src/readiness/route.ts";
+import type { BedCluster } from "../test/testbed/state.ts";
+
+const PROBE_MS = 50;
+const USER_LABEL = "hub.jupyter.org/username";
+
+interface PodEvent {
+  type: string;
+  object: {
+    metadata?: { labels?: Record<string, string>; deletionTimestamp?: string };
+    status?: { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> };
+  };
+}
+
+export interface ReadyTimes {
+  /** Epoch ms, see above. */
+  readonly readyAt: number;
+  /** Epoch ms of the first answering probe (undefined while none answered). */
+  routeAt?: number;
+}
+
+export class ReadyTracker {
+  readonly times = new Map<string, ReadyTimes>();
+  readonly #requests: ClientRequest[] = [];
+  #stopped = false;
+
+  /** Starts one Pod watch per cluster; resolves once every watch is open. */
+  async watch(clusters: readonly BedCluster[], ca: string, tokenOf: (c: BedCluster) => string): Promise<void> {
+    await Promise.all(clusters.map((c) => this.#watchOne(c, readFileSync(ca), tokenOf(c))));
+  }
+
+  #watchOne(c: BedCluster, ca: Buffer, token: string): Promise<void> {
+    const path = `/api/v1/namespaces/default/pods?watch=1&labelSelector=${encodeURIComponent("app.kubernetes.io/managed-by=multicluster-kubespawner")}`;
+    return new Promise((resolve, reject) => {
+      const req = request(`${c.apiserverUrl}${path}`, { ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`watch pods on ${c.name}: HTTP ${res.statusCode}`));
+        resolve();
+        let buf = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          buf += d;
+          for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (line) this.#onEvent(c, JSON.parse(line) as PodEvent, Date.now());
+          }
+        });
+        res.on("end", () => {
+          if (!this.#stopped) process.stderr.write(`[ready-to-url] the Pod watch on ${c.name} ended early; later starts there have no Ready time\n`);
+        });
+      });
+      req.on("error", (e) => (this.#stopped ? undefined : reject(e)));
+      req.end();
+      this.#requests.push(req);
+    });
+  }
+
+  #onEvent(c: BedCluster, ev: PodEvent, seen: number): void {
+    const user = ev.object.metadata?.labels?.[USER_LABEL];
+    if (!user || this.times.has(user) || ev.object.metadata?.deletionTimestamp) return;
+    const ready = ev.object.status?.conditions?.find((x) => x.type === "Ready" && x.status === "True");
+    if (!ready?.lastTransitionTime) return;
+    const t: ReadyTimes = { readyAt: Math.min(seen, Date.parse(ready.lastTransitionTime) + 999) };
+    this.times.set(user, t);
+    void this.#probe(`${c.ingressUrl}/user/${user}/api`, t);
+  }
+
+  async #probe(url: string, t: ReadyTimes): Promise<void> {
+    const giveUp = Date.now() + 120_000; // a server stopped before its route answered
+    while (!this.#stopped && Date.now() < giveUp) {
+      const sent = Date.now();
+      try {
+        const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5000) });
+        await res.body?.cancel();
+        if (routeAnswered(res.status)) {
+          t.routeAt = sent;
+          return;
+        }
+      } catch {
+        // not answering yet
+      }
+      await new Promise((r) => setTimeout(r, PROBE_MS));
+    }
+  }
+
+  /** Forgets users (e.g. the sequential starts before the burst). */
+  clear(): void {
+    this.times.clear();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const r of this.#requests) r.destroy();
+  }
+}
