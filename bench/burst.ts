@@ -210,7 +210,7 @@ try {
       agents: clusters.map((c) => pids[`agent-${c.index}`]?.pid ?? 0),
     };
     const out: Record<string, number> = {};
-    for (const [k, ps] of Object.entries(groups)) out[k] = (await Promise.all(ps.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+    for (const [k, ps] of Object.entries(groups)) out[k] = (await Promise.all(ps.map((p) => cpuSeconds(p)))).reduce((a, b) => a + b, 0);
     return out;
   };
   const cpuBefore = await cpuOf();
