@@ -53,7 +53,8 @@ export async function buildSea(input: SeaInput): Promise<number> {
       // A small young generation: the daemon's garbage is many short-lived request objects,
       // and V8's default semi-spaces (16 MiB+) made a daemon with 1000 servers grow by
       // ~100 MiB of RSS for no speed gain that matters (bench/burst.ts).
-      execArgv: ["--max-semi-space-size=2"],
+      // --expose-gc: `mcks serve` collects once idle after a burst (src/serve/idle-gc.ts).
+      execArgv: ["--max-semi-space-size=2", "--expose-gc"],
     }),
   );
   // The blob must be made by the same Node build it is injected into.

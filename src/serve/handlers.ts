@@ -4,10 +4,12 @@ import { clusterFor } from "../spawn/cluster-choice.ts";
 import { renderPlan } from "../spawn/plan.ts";
 import { sendProgress, type Handlers } from "../rpc/protocol.ts";
 import { VERSION } from "../version.ts";
+import { idleGc } from "./idle-gc.ts";
 import type { ServerManager } from "./manager.ts";
 
 /** The socket methods (docs/architecture.md "The socket protocol"), each a thin wrapper around the manager. */
 export function serveHandlers(kube: Kube, servers: ServerManager): Handlers {
+  const gc = idleGc();
   return {
     health() {
       const clusters: Record<string, { reachable: boolean; error?: string }> = {};
@@ -35,23 +37,23 @@ export function serveHandlers(kube: Kube, servers: ServerManager): Handlers {
       });
     },
     "server.start"(p, ctx) {
-      return servers.start(
+      return gc.track(servers.start(
         p,
         (event) => sendProgress(ctx, { user: p.user.name, server: p.server, event }),
         // The hub hanging up (restart, its own timeout) cancels the start: nobody would
         // store the result, so the objects must not stay behind.
         ctx.signal,
-      );
+      ));
     },
     "server.poll"(p) {
       return { status: servers.poll(p) };
     },
     async "server.stop"(p) {
-      await servers.stop(p, p.now);
+      await gc.track(servers.stop(p, p.now));
       return {};
     },
     async "server.delete"(p) {
-      await servers.delete(p);
+      await gc.track(servers.delete(p));
       return {};
     },
     "servers.list"() {
