@@ -40,8 +40,9 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
 }
 
 /**
- * RSS once it has settled: V8 returns the garbage of a burst only after idling a while (its
- * memory reducer). Sampled every 5 s until two samples in a row are within 1 MiB, at most `maxS`.
+ * RSS once it has settled: the daemon collects the garbage of a burst only once it has been idle
+ * a few seconds (src/serve/idle-gc.ts). Sampled every 5 s for at least 20 s, then until two
+ * samples in a row are within 1 MiB, at most `maxS`.
  */
 async function settled(pid: number, client: RpcClient, maxS: number): Promise<MemoryLevel & { trail: string }> {
   const end = Date.now() + maxS * 1000;
@@ -51,7 +52,7 @@ async function settled(pid: number, client: RpcClient, maxS: number): Promise<Me
     await sleep(5000);
     const now = await rssMiB(pid);
     trail.push(now.toFixed(0));
-    const stable = Math.abs(now - last) < 1;
+    const stable = Math.abs(now - last) < 1 && trail.length >= 5;
     last = now;
     if (stable) break;
   }
