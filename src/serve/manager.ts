@@ -156,7 +156,11 @@ export class ServerManager {
 
     const controller = new AbortController();
     const timeoutMs = this.#config.startTimeout * 1000;
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // Not AbortSignal.timeout: its timer would keep this start's signals, listeners and
+    // closures alive for the whole start timeout after the start has finished.
+    const timeoutCtl = new AbortController();
+    const timer = setTimeout(() => timeoutCtl.abort(new DOMException("The start timed out", "TimeoutError")), timeoutMs);
+    const timeout = timeoutCtl.signal;
     const both = AbortSignal.any([controller.signal, timeout, signal]);
     const trace: StartTrace = { extraKinds: [], applied: false };
     const progress = new Set([onProgress]);
@@ -198,6 +202,8 @@ export class ServerManager {
       if (!stoppedByHub) this.#registry.delete(record);
       this.#log.warn(`start of ${key} failed: ${message}`);
       throw new UserError(message, [], { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
