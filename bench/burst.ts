@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { RpcClient } from "../src/rpc/client.ts";
 import type { ServerState } from "../src/rpc/protocol.ts";
 import { ensureTokens } from "../test/testbed/certs.ts";
@@ -29,7 +30,7 @@ import { OBJECTS_PER_START, profileSlug, writeBurstConfig } from "./burst-config
 import { cpuSeconds, percentile, rssMiB } from "./percentile.ts";
 import { readPids } from "../test/testbed/state.ts";
 import { memoryLadder, type MemoryLevel } from "./memory.ts";
-import { ReadyTracker } from "./ready-to-url.ts";
+import { startReadyTracker } from "./ready-to-url.ts";
 
 export interface BurstResult {
   burstUsers: number;
@@ -160,8 +161,7 @@ try {
     }
   }
   // The bench's own Pod watches open before the baseline, so they are not counted as mcks's.
-  const tracker = new ReadyTracker();
-  await tracker.watch(clusters, ca, (c) => ensureTokens(c.index).admin);
+  const tracker = await startReadyTracker(clusters, ca, clusters.map((c) => ensureTokens(c.index).admin));
   const watchesBefore = (await scrapeAll()).map(openWatches);
   serve = await startServe(configPath, join(dir, "mcks.sock"));
   const pid = serve.child.pid!;
@@ -169,7 +169,17 @@ try {
   const rssIdle = await rssMiB(pid);
   log(`mcks serve pid ${pid} (${process.env.MCKS_BIN}), RSS idle ${rssIdle.toFixed(1)} MiB; agent watches before: ${watchesBefore.join(", ")}`);
 
-  const clients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client()));
+  // When mcks itself reports the Pod ready (progress 80) and the route up (95), per user.
+  const stageAt = new Map<string, { podReady?: number; routeUp?: number }>();
+  const onProgress = (method: string, params: unknown): void => {
+    const p = params as { user?: string; event?: { progress?: number } };
+    if (method !== "server.progress" || !p.user) return;
+    const e = stageAt.get(p.user) ?? {};
+    if (p.event?.progress === 80) e.podReady ??= Date.now();
+    if (p.event?.progress === 95) e.routeUp ??= Date.now();
+    stageAt.set(p.user, e);
+  };
+  const clients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client(onProgress)));
   const user = (i: number) => ({ name: `bench-u${i}` });
   const states: (ServerState | undefined)[] = new Array(USERS);
 
@@ -217,6 +227,8 @@ try {
   const startScrape = await scrapeAll();
   const reqBefore = mcksRequests(startScrape);
   log(`starting ${USERS} servers over ${CONNECTIONS} connections on ${clusters.map((c) => c.name).join(", ")}`);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const t0 = performance.now();
   let done = 0;
   await Promise.all(
@@ -237,18 +249,22 @@ try {
     }),
   );
   const burstWall = (performance.now() - t0) / 1000;
+  loopDelay.disable();
+  log(`the bench's own event loop during the burst: delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
   // Routes of the last starts may still be probed by the bench: give them a moment, then stop.
   await sleep(2000);
-  tracker.stop();
+  const readyTimes = await tracker.stop();
   const readyToUrl: number[] = [];
   const routeAfterReady: number[] = [];
   for (const [name, at] of urlAt) {
-    const t = tracker.times.get(name);
+    const t = readyTimes.get(name);
     if (!t || t.routeAt === undefined) {
-      failures.push(`${name}: the bench saw ${t ? "no route answer" : "no Ready Pod"} before its URL came back`);
+      failures.push(`${name}: the bench saw ${t ? "no route answer" : "no Ready Pod"} before its URL came back (URL at ${new Date(at).toISOString()})`);
       continue;
     }
     readyToUrl.push(at - Math.max(t.readyAt, t.routeAt));
+    const m = stageAt.get(name);
+    if (readyToUrl.length % 100 === 1) log(`${name}, ms after its Ready condition (${new Date(t.lttAt).toISOString()}): the bench saw it ${t.seenAt - t.lttAt}, mcks ${(m?.podReady ?? Number.NaN) - t.lttAt}; route answered ${t.routeAt - t.lttAt}, mcks saw it ${(m?.routeUp ?? Number.NaN) - t.lttAt}; URL ${at - t.lttAt}`);
     routeAfterReady.push(t.routeAt - t.readyAt);
   }
   log(`URL returned − max(Pod Ready, route answering): p50 ${percentile(readyToUrl, 50)} ms, p99 ${percentile(readyToUrl, 99)} ms, max ${percentile(readyToUrl, 100)} ms; route answering − Pod Ready: p50 ${percentile(routeAfterReady, 50)} ms, p99 ${percentile(routeAfterReady, 99)} ms`);

@@ -7,17 +7,22 @@
  * - Pod Ready: the bench watches the managed Pods (admin token, its own WATCH per cluster) and
  *   takes the Ready condition's lastTransitionTime. The API server keeps that to the second, so
  *   the instant is placed within its second by when the watch event arrived: min(seen, LTT + 999 ms).
- * - Route answering: from the moment the Pod is seen Ready, the bench GETs `<ingress>/user/<name>/api`
- *   every PROBE_MS until it answers as mcks's check counts an answer (src/readiness/route.ts), so the
- *   figure can be early by up to PROBE_MS, never late.
+ * - Route answering: from PICKUP_MS after the Pod is seen Ready (the bed's ingress serves a route
+ *   no sooner), the bench GETs `<ingress>/user/<name>/api` every PROBE_MS until it answers as mcks's
+ *   check counts an answer (src/readiness/route.ts); the time of the answering probe's send is
+ *   taken, so the figure can be early by up to PROBE_MS, never late.
+ * The tracker runs in a worker thread of its own, so the bench's RPC traffic does not delay it.
  */
 import { readFileSync } from "node:fs";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { ClientRequest } from "node:http";
 import { request } from "node:https";
 import { routeAnswered } from "../src/readiness/route.ts";
 import type { BedCluster } from "../test/testbed/state.ts";
 
-const PROBE_MS = 50;
+const PROBE_MS = 100;
+/** The bed agent's --pickup-delay-ms: probing earlier only loads the agent. */
+const PICKUP_MS = 300;
 const USER_LABEL = "hub.jupyter.org/username";
 
 interface PodEvent {
@@ -31,6 +36,9 @@ interface PodEvent {
 export interface ReadyTimes {
   /** Epoch ms, see above. */
   readonly readyAt: number;
+  /** Epoch ms: the Ready condition's lastTransitionTime, and when the watch delivered it. */
+  readonly lttAt: number;
+  readonly seenAt: number;
   /** Epoch ms of the first answering probe (undefined while none answered). */
   routeAt?: number;
 }
@@ -76,9 +84,10 @@ export class ReadyTracker {
     if (!user || this.times.has(user) || ev.object.metadata?.deletionTimestamp) return;
     const ready = ev.object.status?.conditions?.find((x) => x.type === "Ready" && x.status === "True");
     if (!ready?.lastTransitionTime) return;
-    const t: ReadyTimes = { readyAt: Math.min(seen, Date.parse(ready.lastTransitionTime) + 999) };
+    const lttAt = Date.parse(ready.lastTransitionTime);
+    const t: ReadyTimes = { readyAt: Math.min(seen, lttAt + 999), lttAt, seenAt: seen };
     this.times.set(user, t);
-    void this.#probe(`${c.ingressUrl}/user/${user}/api`, t);
+    setTimeout(() => void this.#probe(`${c.ingressUrl}/user/${user}/api`, t), Math.max(0, t.readyAt + PICKUP_MS - Date.now()));
   }
 
   async #probe(url: string, t: ReadyTimes): Promise<void> {
@@ -108,4 +117,36 @@ export class ReadyTracker {
     this.#stopped = true;
     for (const r of this.#requests) r.destroy();
   }
+}
+
+/** The tracker in a worker thread: `stop()` ends it and hands back what it saw. */
+export async function startReadyTracker(clusters: readonly BedCluster[], ca: string, tokens: readonly string[]): Promise<{ stop(): Promise<Map<string, ReadyTimes>> }> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { clusters, ca, tokens } });
+  const first = await new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  if (!first.ok) throw new Error(`the Ready tracker could not start: ${first.error}`);
+  worker.unref(); // never what keeps the bench alive after a failure
+  return {
+    async stop() {
+      worker.postMessage("stop");
+      const [times] = (await new Promise((r) => worker.once("message", (m) => r([m])))) as [Array<[string, ReadyTimes]>];
+      await worker.terminate();
+      return new Map(times);
+    },
+  };
+}
+
+if (!isMainThread && workerData?.clusters) {
+  const { clusters, ca, tokens } = workerData as { clusters: BedCluster[]; ca: string; tokens: string[] };
+  const tracker = new ReadyTracker();
+  tracker.watch(clusters, ca, (c) => tokens[clusters.indexOf(c)]!).then(
+    () => parentPort!.postMessage({ ok: true }),
+    (e: Error) => parentPort!.postMessage({ ok: false, error: e.message }),
+  );
+  parentPort!.on("message", () => {
+    tracker.stop();
+    parentPort!.postMessage([...tracker.times]);
+  });
 }
