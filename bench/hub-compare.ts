@@ -15,7 +15,7 @@
  * stops, API requests per start and per stop and the most watches open (the API servers'
  * /metrics), the hub's RSS with all running, and the objects left after stopping.
  *
- *   node bench/hub-compare.ts [--users 200] [--runs kubespawner,mcks,mcks3,upstream]
+ *   node bench/hub-compare.ts [--users 200] [--upstream-users 50] [--runs kubespawner,mcks,mcks3,upstream]
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -266,17 +266,29 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
   }
 }
 
-export async function hubCompare(runs: readonly RunName[], users: number): Promise<Partial<Record<RunName, HubRunResult>>> {
+/**
+ * Upstream 0.2 runs a kubectl process per step of every spawn (apply, then wait for Ready, then
+ * one per poll): N at once is N × 2 processes of ~40 MiB, so its run has fewer users by default.
+ */
+export const UPSTREAM_USERS = 50;
+
+export async function hubCompare(runs: readonly RunName[], users: number, upstreamUsers = UPSTREAM_USERS): Promise<Partial<Record<RunName, HubRunResult>>> {
   ensureVenv();
   benchPython();
   const bed = await ensureBed({ clusters: 3 });
   const out: Partial<Record<RunName, HubRunResult>> = {};
-  for (const run of runs) out[run] = await hubRun(bed, run, users);
+  for (const run of runs) out[run] = await hubRun(bed, run, run === "upstream" ? Math.min(users, upstreamUsers) : users);
   return out;
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { users: { type: "string", default: process.env.MCKS_BENCH_HUB_USERS ?? "200" }, runs: { type: "string", default: "kubespawner,mcks,mcks3" } } });
-  const r = await hubCompare(values.runs!.split(",") as RunName[], Number(values.users));
+  const { values } = parseArgs({
+    options: {
+      users: { type: "string", default: process.env.MCKS_BENCH_HUB_USERS ?? "200" },
+      "upstream-users": { type: "string", default: String(UPSTREAM_USERS) },
+      runs: { type: "string", default: "kubespawner,mcks,mcks3,upstream" },
+    },
+  });
+  const r = await hubCompare(values.runs!.split(",") as RunName[], Number(values.users), Number(values["upstream-users"]));
   console.log(JSON.stringify(r));
 }
