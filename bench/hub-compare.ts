@@ -64,6 +64,7 @@ export interface HubRunResult {
 const root = join(import.meta.dirname, "..");
 const log = (m: string): void => void process.stderr.write(`[hub-compare] ${m}\n`);
 const IMAGE = "testbed/singleuser:latest";
+const START_TIMEOUT_S = 240;
 const KINDS = "pods,services,serviceaccounts,secrets,configmaps,persistentvolumeclaims,ingresses.networking.k8s.io";
 
 /** Requests a spawner makes: isMcksRequest, less what a real controller-manager adds. */
@@ -107,8 +108,10 @@ c.JupyterHub.concurrent_spawn_limit = ${o.users + 10}
 c.JupyterHub.active_server_limit = 0
 c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 900, "slow_stop_timeout": 900}
 c.JupyterHub.log_level = "INFO"
-c.Spawner.start_timeout = 900
-c.Spawner.http_timeout = 600
+# Below the bench's own 300 s per request (undici's header timeout): a spawn that hangs
+# (KubeSpawner retrying a pod create that timed out) fails at the hub, as a user would see it.
+c.Spawner.start_timeout = ${START_TIMEOUT_S}
+c.Spawner.http_timeout = 120
 c.Spawner.cpu_limit = 1
 c.Spawner.mem_limit = "256M"
 c.Spawner.mem_guarantee = "64M"
@@ -135,7 +138,7 @@ export async function hubRun(bed: Bed, run: RunName, users: number): Promise<Hub
 c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
 c.KubeSpawner.namespace = "default"
 c.KubeSpawner.image = "${IMAGE}"
-c.KubeSpawner.start_timeout = 900`,
+c.KubeSpawner.start_timeout = ${START_TIMEOUT_S}`,
     upstream: `
 c.JupyterHub.spawner_class = "multicluster_kubespawner.spawner.MultiClusterKubeSpawner"
 c.MultiClusterKubeSpawner.kubernetes_context = "${ctx}"
@@ -163,7 +166,7 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
   const watchesBefore = watches(await scrape());
   try {
     if (ours) {
-      const config = writeBurstConfig(dir, bed.kubeconfig, clusters, 900, 30, {});
+      const config = writeBurstConfig(dir, bed.kubeconfig, clusters, START_TIMEOUT_S, 30, {});
       daemon = start("mcks serve", join(root, "dist/mcks"), ["serve", "-c", config, "--socket", socket], { cwd: dir, env, log: join(dir, "serve.log") });
       await waitReady(daemon, () => unixSocketAccepts(socket), 60_000);
     }
