@@ -4,9 +4,11 @@
  * itself, so `url returned − max(Pod Ready, route answering)` is what mcks adds (noticing both,
  * its readiness back-off, the RPC answer).
  *
- * - Pod Ready: the bench watches the managed Pods (admin token, its own WATCH per cluster) and
- *   takes the Ready condition's lastTransitionTime. The API server keeps that to the second, so
- *   the instant is placed within its second by when the watch event arrived: min(seen, LTT + 999 ms).
+ * - Pod Ready: when the bench's own WATCH of the managed Pods (admin token, one per cluster)
+ *   delivers the Ready condition (bench/burst.ts also takes mcks's own report, if earlier). The
+ *   condition's lastTransitionTime is kept too, but it is the fake kubelet's clock when it
+ *   decided, to the second, and under load its status write reaches the API server seconds
+ *   later: nobody, mcks included, can see Ready before that write.
  * - Route answering: from PICKUP_MS after the Pod is seen Ready (the bed's ingress serves a route
  *   no sooner), the bench GETs `<ingress>/user/<name>/api` every PROBE_MS until it answers as mcks's
  *   check counts an answer (src/readiness/route.ts); the time of the answering probe's send is
@@ -34,8 +36,6 @@ interface PodEvent {
 }
 
 export interface ReadyTimes {
-  /** Epoch ms, see above. */
-  readonly readyAt: number;
   /** Epoch ms: the Ready condition's lastTransitionTime, and when the watch delivered it. */
   readonly lttAt: number;
   readonly seenAt: number;
@@ -85,9 +85,9 @@ export class ReadyTracker {
     const ready = ev.object.status?.conditions?.find((x) => x.type === "Ready" && x.status === "True");
     if (!ready?.lastTransitionTime) return;
     const lttAt = Date.parse(ready.lastTransitionTime);
-    const t: ReadyTimes = { readyAt: Math.min(seen, lttAt + 999), lttAt, seenAt: seen };
+    const t: ReadyTimes = { lttAt, seenAt: seen };
     this.times.set(user, t);
-    setTimeout(() => void this.#probe(`${c.ingressUrl}/user/${user}/api`, t), Math.max(0, t.readyAt + PICKUP_MS - Date.now()));
+    setTimeout(() => void this.#probe(`${c.ingressUrl}/user/${user}/api`, t), PICKUP_MS);
   }
 
   async #probe(url: string, t: ReadyTimes): Promise<void> {
