@@ -28,8 +28,8 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /**
    * `finish`: the last request of a start whose server is already up (the started marker).
-   * It has a few connections of its own, so it never queues behind the applies of the starts
-   * that came after it (bench/ready-to-url.ts: in a burst of 1000 it waited tens of seconds).
+   * It has connections of its own, so it never queues behind the applies of the starts that
+   * came after it (bench/ready-to-url.ts: in a burst of 1000 it waited tens of seconds).
    */
   readonly lane?: "finish";
 }
@@ -55,7 +55,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * Watch streams hold their socket for minutes, so they use a pool of their own.
  */
 const MAX_REQUEST_SOCKETS = 32;
-const MAX_FINISH_SOCKETS = 4;
+/** As many as for requests: at the end of a burst every start is finishing at once. */
+const MAX_FINISH_SOCKETS = MAX_REQUEST_SOCKETS;
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
