@@ -40,11 +40,16 @@ const benchOffset = process.env.MCKS_BENCH_PORT_OFFSET ?? String(Number(process.
 const bedEnv = { MCKS_TESTBED_DIR: process.env.MCKS_BENCH_BED_DIR ?? join(tmpdir(), `mcks-bench-bed-${benchOffset}`), MCKS_TESTBED_PORT_OFFSET: benchOffset };
 const BED_CLUSTERS = "3";
 const t0 = Date.now();
+const lastLine = (s: string): string => s.trim().split("\n").at(-1) ?? "";
 const load = (): number => Number(loadavg()[0]!.toFixed(1));
 const loadStart = load();
 
-/** Runs a child to completion (bounded), passing stderr through; returns its stdout. */
-function run(title: string, args: string[], env: Record<string, string> = {}, timeoutMs = 30 * 60_000): Promise<string> {
+/**
+ * Runs a child to completion (bounded), passing stderr through; returns its stdout. With
+ * `resultLine`, a child that failed but printed its JSON result still counts: its failures are
+ * in the result (and in the table), and the rest of the bench is not lost.
+ */
+function run(title: string, args: string[], env: Record<string, string> = {}, timeoutMs = 30 * 60_000, resultLine = false): Promise<string> {
   process.stderr.write(`\n== ${title} (load average ${load()})\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(node, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
@@ -57,12 +62,11 @@ function run(title: string, args: string[], env: Record<string, string> = {}, ti
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve(out);
+      if (code === 0 || (resultLine && lastLine(out).startsWith("{"))) resolve(out);
       else reject(new Error(`${title} failed (${signal ?? `exit ${code}`})`));
     });
   });
 }
-const lastLine = (s: string): string => s.trim().split("\n").at(-1) ?? "";
 
 if (!values["no-build"]) await run("build dist/mcks", ["build/build.ts"]);
 
@@ -73,9 +77,9 @@ let hubs: Partial<Record<RunName, HubRunResult>>;
 let burst: BurstResult;
 try {
   await run("bench bed up", ["test/testbed/cli.ts", "up", "--clusters", BED_CLUSTERS], bedEnv);
-  const hubOut = await run(`hub: ${values["hub-runs"]}, ${values["hub-users"]} concurrent spawns each`, ["bench/hub-compare.ts", "--users", values["hub-users"]!, "--runs", values["hub-runs"]!], bedEnv, 40 * 60_000);
+  const hubOut = await run(`hub: ${values["hub-runs"]}, ${values["hub-users"]} concurrent spawns each`, ["bench/hub-compare.ts", "--users", values["hub-users"]!, "--runs", values["hub-runs"]!], bedEnv, 40 * 60_000, true);
   hubs = JSON.parse(lastLine(hubOut)) as typeof hubs;
-  const out = await run(`burst of ${values.users} starts, then memory per server`, ["bench/burst.ts", "--users", values.users!, "--bed-clusters", BED_CLUSTERS], bedEnv, 45 * 60_000);
+  const out = await run(`burst of ${values.users} starts, then memory per server`, ["bench/burst.ts", "--users", values.users!, "--bed-clusters", BED_CLUSTERS], bedEnv, 45 * 60_000, true);
   burst = JSON.parse(lastLine(out)) as BurstResult;
 } finally {
   if (!values["keep-bed"]) await run("bench bed down", ["test/testbed/cli.ts", "down"], bedEnv).catch((e: Error) => process.stderr.write(`${e.message}\n`));
