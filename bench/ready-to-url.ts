@@ -11,7 +11,7 @@
  *   later: nobody, mcks included, can see Ready before that write.
  * - Route answering: from PICKUP_MS after the Pod is seen Ready (the bed's ingress serves a route
  *   no sooner), the bench GETs `<ingress>/user/<name>/api` every PROBE_MS until it answers as mcks's
- *   check counts an answer (src/readiness/route.ts); the time of the answering probe's send is
+ *   check counts an answer (src/spawn/hooks/route.ts); the time of the answering probe's send is
  *   taken, so the figure can be early by up to PROBE_MS, never late.
  * The tracker runs in a worker thread of its own, so the bench's RPC traffic does not delay it.
  */
@@ -19,7 +19,7 @@ import { readFileSync } from "node:fs";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { ClientRequest } from "node:http";
 import { request } from "node:https";
-import { routeAnswered } from "../src/readiness/route.ts";
+import { routeAnswered } from "../src/spawn/hooks/route.ts";
 import type { BedCluster } from "../test/testbed/state.ts";
 
 const PROBE_MS = 100;

@@ -14,7 +14,8 @@ export interface RouteCheck {
   readonly onRetry?: (attempt: number, last: string) => void;
 }
 
-function routeAnswered(status: number): boolean {
+/** What counts as the route answering (also what bench/ready-to-url.ts probes for). */
+export function routeAnswered(status: number): boolean {
   return status < 500 && status !== 404;
 }
 
