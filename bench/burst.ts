@@ -71,6 +71,8 @@ export interface BurstResult {
   memoryHeapSlopeMiBPer1000: number;
   /** Settled RSS of the fresh daemon with 1000 servers (the ladder's level). */
   memoryRssMiBAt1000: number;
+  /** Starts and stops of the ladder that failed (counted apart from the burst's). */
+  memoryFailures: number;
 }
 
 const { values } = parseArgs({
@@ -343,20 +345,22 @@ try {
   const memClients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client()));
   await sleep(2000);
   const mem = await memoryLadder({ pid: serve.child.pid!, clients: memClients, levels: MEMORY_LEVELS, profileOf: (i) => profileSlug(clusters[i % clusters.length]!), settleSeconds: SETTLE_SECONDS, log });
-  failures.push(...mem.failures);
+
+  const memFailures = [...mem.failures];
   log(`memory: ${mem.slopeMiBPer1000} MiB RSS and ${mem.heapSlopeMiBPer1000} MiB V8 heap per 1000 servers`);
   await Promise.all(
     mem.started.map(async ({ user: name, state }, k) => {
       try {
         await memClients[k % CONNECTIONS]!.call("server.stop", { user: { name }, server: "", state }, { timeoutMs: 0 });
       } catch (e) {
-        failures.push(`stop ${name}: ${(e as Error).message}`);
+        memFailures.push(`stop ${name}: ${(e as Error).message}`);
       }
     }),
   );
   let memLeft = 0;
   for (const c of clusters) memLeft += managed(bed.kubeconfig, c.context).length;
-  if (memLeft > 0) failures.push(`${memLeft} managed objects left after stopping the memory ladder's servers`);
+  if (memLeft > 0) memFailures.push(`${memLeft} managed objects left after stopping the memory ladder's servers`);
+  for (const f of memFailures.slice(0, 5)) log(`memory ladder FAILURE: ${f}`);
   await Promise.all(memClients.map((c) => c.close()));
   await serve.stop();
   const at1000 = mem.levels.find((l) => l.servers === 1000);
@@ -393,10 +397,11 @@ try {
     memorySlopeMiBPer1000: mem.slopeMiBPer1000,
     memoryHeapSlopeMiBPer1000: mem.heapSlopeMiBPer1000,
     memoryRssMiBAt1000: at1000?.rssMiB ?? Number.NaN,
+    memoryFailures: memFailures.length,
   };
   for (const f of failures.slice(0, 10)) log(`FAILURE: ${f}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exitCode = failures.length > 0 || leftover > 0 ? 1 : 0;
+  process.exitCode = failures.length > 0 || leftover > 0 || memFailures.length > 0 ? 1 : 0;
 } finally {
   if (serve && serve.child.exitCode === null) await serve.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });

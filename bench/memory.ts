@@ -10,7 +10,10 @@ import type { ServerState } from "../src/rpc/protocol.ts";
 import { rssMiB } from "./percentile.ts";
 
 export interface MemoryLevel {
+  /** The level asked for. */
   readonly servers: number;
+  /** Servers the daemon tracks (fewer when starts failed). */
+  readonly daemonServers: number;
   readonly rssMiB: number;
   readonly heapUsedMiB: number;
   readonly heapTotalMiB: number;
@@ -44,7 +47,7 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
  * a few seconds (src/serve/idle-gc.ts). Sampled every 5 s for at least 20 s, then until two
  * samples in a row are within 1 MiB, at most `maxS`.
  */
-async function settled(pid: number, client: RpcClient, maxS: number): Promise<MemoryLevel & { trail: string }> {
+async function settled(pid: number, client: RpcClient, maxS: number, servers: number): Promise<MemoryLevel & { trail: string }> {
   const end = Date.now() + maxS * 1000;
   let last = await rssMiB(pid);
   const trail = [last.toFixed(0)];
@@ -59,7 +62,7 @@ async function settled(pid: number, client: RpcClient, maxS: number): Promise<Me
   const h = await client.call("health", {});
   const d = h.daemon;
   if (!d) throw new Error("the daemon's health answer has no memory figures (an older binary?)");
-  return { servers: d.servers, rssMiB: Number(last.toFixed(1)), heapUsedMiB: Number((d.heapUsedBytes / MiB).toFixed(1)), heapTotalMiB: Number((d.heapTotalBytes / MiB).toFixed(1)), externalMiB: Number((d.externalBytes / MiB).toFixed(1)), trail: trail.join(" ") };
+  return { servers, daemonServers: d.servers, rssMiB: Number(last.toFixed(1)), heapUsedMiB: Number((d.heapUsedBytes / MiB).toFixed(1)), heapTotalMiB: Number((d.heapTotalBytes / MiB).toFixed(1)), externalMiB: Number((d.externalBytes / MiB).toFixed(1)), trail: trail.join(" ") };
 }
 
 export async function memoryLadder(opts: {
@@ -91,13 +94,13 @@ export async function memoryLadder(opts: {
     );
     const startS = (performance.now() - t0) / 1000;
     running = target;
-    const level = await settled(pid, clients[0]!, opts.settleSeconds);
-    if (level.servers !== started.length) failures.push(`the daemon tracks ${level.servers} servers at level ${target}, ${started.length} started`);
+    const level = await settled(pid, clients[0]!, opts.settleSeconds, target);
+    if (level.daemonServers !== started.length) failures.push(`the daemon tracks ${level.daemonServers} servers at level ${target}, ${started.length} started`);
     const { trail, ...rest } = level;
     levels.push(rest);
     log(`${target} running (started in ${startS.toFixed(1)} s): RSS ${rest.rssMiB} MiB (every 5 s: ${trail}), V8 heap used ${rest.heapUsedMiB} / total ${rest.heapTotalMiB} MiB, external ${rest.externalMiB} MiB`);
   }
-  const xs = levels.map((l) => l.servers);
+  const xs = levels.map((l) => l.daemonServers);
   return {
     levels,
     slopeMiBPer1000: Number((slope(xs, levels.map((l) => l.rssMiB)) * 1000).toFixed(1)),
