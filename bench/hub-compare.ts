@@ -113,6 +113,8 @@ c.JupyterHub.log_level = "INFO"
 c.Spawner.start_timeout = ${START_TIMEOUT_S}
 c.Spawner.http_timeout = 120
 c.Spawner.cpu_limit = 1
+# A real scheduler places pods by their requests: without a guarantee the 1-CPU limit is also the request.
+c.Spawner.cpu_guarantee = 0.01
 c.Spawner.mem_limit = "256M"
 c.Spawner.mem_guarantee = "64M"
 c.Spawner.hub_connect_url = "http://127.0.0.1:${o.hubPort}"
@@ -166,7 +168,7 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
   const watchesBefore = watches(await scrape());
   try {
     if (ours) {
-      const config = writeBurstConfig(dir, bed.kubeconfig, clusters, START_TIMEOUT_S, 30, {});
+      const config = writeBurstConfig(dir, bed.kubeconfig, clusters, START_TIMEOUT_S, 30, { patches: {} });
       daemon = start("mcks serve", join(root, "dist/mcks"), ["serve", "-c", config, "--socket", socket], { cwd: dir, env, log: join(dir, "serve.log") });
       await waitReady(daemon, () => unixSocketAccepts(socket), 60_000);
     }

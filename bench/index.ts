@@ -17,6 +17,7 @@
  * The JSON keys are listed in README.md's Performance section.
  */
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -39,6 +40,16 @@ const node = process.execPath;
 const benchOffset = process.env.MCKS_BENCH_PORT_OFFSET ?? String(Number(process.env.MCKS_TESTBED_PORT_OFFSET ?? 0) + 50);
 const bedEnv = { MCKS_TESTBED_DIR: process.env.MCKS_BENCH_BED_DIR ?? join(tmpdir(), `mcks-bench-bed-${benchOffset}`), MCKS_TESTBED_PORT_OFFSET: benchOffset };
 const BED_CLUSTERS = "3";
+/**
+ * The bench bed's node pools: room for the memory ladder's 2000 servers over 3 clusters (the
+ * real scheduler places pods by their requests and each kubelet's max pods), on nodes that do
+ * not scale, so no start waits for the autoscaler.
+ */
+const benchPoolsFile = join(tmpdir(), `mcks-bench-pools-${benchOffset}.json`);
+writeFileSync(
+  benchPoolsFile,
+  JSON.stringify(Object.fromEntries([1, 2, 3].map((i) => [`testbed-${i}`, [{ name: "bench", nodes: 2, min: 2, max: 2, cpu: 64, memory: "256Gi", gpu: 0, pods: 600 }]]))),
+);
 const t0 = Date.now();
 const lastLine = (s: string): string => s.trim().split("\n").at(-1) ?? "";
 const load = (): number => Number(loadavg()[0]!.toFixed(1));
@@ -76,7 +87,7 @@ const up = await upstreamPaired(Number(values.rounds), (m) => process.stderr.wri
 let hubs: Partial<Record<RunName, HubRunResult>>;
 let burst: BurstResult;
 try {
-  await run("bench bed up", ["test/testbed/cli.ts", "up", "--clusters", BED_CLUSTERS], bedEnv);
+  await run("bench bed up", ["test/testbed/cli.ts", "up", "--clusters", BED_CLUSTERS, "--pools", benchPoolsFile], bedEnv);
   const hubOut = await run(`hub: ${values["hub-runs"]}, ${values["hub-users"]} concurrent spawns each`, ["bench/hub-compare.ts", "--users", values["hub-users"]!, "--runs", values["hub-runs"]!], bedEnv, 40 * 60_000, true);
   hubs = JSON.parse(lastLine(hubOut)) as typeof hubs;
   const out = await run(`burst of ${values.users} starts, then memory per server`, ["bench/burst.ts", "--users", values.users!, "--bed-clusters", BED_CLUSTERS], bedEnv, 45 * 60_000, true);

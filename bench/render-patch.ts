@@ -23,6 +23,7 @@ const clusters: BedCluster[] = [1, 2, 3].map((i) => ({
   apiserverUrl: `https://127.0.0.1:${16440 + i}`,
   ingressPort: 18080 + i,
   ingressUrl: `http://127.0.0.1:${18080 + i}`,
+  pools: [],
 }));
 
 export interface PlannedPod {
