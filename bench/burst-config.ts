@@ -11,15 +11,15 @@ import { UPSTREAM_MEMORY_PATCH_AS_MEANT, UPSTREAM_PATCHES } from "../test/fixtur
 /** Objects per start with this config (checked against what lands in the cluster). */
 export const OBJECTS_PER_START = 5;
 
-/** The upstream README's Pod patches (01-memory as its author meant it), as config.ts text. */
-const PATCHES = { ...UPSTREAM_PATCHES, "01-memory": UPSTREAM_MEMORY_PATCH_AS_MEANT };
+/** The upstream README's Pod patches (01-memory as its author meant it). */
+export const BURST_PATCHES: Readonly<Record<string, string>> = { ...UPSTREAM_PATCHES, "01-memory": UPSTREAM_MEMORY_PATCH_AS_MEANT };
 
 /**
  * For a config whose servers really start on the bed, where a real scheduler places pods by their
  * requests: without upstream's GPU patch (no bed node has a GPU until testbed-2's gpu pool scales
  * up) and with a small CPU request (else the 1-CPU limit is also the request: 4 servers a node).
  */
-const PATCHES_ON_BED = Object.fromEntries(Object.entries(PATCHES).filter(([, p]) => !p.includes("nvidia.com/gpu")));
+const PATCHES_ON_BED = Object.fromEntries(Object.entries(BURST_PATCHES).filter(([, p]) => !p.includes("nvidia.com/gpu")));
 
 export const profileSlug = (c: BedCluster): string => `on-${c.name}`;
 
@@ -29,9 +29,9 @@ export function writeBurstConfig(
   clusters: readonly BedCluster[],
   startTimeoutSeconds: number,
   pollGracePeriodSeconds = 30,
-  opts: { renderOnly?: boolean } = {},
+  opts: { renderOnly?: boolean; patches?: Readonly<Record<string, string>> } = {},
 ): string {
-  const patches = JSON.stringify(opts.renderOnly ? PATCHES : PATCHES_ON_BED);
+  const patches = JSON.stringify(opts.patches ?? (opts.renderOnly ? BURST_PATCHES : PATCHES_ON_BED));
   const cpuGuarantee = opts.renderOnly ? "" : " cpuGuarantee: 0.01,";
   const file = join(dir, "config.ts");
   const clusterEntries = clusters

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { RpcClient } from "../src/rpc/client.ts";
 import type { ServerState } from "../src/rpc/protocol.ts";
 import { ensureTokens } from "../test/testbed/certs.ts";
@@ -28,6 +29,8 @@ import { fetchMetrics, isMcksRequest, openWatches, sum, type Sample } from "./ap
 import { OBJECTS_PER_START, profileSlug, writeBurstConfig } from "./burst-config.ts";
 import { cpuSeconds, percentile, rssMiB } from "./percentile.ts";
 import { readPids } from "../test/testbed/state.ts";
+import { memoryLadder, type MemoryLevel } from "./memory.ts";
+import { startReadyTracker } from "./ready-to-url.ts";
 
 export interface BurstResult {
   burstUsers: number;
@@ -36,6 +39,15 @@ export interface BurstResult {
   burstP50Ms: number;
   burstP99Ms: number;
   burstP99OverheadMs: number;
+  /** Per start: URL returned − max(Pod Ready, route answering), see bench/ready-to-url.ts. */
+  burstReadyToUrlP50Ms: number;
+  burstReadyToUrlP99Ms: number;
+  burstReadyToUrlMaxMs: number;
+  /** Per start: route answering − Pod Ready (the fake ingress's pickup under load; the cluster's share). */
+  burstRouteAfterReadyP50Ms: number;
+  burstRouteAfterReadyP99Ms: number;
+  /** The daemon's CPU during the burst per start (user + system, /proc). */
+  daemonCpuMsPerSpawn: number;
   /** CPU seconds used during the burst, by the daemon and by the bed's processes (where the time went). */
   burstCpuSeconds: Record<string, number>;
   /** The same overhead with one start at a time: mcks's own cost without queueing at the API servers. */
@@ -53,6 +65,14 @@ export interface BurstResult {
   stopWallSeconds: number;
   stopP99Ms: number;
   leftoverObjects: number;
+  /** A fresh daemon at 0, 250, 500, 1000, 2000 running servers (bench/memory.ts). */
+  memoryLevels: readonly MemoryLevel[];
+  memorySlopeMiBPer1000: number;
+  memoryHeapSlopeMiBPer1000: number;
+  /** Settled RSS of the fresh daemon with 1000 servers (the ladder's level). */
+  memoryRssMiBAt1000: number;
+  /** Starts and stops of the ladder that failed (counted apart from the burst's). */
+  memoryFailures: number;
 }
 
 const { values } = parseArgs({
@@ -64,6 +84,7 @@ const { values } = parseArgs({
     "settle-seconds": { type: "string", default: "60" },
     "bed-clusters": { type: "string", default: "3" },
     "deadline-minutes": { type: "string", default: "40" },
+    "memory-levels": { type: "string", default: "0,250,500,1000,2000" },
   },
 });
 const USERS = Number(values.users);
@@ -71,6 +92,7 @@ const CONNECTIONS = Number(values.connections);
 const POLLS = Number(values.polls);
 const SEQUENTIAL = Number(values.sequential);
 const SETTLE_SECONDS = Number(values["settle-seconds"]);
+const MEMORY_LEVELS = values["memory-levels"]!.split(",").filter(Boolean).map(Number);
 /**
  * What the fake cluster itself takes: the agent's ingress serves a new route only after its
  * pickup delay (--pickup-delay-ms, default 300) plus a 20 ms coalescing timer; the default image
@@ -140,6 +162,8 @@ try {
       await sleep(1000);
     }
   }
+  // The bench's own Pod watches open before the baseline, so they are not counted as mcks's.
+  const tracker = await startReadyTracker(clusters, ca, clusters.map((c) => ensureTokens(c.index).admin));
   const watchesBefore = (await scrapeAll()).map(openWatches);
   serve = await startServe(configPath, join(dir, "mcks.sock"));
   const pid = serve.child.pid!;
@@ -147,7 +171,17 @@ try {
   const rssIdle = await rssMiB(pid);
   log(`mcks serve pid ${pid} (${process.env.MCKS_BIN}), RSS idle ${rssIdle.toFixed(1)} MiB; agent watches before: ${watchesBefore.join(", ")}`);
 
-  const clients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client()));
+  // When mcks itself reports the Pod ready (progress 80) and the route up (95), per user.
+  const stageAt = new Map<string, { podReady?: number; routeUp?: number }>();
+  const onProgress = (method: string, params: unknown): void => {
+    const p = params as { user?: string; event?: { progress?: number } };
+    if (method !== "server.progress" || !p.user) return;
+    const e = stageAt.get(p.user) ?? {};
+    if (p.event?.progress === 80) e.podReady ??= Date.now();
+    if (p.event?.progress === 95) e.routeUp ??= Date.now();
+    stageAt.set(p.user, e);
+  };
+  const clients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client(onProgress)));
   const user = (i: number) => ({ name: `bench-u${i}` });
   const states: (ServerState | undefined)[] = new Array(USERS);
 
@@ -163,6 +197,7 @@ try {
   }
   log(`${SEQUENTIAL} sequential starts: p50 ${Math.round(percentile(seqMs, 50))} ms, p99 ${Math.round(percentile(seqMs, 99))} ms`);
   const startMs: number[] = [];
+  const urlAt = new Map<string, number>();
   const failures: string[] = [];
 
   // Sample open watches and RSS while the burst runs.
@@ -174,7 +209,7 @@ try {
       const w = (await scrapeAll()).map(openWatches);
       maxWatches = Math.max(maxWatches, ...w.map((x, i) => x - watchesBefore[i]!));
       rssPeak = Math.max(rssPeak, await rssMiB(pid));
-      await sleep(2000);
+      await sleep(5000); // the scrape costs the bench's event loop, which also times the starts
     }
   })();
 
@@ -187,13 +222,15 @@ try {
       agents: clusters.map((c) => pids[`agent-${c.index}`]?.pid ?? 0),
     };
     const out: Record<string, number> = {};
-    for (const [k, ps] of Object.entries(groups)) out[k] = (await Promise.all(ps.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+    for (const [k, ps] of Object.entries(groups)) out[k] = (await Promise.all(ps.map((p) => cpuSeconds(p)))).reduce((a, b) => a + b, 0);
     return out;
   };
   const cpuBefore = await cpuOf();
   const startScrape = await scrapeAll();
   const reqBefore = mcksRequests(startScrape);
   log(`starting ${USERS} servers over ${CONNECTIONS} connections on ${clusters.map((c) => c.name).join(", ")}`);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const t0 = performance.now();
   let done = 0;
   await Promise.all(
@@ -202,8 +239,10 @@ try {
       const s = performance.now();
       try {
         const r = await clients[i % CONNECTIONS]!.call("server.start", { user: user(i), server: "", profile: profileSlug(c), options: {}, env: {} }, { timeoutMs: 0 });
+        urlAt.set(user(i).name, Date.now());
         startMs.push(performance.now() - s);
         states[i] = r.state;
+        if (r.url !== `${c.ingressUrl}/user/${user(i).name}/`) failures.push(`${user(i).name}: URL ${r.url}, the bench probed ${c.ingressUrl}/user/${user(i).name}/`);
       } catch (e) {
         failures.push(`${user(i).name}: ${(e as Error).message}`);
       }
@@ -212,6 +251,29 @@ try {
     }),
   );
   const burstWall = (performance.now() - t0) / 1000;
+  loopDelay.disable();
+  log(`the bench's own event loop during the burst: delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
+  // Routes of the last starts may still be probed by the bench: give them a moment, then stop.
+  await sleep(2000);
+  const readyTimes = await tracker.stop();
+  const readyToUrl: number[] = [];
+  const routeAfterReady: number[] = [];
+  for (const [name, at] of urlAt) {
+    // Ready in the API: whichever saw it first, the bench's watch or mcks (which can report
+    // only what the API server has). Route: the bench's probe, else mcks's report of it.
+    const t = readyTimes.get(name);
+    const m = stageAt.get(name);
+    const readyAt = Math.min(t?.seenAt ?? Infinity, m?.podReady ?? Infinity);
+    const routeAt = t?.routeAt ?? m?.routeUp;
+    if (!Number.isFinite(readyAt) || routeAt === undefined) {
+      failures.push(`${name}: neither the bench nor mcks saw its Pod Ready and its route answering before its URL came back`);
+      continue;
+    }
+    readyToUrl.push(at - Math.max(readyAt, routeAt));
+    routeAfterReady.push(routeAt - readyAt);
+    if (t && readyToUrl.length % 100 === 1) log(`${name}, ms after its Ready condition (${new Date(t.lttAt).toISOString()}): the bench saw it ${t.seenAt - t.lttAt}, mcks ${(m?.podReady ?? Number.NaN) - t.lttAt}; route answered ${(t.routeAt ?? Number.NaN) - t.lttAt}, mcks saw it ${(m?.routeUp ?? Number.NaN) - t.lttAt}; URL ${at - t.lttAt}`);
+  }
+  log(`URL returned − max(Pod Ready, route answering): p50 ${percentile(readyToUrl, 50)} ms, p99 ${percentile(readyToUrl, 99)} ms, max ${percentile(readyToUrl, 100)} ms; route answering − Pod Ready: p50 ${percentile(routeAfterReady, 50)} ms, p99 ${percentile(routeAfterReady, 99)} ms`);
   const cpuAfter = await cpuOf();
   const burstCpu = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Number((v - cpuBefore[k]!).toFixed(1))]));
   log(`CPU seconds during the burst: ${Object.entries(burstCpu).map(([k, v]) => `${k} ${v}`).join(", ")} (wall ${((performance.now() - t0) / 1000).toFixed(1)} s, 2 cores)`);
@@ -278,6 +340,31 @@ try {
   await Promise.all(clients.map((c) => c.close()));
   await serve.stop();
 
+  // Memory per server: a fresh daemon, so the burst's heap growth is not in it.
+  serve = await startServe(configPath, join(dir, "mcks-mem.sock"));
+  const memClients: RpcClient[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => serve!.client()));
+  await sleep(2000);
+  const mem = await memoryLadder({ pid: serve.child.pid!, clients: memClients, levels: MEMORY_LEVELS, profileOf: (i) => profileSlug(clusters[i % clusters.length]!), settleSeconds: SETTLE_SECONDS, log });
+
+  const memFailures = [...mem.failures];
+  log(`memory: ${mem.slopeMiBPer1000} MiB RSS and ${mem.heapSlopeMiBPer1000} MiB V8 heap per 1000 servers`);
+  await Promise.all(
+    mem.started.map(async ({ user: name, state }, k) => {
+      try {
+        await memClients[k % CONNECTIONS]!.call("server.stop", { user: { name }, server: "", state }, { timeoutMs: 0 });
+      } catch (e) {
+        memFailures.push(`stop ${name}: ${(e as Error).message}`);
+      }
+    }),
+  );
+  let memLeft = 0;
+  for (const c of clusters) memLeft += managed(bed.kubeconfig, c.context).length;
+  if (memLeft > 0) memFailures.push(`${memLeft} managed objects left after stopping the memory ladder's servers`);
+  for (const f of memFailures.slice(0, 5)) log(`memory ladder FAILURE: ${f}`);
+  await Promise.all(memClients.map((c) => c.close()));
+  await serve.stop();
+  const at1000 = mem.levels.find((l) => l.servers === 1000);
+
   const result: BurstResult = {
     burstUsers: USERS,
     burstFailures: failures.length,
@@ -285,6 +372,12 @@ try {
     burstP50Ms: Math.round(percentile(startMs, 50)),
     burstP99Ms: Math.round(percentile(startMs, 99)),
     burstP99OverheadMs: Math.round(percentile(startMs, 99) - FAKE_DELAY_MS),
+    burstReadyToUrlP50Ms: Math.round(percentile(readyToUrl, 50)),
+    burstReadyToUrlP99Ms: Math.round(percentile(readyToUrl, 99)),
+    burstReadyToUrlMaxMs: Math.round(percentile(readyToUrl, 100)),
+    burstRouteAfterReadyP50Ms: Math.round(percentile(routeAfterReady, 50)),
+    burstRouteAfterReadyP99Ms: Math.round(percentile(routeAfterReady, 99)),
+    daemonCpuMsPerSpawn: Math.round((burstCpu.mcks! * 1000) / Math.max(1, startMs.length)),
     sequentialP99OverheadMs: Math.round(percentile(seqMs, 99) - FAKE_DELAY_MS),
     burstCpuSeconds: burstCpu,
     fakeDelayMs: FAKE_DELAY_MS,
@@ -300,10 +393,15 @@ try {
     stopWallSeconds: Number(stopWall.toFixed(1)),
     stopP99Ms: Math.round(percentile(stopMs, 99)),
     leftoverObjects: leftover,
+    memoryLevels: mem.levels,
+    memorySlopeMiBPer1000: mem.slopeMiBPer1000,
+    memoryHeapSlopeMiBPer1000: mem.heapSlopeMiBPer1000,
+    memoryRssMiBAt1000: at1000?.rssMiB ?? Number.NaN,
+    memoryFailures: memFailures.length,
   };
   for (const f of failures.slice(0, 10)) log(`FAILURE: ${f}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exitCode = failures.length > 0 || leftover > 0 ? 1 : 0;
+  process.exitCode = failures.length > 0 || leftover > 0 || memFailures.length > 0 ? 1 : 0;
 } finally {
   if (serve && serve.child.exitCode === null) await serve.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });

@@ -15,12 +15,16 @@ export async function rssMiB(pid: number): Promise<number> {
   return Number(kb[1]) / 1024;
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 when it is gone. */
-export async function cpuSeconds(pid: number): Promise<number> {
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 when it is gone.
+ * `withChildren` adds its children that have exited and been waited for (e.g. kubectl processes).
+ */
+export async function cpuSeconds(pid: number, withChildren = false): Promise<number> {
   const { readFile } = await import("node:fs/promises");
   try {
     const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+    // utime + stime (+ cutime + cstime) in clock ticks (USER_HZ = 100)
+    return (Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0)) / 100;
   } catch {
     return 0;
   }

@@ -33,6 +33,14 @@ export interface SeaInput {
   readonly snapshot: boolean;
 }
 
+/**
+ * The binary's V8 flags. A small young generation: the daemon's garbage is many short-lived
+ * request objects, and V8's default semi-spaces (16 MiB+) made a daemon with 1000 servers grow
+ * by ~100 MiB of RSS for no speed gain that matters (bench/burst.ts). --expose-gc: `mcks serve`
+ * collects once idle after a burst (src/serve/idle-gc.ts).
+ */
+const EXEC_ARGV = ["--max-semi-space-size=2", "--expose-gc"];
+
 /** Writes the blob and injects it; returns the binary's size in bytes. */
 export async function buildSea(input: SeaInput): Promise<number> {
   const blob = join(input.workDir, "sea-prep.blob");
@@ -50,14 +58,13 @@ export async function buildSea(input: SeaInput): Promise<number> {
       // The hub's environment may carry NODE_OPTIONS meant for another Node program (e.g.
       // configurable-http-proxy); mcks must start the same whatever it says.
       execArgvExtension: "none",
-      // A small young generation: the daemon's garbage is many short-lived request objects,
-      // and V8's default semi-spaces (16 MiB+) made a daemon with 1000 servers grow by
-      // ~100 MiB of RSS for no speed gain that matters (bench/burst.ts).
-      execArgv: ["--max-semi-space-size=2"],
+      execArgv: EXEC_ARGV,
     }),
   );
   // The blob must be made by the same Node build it is injected into.
-  run(BASE_NODE, ["--experimental-sea-config", config]);
+  // The same V8 flags when the code cache is made: V8 rejects a cache made under other flags
+  // (--expose-gc is one that counts), with a warning on every start.
+  run(BASE_NODE, [...EXEC_ARGV, "--experimental-sea-config", config]);
 
   const tmp = `${input.output}.tmp`;
   rmSync(tmp, { force: true });

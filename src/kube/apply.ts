@@ -139,5 +139,6 @@ export async function markStarted(client: KubeClient, namespace: string, podName
     query: { fieldManager: MARKER_FIELD_MANAGER },
     body: { metadata: { annotations: { [ANNOTATION_STARTED_AT]: at.toISOString() } } },
     contentType: "application/merge-patch+json",
+    lane: "finish",
   });
 }

@@ -74,9 +74,18 @@ export interface ClusterHealth {
   readonly reachable: boolean;
   readonly error?: string;
 }
+/** The daemon's own memory (process.memoryUsage()) and how many servers it tracks: for monitoring and bench/memory.ts. */
+export interface DaemonStats {
+  readonly servers: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
+  readonly externalBytes: number;
+}
 export interface HealthResult {
   readonly version: string;
   readonly clusters: Readonly<Record<string, ClusterHealth>>;
+  readonly daemon?: DaemonStats;
 }
 
 export interface OptionChoiceSummary {

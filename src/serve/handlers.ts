@@ -5,11 +5,13 @@ import { clusterFor } from "../spawn/cluster-choice.ts";
 import { renderPlan } from "../spawn/plan.ts";
 import { sendProgress, type Handlers } from "../rpc/protocol.ts";
 import { VERSION } from "../version.ts";
+import { idleGc } from "./idle-gc.ts";
 import type { ServeLog } from "./log.ts";
 import type { ServerManager } from "./manager.ts";
 
 /** The socket methods (docs/architecture.md "The socket protocol"), each a thin wrapper around the manager. */
 export function serveHandlers(kube: Kube, servers: ServerManager, log: ServeLog): Handlers {
+  const gc = idleGc();
   // Every log line of a call carries which call it was: `<connection>/<id>`.
   const requestLog = (ctx: RequestContext) => log.with({ request: `${ctx.connectionId}/${ctx.id === undefined ? "-" : String(ctx.id)}` });
   return {
@@ -18,7 +20,9 @@ export function serveHandlers(kube: Kube, servers: ServerManager, log: ServeLog)
       for (const [name, h] of Object.entries(kube.health())) {
         clusters[name] = h.error && !h.reachable ? { reachable: false, error: h.error } : { reachable: h.reachable };
       }
-      return { version: VERSION, clusters };
+      const m = process.memoryUsage();
+      const daemon = { servers: servers.registry.size, rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external };
+      return { version: VERSION, clusters, daemon };
     },
     "profiles.list"({ user }) {
       const config = servers.config;
@@ -37,24 +41,24 @@ export function serveHandlers(kube: Kube, servers: ServerManager, log: ServeLog)
       });
     },
     "server.start"(p, ctx) {
-      return servers.start(
+      return gc.track(servers.start(
         p,
         (event) => sendProgress(ctx, { user: p.user.name, server: p.server, event }),
         // The hub hanging up (restart, its own timeout) cancels the start: nobody would
         // store the result, so the objects must not stay behind.
         ctx.signal,
         requestLog(ctx),
-      );
+      ));
     },
     "server.poll"(p) {
       return { status: servers.poll(p) };
     },
     async "server.stop"(p, ctx) {
-      await servers.stop(p, p.now, requestLog(ctx));
+      await gc.track(servers.stop(p, p.now, requestLog(ctx)));
       return {};
     },
     async "server.delete"(p, ctx) {
-      await servers.delete(p, requestLog(ctx));
+      await gc.track(servers.delete(p, requestLog(ctx)));
       return {};
     },
     "servers.list"() {

@@ -226,7 +226,11 @@ export class ServerManager {
 
     const controller = new AbortController();
     const timeoutMs = this.#config.startTimeout * 1000;
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // Not AbortSignal.timeout: its timer would keep this start's signals, listeners and
+    // closures alive for the whole start timeout after the start has finished.
+    const timeoutCtl = new AbortController();
+    const timer = setTimeout(() => timeoutCtl.abort(new DOMException("The start timed out", "TimeoutError")), timeoutMs);
+    const timeout = timeoutCtl.signal;
     const both = AbortSignal.any([controller.signal, timeout, signal]);
     const trace: StartTrace = { extraKinds: [], applied: false };
     const progress = new Set([onProgress]);
@@ -272,6 +276,8 @@ export class ServerManager {
         throw new ConfidentialError(message, "the start failed because of an error in mcks; ask an administrator to look up the reference in the daemon's log", { cause: err });
       }
       throw new UserError(message, [], { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -59,6 +59,7 @@ async function stillAnswers(): Promise<void> {
   const c = await connect(serve.socket, { timeoutMs: 10_000 });
   const h = await c.call("health", {});
   assert.ok(h.version, "health answers");
+  assert.ok((h.daemon?.rssBytes ?? 0) > 0 && (h.daemon?.heapUsedBytes ?? 0) > 0, `health reports the daemon's memory: ${JSON.stringify(h.daemon)}`);
   await c.close();
 }
 

@@ -14,7 +14,8 @@ export interface RouteCheck {
   readonly onRetry?: (attempt: number, last: string) => void;
 }
 
-function routeAnswered(status: number): boolean {
+/** What counts as the route answering (also what bench/ready-to-url.ts probes for). */
+export function routeAnswered(status: number): boolean {
   return status < 500 && status !== 404;
 }
 
@@ -35,10 +36,21 @@ async function waitForRoute({ url, signal, onRetry }: RouteCheck): Promise<void>
     }
     onRetry?.(attempt, last);
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, delay);
-      signal.addEventListener("abort", () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+      // The listener goes when the wait ends: left on a long-lived signal, every retry's
+      // closure would stay reachable until the start's signal is dropped.
+      const onAbort = (): void => {
+        clearTimeout(t);
+        reject(signal.reason);
+      };
+      const t = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, delay);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
-    delay = Math.min(delay * 2, 1000);
+    // Capped low: each try is one cheap GET, and the gap between the route answering and the
+    // next try is time the user waits for nothing (bench/ready-to-url.ts measures it).
+    delay = Math.min(delay * 2, 250);
   }
 }
 
