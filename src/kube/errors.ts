@@ -40,8 +40,9 @@ export function publicAuthMessage(cluster: string, code: number): string | undef
  */
 export class ClusterUnreachableError extends ConfidentialError {
   readonly cluster: string;
-  constructor(cluster: string, message: string, options?: ErrorOptions) {
-    super(message, `cluster "${cluster}" cannot be reached right now; try again in a few minutes`, options);
+  /** `publicMessage`: when `message` already names no address (spawn/cluster-choice.ts says since when and why). */
+  constructor(cluster: string, message: string, options?: ErrorOptions & { publicMessage?: string }) {
+    super(message, options?.publicMessage ?? `cluster "${cluster}" cannot be reached right now; try again in a few minutes`, options);
     this.cluster = cluster;
   }
 }

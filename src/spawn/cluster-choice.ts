@@ -58,7 +58,8 @@ export function nowhereToStart(c: ProfileCluster): ClusterUnreachableError {
       : c.homeOnCluster
         ? `; your home volume lives there, so this profile does not start on ${fallbacks}`
         : `; so ${c.fallbacks.length === 1 ? "is its fallback" : "are its fallbacks"} ${fallbacks}`;
-  return new ClusterUnreachableError(c.name, `cluster "${c.name}" is unreachable${since}${why}${more}; try another profile or ask the operator`);
+  const message = `cluster "${c.name}" is unreachable${since}${why}${more}; try another profile or ask the operator`;
+  return new ClusterUnreachableError(c.name, message, { publicMessage: message });
 }
 
 /**

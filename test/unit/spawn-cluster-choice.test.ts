@@ -40,6 +40,7 @@ describe("nowhereToStart", () => {
     const home = nowhereToStart(chooseCluster({ cluster: "eu", fallbacks: ["us"], homeOnCluster: true }, { eu: down, us: up }));
     assert.equal(home.message, 'cluster "eu" is unreachable since 2026-01-01T10:00:00Z (connection refused); your home volume lives there, so this profile does not start on us; try another profile or ask the operator');
     assert.equal(home.cluster, "eu");
+    assert.equal(home.publicMessage, home.message, "the hub's user reads the same words (they name no address)");
     const all = nowhereToStart(chooseCluster({ cluster: "eu", fallbacks: ["us"], homeOnCluster: false }, { eu: down, us: down }));
     assert.match(all.message, /; so is its fallback us; try another profile/);
     const none = nowhereToStart(chooseCluster({ cluster: "eu", fallbacks: [], homeOnCluster: false }, { eu: down }));
