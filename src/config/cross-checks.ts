@@ -3,6 +3,7 @@
  * shape errors, and every problem is reported in one go), skipping what is not shaped right.
  */
 import { didYouMean } from "./did-you-mean.ts";
+import { jinjaProblem } from "./jinja.ts";
 import { isDnsLabel, literalPrefixProblem, NAMESPACE_PLACEHOLDERS, renderNamespace, unknownPlaceholders } from "./namespace-template.ts";
 import type { Problem } from "./problems.ts";
 import { parseBytes, parseCpu } from "./quantity.ts";
@@ -27,6 +28,7 @@ export function crossCheck(raw: unknown): Problem[] {
 
   const defaults = isObj(raw.defaults) ? raw.defaults : {};
   checkLimits(defaults, {}, ["defaults"], add);
+  checkTemplates(defaults, ["defaults"], add);
 
   const profiles = Array.isArray(raw.profiles) ? raw.profiles : [];
   const slugAt = new Map<string, number>();
@@ -59,6 +61,7 @@ export function crossCheck(raw: unknown): Problem[] {
       });
     }
     checkLimits(p, defaults, ["profiles", i], add);
+    checkTemplates(p, ["profiles", i], add);
     for (const [name, option] of entries(p.options)) checkOption(option, { ...defaults, ...p }, ["profiles", i, "options", name], add);
   });
   if (defaultProfiles.length > 1) {
@@ -113,13 +116,28 @@ function checkLimits(own: Obj, base: Obj, path: PropertyKey[], add: Add): void {
   }
 }
 
+/** Jinja syntax in a patch or resource template (config/jinja.ts), reported at the template's key. */
+function checkTemplates(settings: Obj, path: PropertyKey[], add: Add): void {
+  for (const field of ["patches", "resources"] as const) {
+    for (const [key, source] of entries(settings[field])) {
+      if (typeof source !== "string") continue;
+      const problem = jinjaProblem(source);
+      if (problem) add([...path, field, key], `template line ${problem.line}: ${problem.message}`);
+    }
+  }
+}
+
 function checkOption(option: unknown, base: Obj, path: PropertyKey[], add: Add): void {
   if (!isObj(option)) return;
   const choices = entries(option.choices);
   const defaults = choices.filter(([, c]) => isObj(c) && c.default === true).map(([k]) => k);
   if (defaults.length > 1) add([...path, "choices"], `more than one default choice (${quoteList(defaults)}); mark at most one with default: true`);
   if (isObj(option.choices) && choices.length === 0 && option.unlisted === undefined) add([...path, "choices"], "no choices; add at least one choice or an unlisted entry");
-  for (const [slug, c] of choices) if (isObj(c) && isObj(c.overrides)) checkLimits(c.overrides, base, [...path, "choices", slug, "overrides"], add);
+  for (const [slug, c] of choices) {
+    if (!isObj(c) || !isObj(c.overrides)) continue;
+    checkLimits(c.overrides, base, [...path, "choices", slug, "overrides"], add);
+    checkTemplates(c.overrides, [...path, "choices", slug, "overrides"], add);
+  }
   const unlisted = isObj(option.unlisted) ? option.unlisted : undefined;
   const validation = unlisted?.validation;
   if (typeof validation === "string" || isRegExp(validation)) {

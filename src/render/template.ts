@@ -13,12 +13,14 @@
  *   {{~ x }}                   RAW text, pasted unchecked. Only for operator-controlled
  *                              values (never user/server names or options): it can inject YAML.
  *   {{- x }} / {{ x -}}        eta's trim markers (drop one adjacent newline); `_` drops all whitespace.
+ *   Jinja syntax ({% %}, {# #}, `| filter`) is refused with its line (config/jinja.ts).
  *
  * Each distinct template string is compiled once and cached; for a given rendered text the
  * YAML is parsed once too (see yaml-safe.ts), so rendering thousands of users is cheap.
  */
 import { randomBytes } from "node:crypto";
 import { Eta } from "eta/core";
+import { jinjaProblem } from "../config/jinja.ts";
 import type { SpawnContext } from "../config/types.ts";
 import { fill, parseSkeletons, sentinel, YamlTemplateError } from "./yaml-safe.ts";
 import type { Skeleton } from "./yaml-safe.ts";
@@ -163,6 +165,8 @@ function locateSyntaxError(template: string): number | undefined {
 function compile(template: string): Compiled {
   const cached = compiled.get(template);
   if (cached) return cached;
+  const jinja = jinjaProblem(template);
+  if (jinja) throw new TemplateError(jinja.message, jinja.line);
   let fn;
   let ast: AstItem[];
   try {
