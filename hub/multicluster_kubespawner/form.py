@@ -8,6 +8,7 @@ Field names: ``profile`` (the slug), ``option--<slug>--<name>`` (a choice key, o
 from __future__ import annotations
 
 from datetime import datetime, timezone
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +60,57 @@ def cluster_notice(profile: dict) -> dict | None:
     return {"available": True, "text": f"Runs on {name}; while {name} is unreachable, on {then} (never when your home volume lives on {name})."}
 
 
-def render_form(profiles: list[dict]) -> str:
+def _fits_unlisted(unlisted: dict | None, value: str) -> bool:
+    """Whether a saved free-text value is still accepted (the daemon checks it again at start)."""
+    if not unlisted:
+        return False
+    pattern = unlisted.get("validation")
+    if not pattern:
+        return True
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:  # a JavaScript-only pattern: let the browser and the daemon judge
+        return True
+
+
+def _preselected(profiles: list[dict], available: list[str], saved: dict | None) -> tuple[str | None, dict[str, dict[str, dict[str, str]]]]:
+    """The profile to check and, per profile slug and option, ``{"value", "text"}``: the choice
+    to select (a choice key or ``UNLISTED``) and the free text to fill in.
+
+    The user's saved ``user_options`` (JupyterHub keeps those of the last start) win where they
+    still fit the profiles this user may use now (``available``: those that can start); anything
+    else falls back to the defaults, so a stale saved choice (a profile or choice removed since,
+    a cluster down) never breaks the form. The default is the default profile, unless its
+    cluster is down: then the first one that can start.
+    """
+    saved = saved if isinstance(saved, dict) else {}
+    default = next((p["slug"] for p in profiles if p["slug"] in available and p.get("default")), available[0] if available else None)
+    selected = saved.get("profile") if saved.get("profile") in available else default
+    chosen: dict[str, dict[str, dict[str, str]]] = {}
+    for p in profiles:
+        values: dict[str, dict[str, str]] = {}
+        for name, opt in (p.get("options") or {}).items():
+            choices = opt.get("choices") or {}
+            value = saved.get(name) if p["slug"] == saved.get("profile") else None
+            if isinstance(value, str) and value in choices:
+                values[name] = {"value": value, "text": ""}
+            elif isinstance(value, str) and value and _fits_unlisted(opt.get("unlisted"), value):
+                values[name] = {"value": UNLISTED, "text": value}
+            else:
+                default_choice = next((k for k, c in choices.items() if c.get("default")), next(iter(choices), UNLISTED))
+                values[name] = {"value": default_choice, "text": ""}
+        chosen[p["slug"]] = values
+    return selected, chosen
+
+
+def render_form(profiles: list[dict], saved: dict | None = None) -> str:
+    """The form for ``profiles``; ``saved`` is the user's last ``user_options`` (pre-selected)."""
     if not profiles:
         return ""
     notices = {p["slug"]: cluster_notice(p) for p in profiles}
-    available = [p for p in profiles if (notices[p["slug"]] or {}).get("available", True)]
-    # The default profile, unless its cluster is down: then the first one that can start.
-    selected = next((p["slug"] for p in available if p.get("default")), available[0]["slug"] if available else None)
-    return _env.get_template("form.html").render(profiles=profiles, notices=notices, selected=selected, UNLISTED=UNLISTED)
+    available = [p["slug"] for p in profiles if (notices[p["slug"]] or {}).get("available", True)]
+    selected, chosen = _preselected(profiles, available, saved)
+    return _env.get_template("form.html").render(profiles=profiles, notices=notices, selected=selected, chosen=chosen, UNLISTED=UNLISTED)
 
 
 def _first(formdata: dict, key: str) -> str | None:

@@ -25,7 +25,8 @@ import pwd
 from typing import Any
 
 from jupyterhub.spawner import Spawner
-from traitlets import Float, Int, List, Unicode, Union, default
+from jupyterhub.traitlets import Command
+from traitlets import Bool, Float, Int, List, Unicode, Union, default
 
 from . import rpc
 from .form import options_from_form, render_form, split_user_options
@@ -77,6 +78,19 @@ class MultiClusterKubeSpawner(Spawner):
     stop_request_timeout = Float(
         300, help="Seconds to wait for `server.stop` / `server.delete` to report every object gone."
     ).tag(config=True)
+    pass_auth_state = Bool(
+        False,
+        help="""Send the user's auth_state (from the authenticator) to the daemon.
+
+        It then reaches the profiles' and choices' `allowed(user)` as `user.authState`, templates
+        as `{{ user.authState… }}` and plugin hooks as `ctx.user.authState`. It travels over the
+        0600 socket only; the daemon never logs it. Needs `c.Authenticator.enable_auth_state`.""",
+    ).tag(config=True)
+
+    # As KubeSpawner: no command by default, so the image's own entrypoint and command run.
+    # A `c.Spawner.cmd` (+ `args`) the operator sets becomes the container's args, unless the
+    # chosen profile sets `cmd` or `args` (the daemon decides; README "Enabling it in JupyterHub").
+    cmd = Command(None, allow_none=True, minlen=0, help=Spawner.cmd.help).tag(config=True)
 
     @default("options_from_form")
     def _default_options_from_form(self):
@@ -97,6 +111,15 @@ class MultiClusterKubeSpawner(Spawner):
     def _user(self) -> dict[str, Any]:
         groups = [getattr(g, "name", g) for g in (getattr(self.user, "groups", None) or [])]
         return {"name": self.user.name, "groups": [str(g) for g in groups], "admin": bool(getattr(self.user, "admin", False))}
+
+    async def _user_with_auth_state(self) -> dict[str, Any]:
+        """The user as ``profiles.list`` and ``server.start`` send it: with ``authState`` when opted in."""
+        user = self._user()
+        if self.pass_auth_state:
+            auth_state = await self.user.get_auth_state()
+            if auth_state is not None:
+                user["authState"] = auth_state
+        return user
 
     def _target(self) -> dict[str, Any]:
         return {"user": self._user(), "server": self.name or ""}
@@ -141,13 +164,14 @@ class MultiClusterKubeSpawner(Spawner):
     # ------------------------------------------------------------------ options
     async def profiles(self) -> list[dict]:
         """The profiles this user may pick (``profiles.list``)."""
-        return await self._call("profiles.list", {"user": self._user()}, timeout=self.request_timeout)
+        return await self._call("profiles.list", {"user": await self._user_with_auth_state()}, timeout=self.request_timeout)
 
     async def get_options_form(self) -> str:
         # An operator-set options_form wins, as with every spawner.
         if self.options_form:
             return await super().get_options_form()
-        return render_form(await self.profiles())
+        # JupyterHub restores the options of the last start into user_options: pre-select them.
+        return render_form(await self.profiles(), self.user_options)
 
     # ------------------------------------------------------------------ lifecycle
     def _reset_progress(self) -> None:
@@ -177,9 +201,13 @@ class MultiClusterKubeSpawner(Spawner):
 
         params: dict[str, Any] = {
             **self._target(),
+            "user": await self._user_with_auth_state(),
             "profile": profile or "",
             "options": options,
             "env": {k: str(v) for k, v in self.get_env().items()},
+            # The hub's own command and arguments; the daemon uses them unless the profile sets its own.
+            "cmd": [str(a) for a in (self.cmd or [])],
+            "args": [str(a) for a in (self.get_args() or [])],
         }
         # A task of its own, so that stop() during a pending start can cancel it (closing the
         # connection is what aborts the daemon's side).

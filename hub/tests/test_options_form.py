@@ -67,6 +67,40 @@ async def test_option_select_with_default_and_unlisted_free_text_with_its_patter
     assert re.fullmatch(text["pattern"], "96M") and not re.fullmatch(text["pattern"], "96Gi")
 
 
+async def test_saved_options_are_preselected_on_a_new_start(make_spawner, username):
+    # JupyterHub hands a new spawner the user_options of the last start.
+    s = make_spawner(username)
+    s.user_options = {"profile": "mock-1", "memory": "large"}
+    page = parse(await s.get_options_form())
+    assert [r["value"] for r in page.find("input", type="radio", name="profile") if "checked" in r] == ["mock-1"]
+    selected = [a["value"] for t, a in page.tags if t == "option" and "selected" in a]
+    assert selected == ["large"]
+
+    s.user_options = {"profile": "mock-2"}
+    page = parse(await s.get_options_form())
+    assert [r["value"] for r in page.find("input", type="radio", name="profile") if "checked" in r] == ["mock-2"]
+
+
+async def test_a_saved_free_text_value_is_preselected_in_its_field(make_spawner, username):
+    s = make_spawner(username)
+    s.user_options = {"profile": "mock-1", "memory": "96M"}
+    page = parse(await s.get_options_form())
+    selected = [a["value"] for t, a in page.tags if t == "option" and "selected" in a]
+    assert selected == ["--unlisted--"]
+    [text] = page.find("input", name="unlisted--mock-1--memory")
+    assert text["value"] == "96M"
+
+
+async def test_stale_saved_options_fall_back_to_the_defaults(make_spawner, username):
+    s = make_spawner(username)
+    # A profile this user may not use (or that was removed), then a choice that no longer exists.
+    for saved in ({"profile": "admins-only", "memory": "large"}, {"profile": "gone"}, {"profile": "mock-1", "memory": "huge"}):
+        s.user_options = saved
+        page = parse(await s.get_options_form())
+        assert [r["value"] for r in page.find("input", type="radio", name="profile") if "checked" in r] == ["mock-1"]
+        assert [a["value"] for t, a in page.tags if t == "option" and "selected" in a] == ["small"]
+
+
 async def test_form_text_is_escaped(make_spawner, username):
     html = await make_spawner(username).get_options_form()
     assert "<script>" not in html.replace("<script>\n  // Show", "")  # only our own script
