@@ -2,6 +2,7 @@ import { subcommands } from "cmd-ts";
 import { VERSION } from "../version.ts";
 import { doctorCommand } from "./doctor.ts";
 import { dryRun } from "./dry-run.ts";
+import { importCommand } from "./import.ts";
 import { patchCommand } from "./patch.ts";
 import { rbacCommand } from "./rbac.ts";
 import { serve } from "./serve.ts";
@@ -14,5 +15,5 @@ export const cli = subcommands({
   name: "mcks",
   version: VERSION,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
-  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, status: statusCommand, doctor: doctorCommand, rbac: rbacCommand, types: typesCommand },
+  cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, status: statusCommand, doctor: doctorCommand, rbac: rbacCommand, types: typesCommand, import: importCommand },
 });
