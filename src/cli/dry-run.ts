@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { array, command, flag, multioption, oneOf, option, optional, string } from "cmd-ts";
 import { loadConfig } from "../config/load.ts";
+import { UserError } from "../errors.ts";
 import { formatOrigin } from "../objects/object-set.ts";
 import { defaultPatchType } from "../patch/index.ts";
 import { serverPrefix } from "../names/prefix.ts";
@@ -13,6 +15,18 @@ import { toJson, toYaml } from "./output.ts";
  */
 const PLACEHOLDER_ENV = { JUPYTERHUB_API_TOKEN: "set-by-the-hub-at-spawn" };
 
+/** The --auth-state file: a JSON object (what an authenticator's auth_state is). */
+function readAuthState(path: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UserError(`--auth-state ${path}: ${err instanceof Error ? err.message : String(err)}; give a file holding a JSON object`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UserError(`--auth-state ${path}: expected a JSON object, like {"access_token": "…"}`);
+  return value as Record<string, unknown>;
+}
+
 export const dryRun = command({
   name: "dry-run",
   description: "Print the objects a user's server would get (after patches and preApply hooks), with no cluster",
@@ -25,6 +39,9 @@ export const dryRun = command({
     env: multioption({ long: "env", type: array(string), description: "environment the hub would pass, KEY=value (repeatable)" }),
     groups: multioption({ long: "group", type: array(string), description: "a hub group of the user (repeatable)" }),
     admin: flag({ long: "admin", description: "the user is a hub admin" }),
+    authState: option({ long: "auth-state", type: optional(string), description: "a JSON file with the user's auth_state, as a hub with pass_auth_state sends it" }),
+    hubCmd: multioption({ long: "hub-cmd", type: array(string), description: "the hub's c.Spawner.cmd, one word each (repeatable)" }),
+    hubArgs: multioption({ long: "hub-arg", type: array(string), description: "the hub's c.Spawner.args, one each (repeatable)" }),
     output: option({ long: "output", short: "o", type: oneOf(["yaml", "json"]), defaultValue: () => "yaml" as const }),
     explain: flag({ long: "explain", description: "say above each object which template, patch or plugin made it" }),
   },
@@ -33,11 +50,13 @@ export const dryRun = command({
     const planned = await planServer(
       config,
       {
-        user: { name: a.user, groups: a.groups, admin: a.admin },
+        user: { name: a.user, groups: a.groups, admin: a.admin, ...(a.authState ? { authState: readAuthState(a.authState) } : {}) },
         server: a.server,
         profile: a.profile,
         options: keyValues(a.options, "--option"),
         env: { ...PLACEHOLDER_ENV, JUPYTERHUB_SERVICE_PREFIX: serverPrefix(a.user, a.server), ...keyValues(a.env, "--env") },
+        hubCmd: a.hubCmd,
+        hubArgs: a.hubArgs,
       },
       {
         log: { info: (m) => process.stderr.write(`mcks: ${m}\n`), warn: (m) => process.stderr.write(`mcks: warning: ${m}\n`) },

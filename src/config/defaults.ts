@@ -7,6 +7,12 @@ export const DEFAULTS = {
     image: "pangeo/pangeo-notebook:latest",
     port: 8888,
     serviceAccount: true,
+    /** As KubeSpawner: setuid binaries (sudo) cannot gain privileges. */
+    allowPrivilegeEscalation: false,
+  },
+  storage: {
+    accessModes: ["ReadWriteOnce"],
+    mountPath: "/home/jovyan",
   },
   cluster: {
     namespace: "default",

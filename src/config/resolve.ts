@@ -20,6 +20,8 @@ export interface ResolvedCluster {
   readonly kubeconfig: string | undefined;
   /** Host of the Ingress rule; undefined = any host. */
   readonly ingressHost: string | undefined;
+  /** The cluster's own settings, between `defaults` and the profile's. */
+  readonly defaults: SpawnSettings;
 }
 
 export interface ResolvedProfile {
@@ -85,6 +87,7 @@ export function resolveConfig(user: UserConfig, path: string, index: SourceIndex
         // Relative to config.ts, so a config folder can be moved as a whole.
         kubeconfig: c.kubeconfig === undefined ? undefined : resolve(root, c.kubeconfig),
         ingressHost: c.ingressHost,
+        defaults: Object.freeze({ ...c.defaults }),
       }),
     );
   }

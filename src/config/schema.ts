@@ -5,6 +5,7 @@
  * reads them next to the config path.
  */
 import { z } from "zod";
+import { affinityShape, nativeSettingsShape, storageShape } from "./native-schema.ts";
 import { parseBytes, parseCpu } from "./quantity.ts";
 
 export const SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -74,6 +75,7 @@ export const settingsShape = {
   serviceAccount: z.boolean().optional(),
   patches: z.record(z.string(), objectSource).optional(),
   resources: z.record(z.string(), objectSource).optional(),
+  ...nativeSettingsShape,
 };
 export const settingsSchema = z.strictObject(settingsShape);
 
@@ -85,12 +87,14 @@ export const clusterSchema = z.strictObject({
   createNamespace: z.boolean().optional(),
   kubeconfig: z.string().min(1).optional(),
   ingressHost: checked((v) => typeof v === "string" && DNS_NAME.test(v), 'a DNS host name like "eu.hub.example.org"'),
+  defaults: settingsSchema.optional(),
 });
 
 const choiceSchema = z.strictObject({
   displayName: z.string(),
   default: z.boolean().optional(),
   overrides: settingsSchema.optional(),
+  allowed: checked(isFunction, "a function (user) => boolean"),
 });
 
 const unlistedSchema = z.strictObject({
@@ -152,4 +156,6 @@ export const KNOWN_KEYS = {
   choice: Object.keys(choiceSchema.shape),
   unlisted: Object.keys(unlistedSchema.shape),
   plugin: Object.keys(pluginSchema.shape),
+  storage: Object.keys(storageShape),
+  affinity: Object.keys(affinityShape),
 } as const;

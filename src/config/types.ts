@@ -6,6 +6,7 @@
  * turns one into the other, so defaults live in exactly one place (defaults.ts).
  */
 import type { KubeObject } from "../objects/types.ts";
+import type { NativeSettings, ResolvedNativeSettings } from "./native-settings.ts";
 
 /** A hub user as JupyterHub describes it to the spawner. */
 export interface HubUser {
@@ -13,6 +14,11 @@ export interface HubUser {
   readonly name: string;
   readonly groups?: readonly string[];
   readonly admin?: boolean;
+  /**
+   * The authenticator's auth_state, when the hub sends it (`c.MultiClusterKubeSpawner.pass_auth_state = True`;
+   * `mcks dry-run --auth-state FILE`). Never logged.
+   */
+  readonly authState?: Readonly<Record<string, unknown>>;
 }
 
 /** JupyterHub's byte units: a number of bytes, or "512M", "2G", "1.5T" (powers of 1024). */
@@ -62,8 +68,11 @@ export type ObjectSource =
   | string
   | ((ctx: SpawnContext) => KubeObject | readonly KubeObject[] | undefined | null);
 
-/** Settings that defaults, profiles and option choices may set; later ones override earlier. */
-export interface SpawnSettings {
+/**
+ * Settings that defaults, a cluster's defaults, profiles and option choices may set; later ones
+ * override earlier. The KubeSpawner-named ones (nodeSelector, volumes, …) are in native-settings.ts.
+ */
+export interface SpawnSettings extends NativeSettings {
   /** Container image. Default `pangeo/pangeo-notebook:latest`. */
   image?: string;
   imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
@@ -111,12 +120,16 @@ export interface ClusterConfig {
    * ingress controller never share a path. Default: no host (every host).
    */
   ingressHost?: string;
+  /** Settings for every profile of this cluster, over `defaults` (e.g. its storage class). */
+  defaults?: SpawnSettings;
 }
 
 export interface OptionChoice {
   displayName: string;
   default?: boolean;
   overrides?: SpawnSettings;
+  /** Who may pick this choice (others don't see it). Default: everyone who may use the profile. */
+  allowed?: (user: HubUser) => boolean;
 }
 
 export interface UnlistedChoice {
@@ -233,7 +246,7 @@ export interface UserConfig {
 }
 
 /** Settings after defaults, profile and options are merged; what templates see as `spawn`. */
-export interface ResolvedSpawnSettings {
+export interface ResolvedSpawnSettings extends ResolvedNativeSettings {
   readonly image: string;
   readonly imagePullPolicy: "Always" | "IfNotPresent" | "Never" | undefined;
   readonly cmd: readonly string[] | undefined;

@@ -22,6 +22,8 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 2 && path[0] === "profiles") return KNOWN_KEYS.profile;
   if (last === "defaults" || last === "overrides") return KNOWN_KEYS.settings;
   if (last === "unlisted") return KNOWN_KEYS.unlisted;
+  if (last === "storage") return KNOWN_KEYS.storage;
+  if (last === "affinity") return KNOWN_KEYS.affinity;
   if (parent === "options") return KNOWN_KEYS.option;
   if (parent === "choices") return KNOWN_KEYS.choice;
   return [];

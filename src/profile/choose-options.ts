@@ -8,7 +8,7 @@ import { UserError } from "../errors.ts";
 import { NO_MATCH, valueProblem } from "../config/option-pattern.ts";
 import { settingsProblems } from "../config/validate.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
-import type { ProfileOption, SpawnSettings } from "../config/types.ts";
+import type { HubUser, OptionChoice, ProfileOption, SpawnSettings } from "../config/types.ts";
 
 /** Settings from one level (defaults, the profile, one option choice), and where they came from. */
 export interface SettingsLayer {
@@ -23,9 +23,20 @@ export interface ChosenOptions {
   readonly layers: readonly SettingsLayer[];
 }
 
-/** The choice used when the user sent none: the one marked default, else the first. */
-export function defaultChoice(option: ProfileOption): string | undefined {
-  const choices = Object.entries(option.choices);
+/** The choices `user` may pick (each choice's `allowed(user)`), in config order. */
+export function allowedChoices(option: ProfileOption, user: HubUser, where: string): Array<[string, OptionChoice]> {
+  return Object.entries(option.choices).filter(([slug, c]) => {
+    if (!c.allowed) return true;
+    try {
+      return c.allowed(user) === true;
+    } catch (err) {
+      throw new UserError(`${where}.choices.${slug}: allowed() threw for user ${JSON.stringify(user.name)}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+    }
+  });
+}
+
+/** The choice used when the user sent none: the allowed one marked default, else the first allowed. */
+export function defaultChoice(choices: ReadonlyArray<[string, OptionChoice]>): string | undefined {
   return (choices.find(([, c]) => c.default === true) ?? choices[0])?.[0];
 }
 
@@ -44,7 +55,8 @@ function unlistedSettings(profile: ResolvedProfile, name: string, option: Profil
   return (settings ?? {}) as SpawnSettings;
 }
 
-export function chooseOptions(profile: ResolvedProfile, sent: Readonly<Record<string, string>> = {}): ChosenOptions {
+/** `user` undefined: every choice counts as allowed (a probe of what a config can create). */
+export function chooseOptions(profile: ResolvedProfile, user: HubUser | undefined, sent: Readonly<Record<string, string>> = {}): ChosenOptions {
   const options = Object.entries(profile.options);
   const known = options.map(([name]) => name);
   const stray = Object.keys(sent).filter((k) => !known.includes(k));
@@ -56,14 +68,21 @@ export function chooseOptions(profile: ResolvedProfile, sent: Readonly<Record<st
   const values: Record<string, string> = {};
   const layers: SettingsLayer[] = [];
   for (const [name, option] of options) {
+    const allowed = user ? allowedChoices(option, user, `${profile.path}.options.${name}`) : Object.entries(option.choices);
     // An empty form field means "no answer", not an empty free-text value.
-    const value = sent[name] || defaultChoice(option);
-    const choiceNames = Object.keys(option.choices);
+    const value = sent[name] || defaultChoice(allowed);
+    const choiceNames = allowed.map(([slug]) => slug);
     if (value === undefined) {
+      if (Object.keys(option.choices).length > 0 && !option.unlisted) {
+        throw new UserError(`option ${JSON.stringify(name)} of profile ${JSON.stringify(profile.slug)} has no choice user ${JSON.stringify(user?.name)} may pick; check its choices' allowed() filters`);
+      }
       throw new UserError(`option ${JSON.stringify(name)} of profile ${JSON.stringify(profile.slug)} needs a value (${option.unlisted?.displayName ?? "free text"})`);
     }
     values[name] = value;
     const choice = Object.hasOwn(option.choices, value) ? option.choices[value] : undefined;
+    if (choice && !choiceNames.includes(value)) {
+      throw new UserError(`choice ${JSON.stringify(value)} of option ${JSON.stringify(option.displayName || name)} of profile ${JSON.stringify(profile.slug)} is not allowed for user ${JSON.stringify(user?.name)}; choices allowed: ${choiceNames.join(", ") || "none"}`);
+    }
     if (choice) {
       layers.push({ from: `option ${name}=${value}`, settings: choice.overrides ?? {} });
       continue;

@@ -6,12 +6,15 @@ import { ANY } from "../config/option-pattern.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HubUser, ProfileOption } from "../config/types.ts";
 import type { OptionSummary, ProfileSummary } from "../rpc/protocol.ts";
-import { defaultChoice } from "./choose-options.ts";
+import { allowedChoices, defaultChoice } from "./choose-options.ts";
 import { defaultProfile, profilesFor } from "./pick-profile.ts";
 
-function describeOption(option: ProfileOption): OptionSummary {
-  const preselected = defaultChoice(option);
-  const choices = Object.fromEntries(Object.entries(option.choices).map(([slug, c]) => [slug, { displayName: c.displayName, default: slug === preselected }]));
+function describeOption(option: ProfileOption, user: HubUser, where: string): OptionSummary | undefined {
+  const allowed = allowedChoices(option, user, where);
+  // An option of which this user may pick nothing is not shown (starting would be refused with why).
+  if (allowed.length === 0 && Object.keys(option.choices).length > 0 && !option.unlisted) return undefined;
+  const preselected = defaultChoice(allowed);
+  const choices = Object.fromEntries(allowed.map(([slug, c]) => [slug, { displayName: c.displayName, default: slug === preselected }]));
   const u = option.unlisted;
   if (!u) return { displayName: option.displayName, choices };
   const unlisted = {
@@ -31,6 +34,11 @@ export function describeProfiles(config: ResolvedConfig, user: HubUser): Profile
     displayName: p.displayName,
     description: p.description,
     default: p === preselected,
-    options: Object.fromEntries(Object.entries(p.options).map(([name, o]) => [name, describeOption(o)])),
+    options: Object.fromEntries(
+      Object.entries(p.options).flatMap(([name, o]) => {
+        const d = describeOption(o, user, `${p.path}.options.${name}`);
+        return d ? [[name, d]] : [];
+      }),
+    ),
   }));
 }

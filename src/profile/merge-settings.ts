@@ -7,8 +7,12 @@
  */
 import { UserError } from "../errors.ts";
 import { parseBytes, parseCpu } from "../config/quantity.ts";
+import type { ResolvedNativeSettings } from "../config/native-settings.ts";
 import type { EnvValue, ObjectSource, ResolvedSpawnSettings, SpawnSettings } from "../config/types.ts";
 import type { SettingsLayer } from "./choose-options.ts";
+
+/** What this file resolves; the native settings are merged by native.ts. */
+type CoreSettings = Omit<ResolvedSpawnSettings, keyof ResolvedNativeSettings>;
 
 /** A patch or resource with where it came from, in the order it applies. */
 export interface NamedSource {
@@ -21,7 +25,7 @@ export interface NamedSource {
 }
 
 export interface MergedSettings {
-  readonly settings: ResolvedSpawnSettings;
+  readonly settings: CoreSettings;
   readonly patches: readonly NamedSource[];
   readonly resources: readonly NamedSource[];
 }
@@ -74,7 +78,7 @@ export function mergeSettings(layers: readonly SettingsLayer[], locate: Locate):
   if (image === undefined || port === undefined || serviceAccount === undefined) {
     throw new Error("unreachable: resolveConfig puts image, port and serviceAccount in defaults");
   }
-  const settings: ResolvedSpawnSettings = Object.freeze({
+  const settings: CoreSettings = Object.freeze({
     image,
     imagePullPolicy: lastSet(layers, "imagePullPolicy"),
     cmd: lastSet(layers, "cmd"),

@@ -12,6 +12,7 @@ import { safeName, serverKey } from "../names/safe-name.ts";
 import { chooseOptions } from "./choose-options.ts";
 import type { SettingsLayer } from "./choose-options.ts";
 import { mergeSettings, type NamedSource } from "./merge-settings.ts";
+import { mergeNative } from "./native.ts";
 import { pickProfile } from "./pick-profile.ts";
 
 /** What the hub asks for. */
@@ -31,6 +32,9 @@ export interface SpawnRequest {
    * protocol has no such field).
    */
   readonly cluster?: string;
+  /** The hub's `c.Spawner.cmd` and `args`: the container's args unless the settings set cmd or args. */
+  readonly hubCmd?: readonly string[];
+  readonly hubArgs?: readonly string[];
 }
 
 /** Everything the render stage needs for one server. Pure data + operator functions. */
@@ -42,6 +46,8 @@ export interface Spawn {
   /** In creation order, same rule. */
   readonly resources: readonly NamedSource[];
   readonly hubEnv: Readonly<Record<string, string>>;
+  /** The hub's cmd + args for the container's args (empty: the image's own); see SpawnRequest. */
+  readonly hubCommand: readonly string[];
 }
 
 /**
@@ -78,22 +84,34 @@ function checkRequest(req: SpawnRequest): void {
   if (typeof req.server !== "string") throw new UserError(`the server name must be a string ("" for the default server)`);
 }
 
+/**
+ * The hub's `cmd` + `args` as the container's args, as KubeSpawner runs them (the image's
+ * entrypoint stays). Settings that set `cmd` or `args` win over the hub's; args without a cmd
+ * are ignored, as KubeSpawner ignores them.
+ */
+function hubCommand(req: SpawnRequest, settings: { readonly cmd: unknown; readonly args: unknown }): string[] {
+  if (settings.cmd !== undefined || settings.args !== undefined) return [];
+  const cmd = req.hubCmd ?? [];
+  return cmd.length === 0 ? [] : [...cmd, ...(req.hubArgs ?? [])];
+}
+
 export function resolveSpawn(config: ResolvedConfig, req: SpawnRequest): Spawn {
   checkRequest(req);
-  return spawnOf(config, pickProfile(config, req.user, req.profile), req);
+  return spawnOf(config, pickProfile(config, req.user, req.profile), req, true);
 }
 
 /**
- * The spawn of `profile` for a probe request, whoever may use the profile (its `allowed`
- * filter is not asked): only for learning what a config can create (spawn/kinds.ts), never
+ * The spawn of `profile` for a probe request, whoever may use the profile or its choices (no
+ * `allowed` filter is asked): only for learning what a config can create (spawn/kinds.ts), never
  * for a start.
  */
 export function probeSpawn(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnRequest): Spawn {
   checkRequest(req);
-  return spawnOf(config, profile, req);
+  return spawnOf(config, profile, req, false);
 }
 
-function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnRequest): Spawn {
+/** `checkAllowed`: whether the choices' `allowed` filters apply (not for a probe). */
+function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnRequest, checkAllowed: boolean): Spawn {
   const { user, server } = req;
   const name = req.cluster ?? profile.cluster;
   if (name !== profile.cluster && !profile.fallbackClusters.includes(name)) {
@@ -102,9 +120,10 @@ function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnReq
   const cluster = config.clusters.get(name);
   if (!cluster) throw new Error(`unreachable: validation guarantees cluster ${name} exists`);
 
-  const chosen = chooseOptions(profile, req.options);
+  const chosen = chooseOptions(profile, checkAllowed ? user : undefined, req.options);
   const layers: SettingsLayer[] = [
     { from: "defaults", settings: config.defaults },
+    { from: `cluster ${cluster.name}`, settings: cluster.defaults },
     { from: `profile ${profile.slug}`, settings: profile.settings },
     ...chosen.layers,
   ];
@@ -114,7 +133,7 @@ function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnReq
   const username = safeName(user.name);
   const servername = safeName(server);
   const namespace = serverNamespace(cluster, user.name, server, config.hubId);
-  const ctx: SpawnContext = Object.freeze({
+  const base = {
     key,
     hubId: config.hubId,
     namespace,
@@ -126,13 +145,34 @@ function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnReq
     cluster: Object.freeze({ name: cluster.name, context: cluster.context, ingressPublicUrl: cluster.ingressPublicUrl, ingressClass: cluster.ingressClass }),
     options: Object.freeze({ ...chosen.values }),
     prefix: req.env?.JUPYTERHUB_SERVICE_PREFIX ?? serverPrefix(user.name, server),
-    spawn: merged.settings,
-  });
+  };
+  // The native settings may be functions of the spawn: they see everything but `spawn`.
+  const native = mergeNative(layers, Object.freeze(base), config.startTimeout);
+  const ctx: SpawnContext = Object.freeze({ ...base, spawn: Object.freeze({ ...merged.settings, ...native }) });
   return Object.freeze({
     ctx,
     cluster,
     patches: Object.freeze(merged.patches),
     resources: Object.freeze(merged.resources),
     hubEnv: Object.freeze({ ...req.env }),
+    hubCommand: Object.freeze(hubCommand(req, ctx.spawn)),
   });
+}
+
+/**
+ * How long this request's start may take: its settings' startTimeout (profile, option) or the
+ * config's. A request that does not resolve gets the config's; the start then fails with why.
+ */
+export function startTimeoutOf(config: ResolvedConfig, req: SpawnRequest): number {
+  try {
+    return resolveSpawn(config, req).ctx.spawn.startTimeout;
+  } catch {
+    return config.startTimeout;
+  }
+}
+
+/** The longest startTimeout any start of this config may have (for judging another daemon's incomplete starts). */
+export function longestStartTimeout(config: ResolvedConfig): number {
+  const levels = [config.defaults, ...[...config.clusters.values()].map((c) => c.defaults), ...config.profiles.flatMap((p) => [p.settings, ...Object.values(p.options).flatMap((o) => Object.values(o.choices).map((c) => c.overrides ?? {}))])];
+  return Math.max(config.startTimeout, ...levels.map((s) => s.startTimeout ?? 0));
 }

@@ -3,11 +3,13 @@
  *
  * Precedence (last wins), as JupyterHub's Spawner.get_env orders it: the hub's variables,
  * then the operator's `environment` (which may not override the hub's own JUPYTERHUB_* /
- * JPY_* contract variables), then MEM_/CPU_ from the resolved limits.
+ * JPY_* contract variables), then `defaultUrl` as JUPYTERHUB_DEFAULT_URL (the profile's wins over
+ * the hub's default_url). MEM_/CPU_ and JUPYTER_IMAGE[_SPEC] are derived from the container after
+ * the patches (container-env.ts); the hub's own values of those are dropped here.
  */
 import type { Spawn } from "../profile/resolve-spawn.ts";
 import { UserError } from "../errors.ts";
-import { cpuEnv, memoryEnv } from "./quantities.ts";
+import { CONTAINER_ENV_NAMES } from "./container-env.ts";
 
 export interface EnvVar {
   name: string;
@@ -96,14 +98,11 @@ export function planEnv(spawn: Spawn): EnvPlan {
   const hubEnv: Readonly<Record<string, string>> = { ...spawn.hubEnv, JUPYTERHUB_SERVICE_PREFIX: ctx.prefix };
   const settings = ctx.spawn;
   const computed: Array<[string, string]> = [];
-  if (settings.memLimit) computed.push(["MEM_LIMIT", memoryEnv(settings.memLimit)]);
-  if (settings.memGuarantee) computed.push(["MEM_GUARANTEE", memoryEnv(settings.memGuarantee)]);
-  if (settings.cpuLimit) computed.push(["CPU_LIMIT", cpuEnv(settings.cpuLimit)]);
-  if (settings.cpuGuarantee) computed.push(["CPU_GUARANTEE", cpuEnv(settings.cpuGuarantee)]);
-  const computedNames = new Set(computed.map(([n]) => n));
+  if (settings.defaultUrl !== undefined) computed.push(["JUPYTERHUB_DEFAULT_URL", settings.defaultUrl]);
+  const computedNames = new Set<string>([...computed.map(([n]) => n), ...CONTAINER_ENV_NAMES]);
 
   const operatorNames = Object.keys(settings.environment)
-    .filter((n) => !computedNames.has(n) && !(isHubOwned(n) && n in hubEnv))
+    .filter((n) => !computed.some(([c]) => c === n) && !(isHubOwned(n) && n in hubEnv))
     .sort(byName);
   const overridden = new Set(operatorNames);
 

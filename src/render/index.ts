@@ -17,8 +17,10 @@ import { pod } from "./pod.ts";
 import { secret } from "./secret.ts";
 import { service } from "./service.ts";
 import { serviceAccount } from "./service-account.ts";
+import { homeClaim } from "./storage.ts";
 import { describeSource, renderSources } from "./sources.ts";
 
+export { addContainerEnv } from "./container-env.ts";
 export { renderSources } from "./sources.ts";
 export type { RenderedSource, SourceKind } from "./sources.ts";
 export { checkTemplate, renderTemplate, TemplateError } from "./template.ts";
@@ -46,6 +48,9 @@ export function renderServer(spawn: Spawn): ObjectSet {
   const env = planEnv(spawn);
   const builtins = [serviceAccount(spawn), secret(spawn, env), pod(spawn, env), service(spawn), ingress(spawn)];
   for (const obj of builtins) if (obj) add(set, withIdentity(obj, id, "server"), BUILTIN);
+  // The home volume outlives stops: only deleting the server or the user removes it.
+  const home = homeClaim(spawn);
+  if (home) add(set, withIdentity(home, id, "user"), BUILTIN);
 
   for (const { source, objects } of renderSources(ctx, spawn.resources, "resource")) {
     const origin: Origin = { stage: "resource", name: source.key, ...(source.location ? { location: source.location } : {}) };

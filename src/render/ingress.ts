@@ -18,10 +18,16 @@ function checkPath(path: string, user: string, server: string): void {
 }
 
 /**
+ * Contour enables websockets only on the Ingress paths this annotation lists, each matched
+ * exactly against a rule's path (Contour's ingress processor); kernels talk over websockets.
+ * Other controllers ignore it (ingress-nginx passes websockets through without any; a long
+ * idle websocket may need its proxy-read-timeout raised: an operator patch).
+ */
+export const CONTOUR_WEBSOCKET_ROUTES = "projectcontour.io/websocket-routes";
+
+/**
  * Routes the hub's prefix for this server (`/user/<name>/[<server>/]`) to the Service, on any
- * host: the hub's proxy sends its requests to the cluster's ingress address. No annotations:
- * contour and ingress-nginx pass websockets through without any (a long idle websocket may
- * need ingress-nginx's proxy-read-timeout raised: an operator patch).
+ * host: the hub's proxy sends its requests to the cluster's ingress address.
  */
 export function ingress(spawn: Spawn): KubeObject {
   const { ctx, cluster } = spawn;
@@ -46,7 +52,7 @@ export function ingress(spawn: Spawn): KubeObject {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
-    metadata: { name: ctx.key, namespace: ctx.namespace },
+    metadata: { name: ctx.key, namespace: ctx.namespace, annotations: { [CONTOUR_WEBSOCKET_ROUTES]: ctx.prefix } },
     spec,
   };
 }

@@ -20,6 +20,8 @@ export const UserSchema = z.object({
   name: z.string().min(1, "must not be empty"),
   groups: z.array(z.string()).optional(),
   admin: z.boolean().optional(),
+  /** The authenticator's auth_state, when the hub opts in (pass_auth_state). Never logged. */
+  authState: z.record(z.string(), z.unknown()).optional(),
 }) satisfies z.ZodType<HubUser>;
 
 /** What the hub stores for a server and hands back on poll/stop. Never secrets. */
@@ -45,6 +47,9 @@ export const ParamsSchemas = {
     options: StringRecord.default({}),
     /** Extra environment from the hub (its API token among them: it goes into a Secret). */
     env: StringRecord.default({}),
+    /** The hub's `c.Spawner.cmd` and `args` (the container's args unless the profile sets cmd or args). */
+    cmd: z.array(z.string()).default([]),
+    args: z.array(z.string()).default([]),
   }),
   "server.poll": z.object({ user: UserSchema, server: ServerName, state: OptionalState }),
   "server.stop": z.object({

@@ -42,7 +42,7 @@ export function serveHandlers(kube: Kube, servers: ServerManager, log: ServeLog)
     },
     "server.start"(p, ctx) {
       return gc.track(servers.start(
-        p,
+        { ...p, hubCmd: p.cmd, hubArgs: p.args },
         (event) => sendProgress(ctx, { user: p.user.name, server: p.server, event }),
         // The hub hanging up (restart, its own timeout) cancels the start: nobody would
         // store the result, so the objects must not stay behind.

@@ -6,7 +6,7 @@ import { cleanupIncomplete, deleteServerObjects, recoverState, type ManagedServe
 import type { Kube, KubeCluster } from "../kube/index.ts";
 import { serverKey } from "../names/safe-name.ts";
 import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
-import { serverNamespace, spawnKey, type SpawnRequest } from "../profile/resolve-spawn.ts";
+import { longestStartTimeout, serverNamespace, spawnKey, startTimeoutOf, type SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, ServerState, ServersListResult, StartResult } from "../rpc/protocol.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
 import { launchServer, startFailureMessage, startFailureReason, type StartTrace } from "../spawn/launch.ts";
@@ -146,7 +146,7 @@ export class ServerManager {
     // An incomplete start younger than the start timeout may still be under way in another
     // daemon (a rolling restart, a second hub process): it is only removed if it is still
     // incomplete once it has had its full start timeout.
-    const limit = this.#config.startTimeout * 1000;
+    const limit = longestStartTimeout(this.#config) * 1000;
     const now = Date.now();
     const stale = state.incomplete.filter((s) => now - s.createdAt >= limit);
     const deleted = await cleanupIncomplete(clusters, { ...state, incomplete: stale }, { extraKinds: this.#extraKinds });
@@ -225,7 +225,9 @@ export class ServerManager {
     }
 
     const controller = new AbortController();
-    const timeoutMs = this.#config.startTimeout * 1000;
+    // The profile's (or option's) startTimeout, when it has one.
+    const timeoutSeconds = startTimeoutOf(this.#config, params);
+    const timeoutMs = timeoutSeconds * 1000;
     // Not AbortSignal.timeout: its timer would keep this start's signals, listeners and
     // closures alive for the whole start timeout after the start has finished.
     const timeoutCtl = new AbortController();
@@ -262,7 +264,7 @@ export class ServerManager {
       // Stopped by the hub, or the hub hung up: nobody waits for this start any more.
       if (stoppedByHub || (signal.aborted && !timedOut)) spawned("cancelled");
       else spawned("failure", startFailureReason(err, timedOut));
-      const message = startFailureMessage(err, this.#config.startTimeout, timedOut, last);
+      const message = startFailureMessage(err, timeoutSeconds, timedOut, last);
       // A stop that cancelled us cleans up itself; otherwise nothing of a failed start stays.
       if (!stoppedByHub && trace.applied && trace.cluster && trace.namespace) {
         await this.#remove(trace.cluster, trace.namespace, key, trace.extraKinds, { includePersistent: false, now: true }).catch(

@@ -5,7 +5,7 @@ import { wrapError } from "../errors.ts";
 import { applyPatches } from "../patch/stage.ts";
 import type { ObjectSet } from "../objects/object-set.ts";
 import { resolveSpawn } from "../profile/resolve-spawn.ts";
-import { renderServer, renderSources } from "../render/index.ts";
+import { addContainerEnv, renderServer, renderSources } from "../render/index.ts";
 import { runPreApply } from "./hooks/pre-apply.ts";
 import { relabel } from "./hooks/relabel.ts";
 
@@ -22,18 +22,20 @@ function stage<T>(name: string, fn: () => T): T {
   }
 }
 
-/** The pure part of a plan: resolve → render → patch (no operator hook runs). */
+/** The pure part of a plan: resolve → render → patch → the container's derived env (no operator hook runs). */
 export function renderPlan(config: ResolvedConfig, req: SpawnRequest): PlannedServer {
   const spawn = stage("resolve", () => resolveSpawn(config, req));
   const objects = stage("render", () => renderServer(spawn));
   stage("patch", () => applyPatches(objects, renderSources(spawn.ctx, spawn.patches, "patch")));
+  // MEM_/CPU_ and JUPYTER_IMAGE come from the container as the patches left it.
+  addContainerEnv(objects, spawn);
   return { spawn, objects };
 }
 
 /**
  * Everything before `apply`, as one readable sequence (what `dry-run` prints and `serve`
- * applies): resolve → render → patch → preApply hooks (the operator's, then the built-in
- * relabel). Pure apart from operator hooks.
+ * applies): resolve → render → patch → the container's derived env → preApply hooks (the
+ * operator's, then the built-in relabel). Pure apart from operator hooks.
  */
 export async function planServer(
   config: ResolvedConfig,

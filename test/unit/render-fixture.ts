@@ -10,6 +10,8 @@ import { serverKey, safeName } from "../../src/names/safe-name.ts";
 import { serverPrefix } from "../../src/names/prefix.ts";
 import type { KubeObject } from "../../src/objects/types.ts";
 import { applyPatches } from "../../src/patch/stage.ts";
+import type { SettingsContext } from "../../src/config/native-settings.ts";
+import { mergeNative } from "../../src/profile/native.ts";
 import { renderServer, renderSources } from "../../src/render/index.ts";
 
 export interface SpawnInput {
@@ -37,6 +39,8 @@ export const DEFAULT_SETTINGS: ResolvedSpawnSettings = {
   memLimit: undefined,
   memGuarantee: undefined,
   serviceAccount: true,
+  // The native settings as no level sets them (their built-in defaults).
+  ...mergeNative([], {} as SettingsContext, 300),
 };
 
 /** Sources in key order, each "written" at a fake line so messages can be checked. */
@@ -58,6 +62,7 @@ export function makeSpawn(input: SpawnInput = {}): Spawn {
     createNamespace: false,
     kubeconfig: undefined,
     ingressHost: undefined,
+    defaults: {},
     ...input.cluster,
   };
   const ctx: SpawnContext = {
@@ -80,6 +85,7 @@ export function makeSpawn(input: SpawnInput = {}): Spawn {
     patches: named(input.patches, 100),
     resources: named(input.resources, 200),
     hubEnv: input.hubEnv ?? {},
+    hubCommand: [],
   };
 }
 
