@@ -108,7 +108,7 @@ export default defineConfig({ ${CLUSTERS}, ${PROFILES}, plugins: [plugin], start
 
   it("applies the defaults of defaults.ts", async () => {
     const { config } = await loadConfig(writeConfig(`export default { ${CLUSTERS}, ${PROFILES} };`));
-    assert.deepEqual(config.defaults, { image: "pangeo/pangeo-notebook:latest", port: 8888, serviceAccount: true });
+    assert.deepEqual(config.defaults, { image: "pangeo/pangeo-notebook:latest", port: 8888, serviceAccount: true, allowPrivilegeEscalation: false });
     assert.equal(config.startTimeout, 300);
     assert.equal(config.pollGracePeriod, 300);
     const aws = config.clusters.get("aws");

@@ -69,6 +69,8 @@ spec:
         - { name: JUPYTERHUB_USER, value: alice }
         - { name: GREETING, value: hi alice }
         - { name: ZED, value: z }
+        - { name: JUPYTER_IMAGE, value: "pangeo/pangeo-notebook:latest" }
+        - { name: JUPYTER_IMAGE_SPEC, value: "pangeo/pangeo-notebook:latest" }
         - { name: MEM_LIMIT, value: "2147483648" }
         - { name: MEM_GUARANTEE, value: "536870912" }
         - { name: CPU_LIMIT, value: "2.0" }
@@ -76,6 +78,7 @@ spec:
       resources:
         limits: { cpu: "2", memory: 2Gi }
         requests: { cpu: 500m, memory: 512Mi }
+      securityContext: { allowPrivilegeEscalation: false }
 ---
 apiVersion: v1
 kind: Service
@@ -97,6 +100,7 @@ metadata:
   name: jupyter-alice
   namespace: jhub
   labels:${LABELS}
+    projectcontour.io/websocket-routes: /user/alice/
 spec:
   ingressClassName: contour
   rules:
@@ -156,8 +160,12 @@ test("no limits or guarantees: no resources and no MEM_/CPU_ variables", () => {
   const pod = renderAll(makeSpawn()).find((o) => o.kind === "Pod");
   const container = (pod?.spec as { containers: Array<Record<string, unknown>> }).containers[0];
   assert.equal(container?.resources, undefined);
-  // Only the prefix the Ingress routes, which the server must serve under.
-  assert.deepEqual(container?.env, [{ name: "JUPYTERHUB_SERVICE_PREFIX", value: "/user/alice/" }]);
+  // The prefix the Ingress routes, which the server must serve under, and KubeSpawner's image variables.
+  assert.deepEqual(container?.env, [
+    { name: "JUPYTERHUB_SERVICE_PREFIX", value: "/user/alice/" },
+    { name: "JUPYTER_IMAGE", value: "pangeo/pangeo-notebook:latest" },
+    { name: "JUPYTER_IMAGE_SPEC", value: "pangeo/pangeo-notebook:latest" },
+  ]);
   const ingress = renderAll(makeSpawn()).find((o) => o.kind === "Ingress");
   assert.equal((ingress?.spec as Record<string, unknown>).ingressClassName, undefined);
 });
@@ -168,6 +176,8 @@ test("memory and cpu quantities: exact binary units or bytes, millicores", () =>
   assert.deepEqual(c?.resources, { limits: { cpu: "250m", memory: "1500000000" }, requests: { cpu: "1500m", memory: "1Ki" } });
   assert.deepEqual(c?.env, [
     { name: "JUPYTERHUB_SERVICE_PREFIX", value: "/user/alice/" },
+    { name: "JUPYTER_IMAGE", value: "pangeo/pangeo-notebook:latest" },
+    { name: "JUPYTER_IMAGE_SPEC", value: "pangeo/pangeo-notebook:latest" },
     { name: "MEM_LIMIT", value: "1500000000" },
     { name: "MEM_GUARANTEE", value: "1024" },
     { name: "CPU_LIMIT", value: "0.25" },
@@ -175,7 +185,7 @@ test("memory and cpu quantities: exact binary units or bytes, millicores", () =>
   ]);
 });
 
-test("environment: operator values override the hub's, except its JUPYTERHUB_* contract; MEM_ wins", () => {
+test("environment: operator values override the hub's, except its JUPYTERHUB_* contract; an operator's MEM_LIMIT wins, as in JupyterHub", () => {
   const pod = renderAll(
     makeSpawn({
       settings: { memLimit: 1024 ** 2, environment: { LANG: "C.UTF-8", JUPYTERHUB_USER: "mallory", MEM_LIMIT: "1" } },
@@ -187,7 +197,9 @@ test("environment: operator values override the hub's, except its JUPYTERHUB_* c
     { name: "JUPYTERHUB_SERVICE_PREFIX", value: "/user/alice/" },
     { name: "JUPYTERHUB_USER", value: "alice" },
     { name: "LANG", value: "C.UTF-8" },
-    { name: "MEM_LIMIT", value: "1048576" },
+    { name: "MEM_LIMIT", value: "1" },
+    { name: "JUPYTER_IMAGE", value: "pangeo/pangeo-notebook:latest" },
+    { name: "JUPYTER_IMAGE_SPEC", value: "pangeo/pangeo-notebook:latest" },
   ]);
 });
 

@@ -12,7 +12,7 @@ import type { KubeObject } from "../../src/objects/types.ts";
 import { applyPatches } from "../../src/patch/stage.ts";
 import type { SettingsContext } from "../../src/config/native-settings.ts";
 import { mergeNative } from "../../src/profile/native.ts";
-import { renderServer, renderSources } from "../../src/render/index.ts";
+import { addContainerEnv, renderServer, renderSources } from "../../src/render/index.ts";
 
 export interface SpawnInput {
   user?: string;
@@ -89,10 +89,11 @@ export function makeSpawn(input: SpawnInput = {}): Spawn {
   };
 }
 
-/** render → patch, the objects dry-run would print before plugins. */
+/** render → patch → derived env, the objects dry-run would print before plugins. */
 export function renderAll(spawn: Spawn): KubeObject[] {
   const set = renderServer(spawn);
   applyPatches(set, renderSources(spawn.ctx, spawn.patches, "patch"));
+  addContainerEnv(set, spawn);
   return set.list();
 }
 

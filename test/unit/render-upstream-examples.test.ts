@@ -55,8 +55,14 @@ spec:
     env:
     - name: JUPYTERHUB_SERVICE_PREFIX
       value: /user/alice/
+    - name: JUPYTER_IMAGE
+      value: pangeo/pangeo-notebook:latest
+    - name: JUPYTER_IMAGE_SPEC
+      value: pangeo/pangeo-notebook:latest
     - name: MEM_LIMIT
       value: "2147483648"
+    securityContext:
+      allowPrivilegeEscalation: false
     resources:
       limits:
         memory: 2Gi
@@ -94,8 +100,14 @@ spec:
     env:
     - name: JUPYTERHUB_SERVICE_PREFIX
       value: /user/alice/
+    - name: JUPYTER_IMAGE
+      value: pangeo/pangeo-notebook:latest
+    - name: JUPYTER_IMAGE_SPEC
+      value: pangeo/pangeo-notebook:latest
     - name: MEM_LIMIT
       value: "2147483648"
+    securityContext:
+      allowPrivilegeEscalation: false
     resources:
       limits:
         memory: 2Gi

@@ -43,7 +43,7 @@ describe("rpc protocol params", () => {
 
   it("fills defaults and keeps unknown state fields", () => {
     const start = parseParams(ParamsSchemas["server.start"], { user: { name: "Zoë" } });
-    assert.deepEqual(start, { user: { name: "Zoë" }, server: "", profile: "", options: {}, env: {} });
+    assert.deepEqual(start, { user: { name: "Zoë" }, server: "", profile: "", options: {}, env: {}, cmd: [], args: [] });
     const state = { cluster: "eu", namespace: "jhub", key: "jupyter-zoe", profile: "small", startedAt: 5 };
     const stop = parseParams(ParamsSchemas["server.stop"], { user: { name: "Zoë" }, server: "gpu", state });
     assert.deepEqual(stop, { user: { name: "Zoë" }, server: "gpu", state, now: false });
