@@ -70,7 +70,7 @@ export const dryRun = command({
     }
     const { ctx } = planned.spawn;
     process.stdout.write(
-      `# mcks dry-run: user ${JSON.stringify(ctx.user.name)}, server ${JSON.stringify(ctx.server.name)}, profile ${ctx.profile.slug}, cluster ${ctx.cluster.name} (context ${ctx.cluster.context})\n`,
+      `# mcks dry-run: user ${JSON.stringify(ctx.user.name)}, server ${JSON.stringify(ctx.server.name)}, profile ${ctx.profile.slug}, cluster ${ctx.cluster.name} (context ${ctx.cluster.context}), start timeout ${ctx.spawn.startTimeout} s\n`,
     );
     process.stdout.write(
       toYaml(objects, (o) => {

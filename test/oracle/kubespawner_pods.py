@@ -137,8 +137,11 @@ def traits_from_z2jh(values: dict) -> tuple[dict, dict]:
         volumes["home"] = {"name": "home", "persistentVolumeClaim": {"claimName": static.get("pvcName")}}
         mounts["home"] = {"mountPath": storage.get("homeMountPath"), "name": "home", "subPath": static.get("subPath")}
     extra_volumes = storage.get("extraVolumes") or {}
-    for v in extra_volumes.values() if isinstance(extra_volumes, dict) else extra_volumes:
-        volumes[v["name"]] = v
+    if isinstance(extra_volumes, dict):
+        volumes.update(extra_volumes)
+    else:
+        for v in extra_volumes:
+            volumes[v["name"]] = v
     extra_mounts = storage.get("extraVolumeMounts") or {}
     if isinstance(extra_mounts, dict):
         mounts.update(extra_mounts)
