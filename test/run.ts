@@ -1,7 +1,7 @@
 /**
  * The whole test suite, as `npm test` and CI run it:
  *   type-check → layering check → unit tests → build the binary → start the test bed → integration/E2E tests → fault tests
- *   → the hub's pytest suite → stop what we started.
+ *   → the KubeSpawner oracle (test/oracle) → the hub's pytest suite → stop what we started.
  * Every stage must pass; a component that cannot start fails the run (nothing is skipped).
  * Ends with one line "mcks: N passed, M failed" summing node's and pytest's counts.
  *
@@ -88,6 +88,10 @@ function hubTests(): void {
     return;
   }
   const env = { MCKS_BIN: join(root, "dist/mcks") };
+  // KubeSpawner (in the hub's venv) as the reference for the Pods the binary prints.
+  process.env.MCKS_BIN = env.MCKS_BIN;
+  nodeTests("KubeSpawner oracle", testFiles("test/oracle"), join(out, "oracle.tap"), 1);
+  delete process.env.MCKS_BIN;
   const xml = join(out, "hub-pytest.xml");
   step("hub pytest", join(root, "hub/.venv/bin/python"), ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${xml}`, join(root, "hub/tests")], env);
   countJunit(xml, "hub pytest");
