@@ -98,7 +98,7 @@ def daemon(bed: Path):
 class _StandInUser:
     """What a Spawner reads of JupyterHub's `User`: name, groups, admin, url, server-name rules."""
 
-    def __init__(self, name: str, admin: bool = False, groups: tuple[str, ...] = ()):
+    def __init__(self, name: str, admin: bool = False, groups: tuple[str, ...] = (), auth_state: dict | None = None):
         self.name = name
         self.escaped_name = name
         self.admin = admin
@@ -106,6 +106,10 @@ class _StandInUser:
         self.url = f"/user/{name}/"
         self.server = None
         self.settings: dict = {}
+        self._auth_state = auth_state
+
+    async def get_auth_state(self):
+        return self._auth_state
 
 
 @pytest.fixture

@@ -101,6 +101,14 @@ async def test_stale_saved_options_fall_back_to_the_defaults(make_spawner, usern
         assert [a["value"] for t, a in page.tags if t == "option" and "selected" in a] == ["small"]
 
 
+async def test_a_choice_is_listed_only_for_the_groups_it_allows(make_spawner, username):
+    plain = parse(await make_spawner(username).get_options_form())
+    assert "huge" not in [a["value"] for t, a in plain.tags if t == "option"]
+    member = make_spawner.User(username, groups=("big-memory",))
+    page = parse(await make_spawner(member).get_options_form())
+    assert [a["value"] for t, a in page.tags if t == "option"] == ["small", "large", "huge", "--unlisted--"]
+
+
 async def test_form_text_is_escaped(make_spawner, username):
     html = await make_spawner(username).get_options_form()
     assert "<script>" not in html.replace("<script>\n  // Show", "")  # only our own script

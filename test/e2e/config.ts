@@ -8,6 +8,8 @@
  *     test/testbed/agent/images.json), so the OAuth handshake with the hub really happens.
  *   - `broken`: an image the agent fails to pull (ErrImagePull → ImagePullBackOff).
  *   - `admins-only`: only admins see it (profiles.list filters per user).
+ *   - `gold`: only users whose auth_state (pass_auth_state) says tier "gold" see it; its pod
+ *     carries the tier as an annotation. `mock-1`'s "256 MB" choice is for the group big-memory.
  * The clusters come from `.testbed/clusters.json` (`npm run testbed -- up`).
  */
 import { defineConfig } from "multicluster-kubespawner";
@@ -43,6 +45,7 @@ export default defineConfig({
           choices: {
             small: { displayName: "64 MB", default: true, overrides: { memGuarantee: "64M" } },
             large: { displayName: "128 MB", overrides: { memGuarantee: "128M" } },
+            huge: { displayName: "256 MB", allowed: (user) => user.groups?.includes("big-memory") ?? false, overrides: { memGuarantee: "256M" } },
           },
           unlisted: {
             displayName: "Other size",
@@ -85,6 +88,14 @@ export default defineConfig({
       description: "Only hub admins see this one",
       cluster: "testbed-1",
       allowed: (user) => user.admin === true,
+    },
+    {
+      slug: "gold",
+      displayName: "Gold tier",
+      description: "Only for users whose auth_state says so",
+      cluster: "testbed-2",
+      allowed: (user) => user.authState?.tier === "gold",
+      extraAnnotations: (ctx) => ({ "example.org/tier": String(ctx.user.authState?.tier) }),
     },
   ],
   // The broken image's start fails at the latest after this; the real server needs a few seconds.
