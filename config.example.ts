@@ -11,21 +11,6 @@ import { requireLimits, groupLabels } from "./plugins/policy.ts";
 import { httpReadiness } from "./plugins/http-readiness.ts";
 import { tokenAuth } from "./plugins/token-auth.ts";
 
-/** Shared by every cluster: a home volume that survives stops (only deleting the user removes it). */
-const homeVolume = `
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: {{key}}-home
-  labels:
-    mcks.hub.jupyter.org/lifetime: user
-spec:
-  accessModes: [ReadWriteOnce]
-  resources:
-    requests:
-      storage: 10Gi
-`;
-
 export default defineConfig({
   clusters: {
     // `kubectl config get-contexts` lists these names.
@@ -33,6 +18,8 @@ export default defineConfig({
       context: "gke_hub-project_us-central1_compute",
       ingressPublicUrl: "https://us-central1.hub.example.org",
       ingressClass: "contour",
+      // Settings for every profile on this cluster, over `defaults`.
+      defaults: { storage: { storageClass: "standard-rwo" } },
     },
     "eks-us-east-1": {
       context: "arn:aws:eks:us-east-1:123456789012:cluster/compute",
@@ -41,6 +28,7 @@ export default defineConfig({
       // One namespace per user, created on first start; it outlives stops.
       namespace: "jhub-{{username}}",
       createNamespace: true,
+      defaults: { storage: { storageClass: "gp3" } },
     },
     "do-ams3": {
       context: "do-ams3-compute",
@@ -62,6 +50,12 @@ export default defineConfig({
     memGuarantee: "1G",
     memLimit: "4G",
     serviceAccount: true,
+    // KubeSpawner's settings, camelCased (README "Settings").
+    uid: 1000,
+    fsGid: 100,
+    // A home volume per server, kept across stops; each cluster sets its storage class above.
+    storage: { capacity: "10Gi", mountPath: "/home/jovyan" },
+    extraLabels: (ctx) => ({ "hub.example.org/user": ctx.username }),
     environment: {
       JUPYTERHUB_SINGLEUSER_APP: "jupyter_server.serverapp.ServerApp",
       // Values may be computed from the spawn.
@@ -77,17 +71,11 @@ export default defineConfig({
               something-else: hey
       `,
       // A typed patch: a function of the spawn returning the object to merge.
-      "10-home-mount": (ctx) => ({
+      "10-shm": (ctx) => ({
         kind: "Pod",
         metadata: { name: ctx.key },
-        spec: {
-          volumes: [{ name: "home", persistentVolumeClaim: { claimName: `${ctx.key}-home` } }],
-          containers: [{ name: "notebook", volumeMounts: [{ name: "home", mountPath: "/home/jovyan" }] }],
-        },
+        spec: { volumes: [{ name: "shm", emptyDir: { medium: "Memory" } }], containers: [{ name: "notebook", volumeMounts: [{ name: "shm", mountPath: "/dev/shm" }] }] },
       }),
-    },
-    resources: {
-      "00-home": homeVolume,
     },
   },
 
@@ -98,6 +86,7 @@ export default defineConfig({
       description: "Compute paid for by funder A, closest to dataset X",
       default: true,
       cluster: "gke-us-central1",
+      defaultUrl: "/lab",
       options: {
         image: {
           displayName: "Image",
@@ -106,6 +95,12 @@ export default defineConfig({
             geo: {
               displayName: "Pangeo ML (GPU-ready)",
               overrides: { image: "pangeo/ml-notebook:latest" },
+            },
+            // Listed only for the users it allows.
+            beta: {
+              displayName: "Pangeo notebook (beta)",
+              allowed: (user) => (user.groups ?? []).includes("testers"),
+              overrides: { image: "pangeo/pangeo-notebook:beta" },
             },
           },
           unlisted: {
@@ -119,18 +114,22 @@ export default defineConfig({
           displayName: "Server size",
           choices: {
             small: { displayName: "Small (2 GB)", default: true, overrides: { memLimit: "2G", memGuarantee: "1G" } },
-            large: { displayName: "Large (16 GB, 4 CPUs)", overrides: { memLimit: "16G", memGuarantee: "12G", cpuLimit: 4, cpuGuarantee: 2 } },
+            // Large servers go to the high-memory node pool, with a bigger home.
+            large: {
+              displayName: "Large (16 GB, 4 CPUs)",
+              overrides: {
+                memLimit: "16G",
+                memGuarantee: "12G",
+                cpuLimit: 4,
+                cpuGuarantee: 2,
+                nodeSelector: { "cloud.google.com/gke-nodepool": "highmem" },
+                storage: { capacity: "50Gi" },
+              },
+            },
           },
         },
       },
-      patches: {
-        // Large servers go to the high-memory node pool.
-        "20-node-pool": (ctx) => ({
-          kind: "Pod",
-          metadata: { name: ctx.key },
-          spec: { nodeSelector: { "cloud.google.com/gke-nodepool": ctx.options.size === "large" ? "highmem" : "standard" } },
-        }),
-      },
+      nodeSelector: { "cloud.google.com/gke-nodepool": "standard" },
     },
     {
       slug: "aws-us-east-1",
@@ -191,23 +190,12 @@ export default defineConfig({
       memLimit: "24G",
       memGuarantee: "16G",
       allowed: (user) => user.admin === true || (user.groups ?? []).includes("ml-team"),
-      patches: {
-        "02-gpu": `
-    kind: Pod
-    metadata:
-        name: {{key}}
-    spec:
-        containers:
-        - name: notebook
-          resources:
-            limits:
-                nvidia.com/gpu: 1
-        tolerations:
-        - key: nvidia.com/gpu
-          operator: Exists
-          effect: NoSchedule
-    `,
-      },
+      // One NVIDIA T4 on the GPU node pool, whose taint the pod tolerates.
+      extraResourceLimits: { "nvidia.com/gpu": 1 },
+      nodeSelector: { "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" },
+      tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+      // Pulling a GPU image and scaling up a GPU node take longer.
+      startTimeout: 900,
     },
     {
       slug: "do-ams3",
@@ -222,6 +210,8 @@ export default defineConfig({
       cpuLimit: "1500m",
       memLimit: 2147483648,
       environment: { TZ: "Europe/Amsterdam" },
+      // No home volume on this cluster.
+      storage: false,
     },
   ],
 
