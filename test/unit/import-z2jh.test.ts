@@ -1,0 +1,71 @@
+/**
+ * `mcks import --from z2jh` on what the round trips (test/oracle/import-z2jh.test.ts) do not
+ * exercise: every key it cannot carry over is reported with the reason, and what it writes is a
+ * config mcks loads.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadConfig } from "../../src/config/load.ts";
+import { configSource, importZ2jh, mergeValues } from "../../src/import/z2jh.ts";
+import { resolveSpawn } from "../../src/profile/resolve-spawn.ts";
+import { writeConfig } from "../fixtures/config/write-config.ts";
+
+const OPTS = { cluster: "gke", context: "gke-ctx", ingressPublicUrl: "https://gke.example.org", chartVersion: "4.2.0" };
+
+function reasons(values: unknown): Record<string, string> {
+  return Object.fromEntries(importZ2jh(values, OPTS).unmapped.map((u) => [u.path, u.reason]));
+}
+
+test("helm's merge: mappings merge, null removes a default, lists replace", () => {
+  assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [9] }), { a: { b: 1, d: 3 }, l: [9] });
+});
+
+test("what cannot be carried over is reported with the reason", () => {
+  const r = reasons({
+    hub: { config: {} },
+    singleuser: {
+      podNameTemplate: "x-{username}",
+      extraFiles: { motd: { mountPath: "/etc/motd", stringData: "hi" } },
+      storage: { dynamic: { subPath: "home" } },
+      extraEnv: { TOKEN: { valueFrom: { secretKeyRef: { name: "s", key: "k" } } } },
+      extraLabels: { uid: "{userid}" },
+      profileList: [
+        { display_name: "Odd", slug: "Odd_Slug", kubespawner_override: { pvc_name_template: "home-{username}", delete_grace_period: 5 } },
+        { display_name: "Regex", profile_options: { image: { display_name: "Image", choices: {}, unlisted_choice: { enabled: true, display_name: "Other", validation_regex: "(?P<name>x)", kubespawner_override: { image: "{value}" } } } } },
+      ],
+    },
+  });
+  assert.match(r.hub ?? "", /the hub's and the chart's own settings/);
+  assert.match(r["singleuser.podNameTemplate"] ?? "", /jupyter-<user>\[--<server>\]/);
+  assert.match(r["singleuser.extraFiles.motd.mountPath"] ?? "", /Secret of its own cluster/);
+  assert.match(r["singleuser.storage.dynamic.subPath"] ?? "", /mounts the whole claim/);
+  assert.match(r["singleuser.environment.TOKEN"] ?? "", /valueFrom/);
+  assert.match(r["singleuser.extra_labels.uid"] ?? "", /\{userid\}.*numeric user id/);
+  assert.match(r["singleuser.profileList[0].slug"] ?? "", /became "odd-slug"/);
+  assert.match(r["singleuser.profileList[0].kubespawner_override.pvc_name_template"] ?? "", /<key>-home/);
+  assert.match(r["singleuser.profileList[0].kubespawner_override.delete_grace_period"] ?? "", /grace period/);
+  assert.match(r["singleuser.profileList[1].profile_options.image.unlisted_choice.validation_regex"] ?? "", /not a JavaScript regular expression/);
+  assert.match(r["scheduling.userScheduler.enabled"] ?? "", /\(a chart default\)/);
+});
+
+test("the written config loads, with KubeSpawner's fields as functions of the spawn", async () => {
+  const result = importZ2jh(
+    {
+      singleuser: {
+        extraEnv: { WORKSPACE: "/home/{username}/work", PLAIN: "{{literal}}" },
+        storage: { type: "static", static: { pvcName: "nfs-home", subPath: "{username}" } },
+        profileList: [{ display_name: "A" }, { display_name: "B", kubespawner_override: { cmd: ["start.sh"], args: ["--x"] } }],
+      },
+    },
+    OPTS,
+  );
+  const path = writeConfig(configSource(result, "values.yaml", "4.2.0"));
+  const { config } = await loadConfig(path);
+  const a = resolveSpawn(config, { user: { name: "zoë" }, server: "", profile: "a" }).ctx.spawn;
+  assert.deepEqual(a.volumeMounts, [{ mountPath: "/home/jovyan", name: "home", subPath: resolveSpawn(config, { user: { name: "zoë" }, server: "" }).ctx.username }]);
+  assert.equal((a.environment.WORKSPACE as (c: unknown) => string)(resolveSpawn(config, { user: { name: "bob" }, server: "" }).ctx), "/home/bob/work");
+  assert.equal(a.environment.PLAIN, "{literal}", "Python's {{ }} is a literal brace");
+  assert.deepEqual(a.args, ["jupyterhub-singleuser"], "the chart's cmd, as the container's args");
+  assert.deepEqual(resolveSpawn(config, { user: { name: "bob" }, server: "", profile: "b" }).ctx.spawn.args, ["start.sh", "--x"]);
+  assert.equal(a.serviceAccount, false);
+});
