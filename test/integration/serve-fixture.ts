@@ -40,6 +40,8 @@ export default defineConfig({
     { slug: "pullfail", displayName: "Broken image", cluster: "testbed-3", image: "testbed/fail-pull:1" },
     { slug: "unsched", displayName: "No room", cluster: "testbed-3", patches: ${JSON.stringify({ "01-nowhere": NO_NODE_PATCH })} },
     { slug: "slow", displayName: "Slow", cluster: "testbed-1", image: "testbed/slow-start-4000:1" },
+    // Its own start timeout, shorter than the slow start: the daemon gives up after 2 s.
+    { slug: "hasty", displayName: "Hasty", cluster: "testbed-1", image: "testbed/slow-start-4000:1", startTimeout: 2 },
   ],
   startTimeout: ${opts.startTimeout ?? 60},
   pollGracePeriod: 30,
