@@ -37,3 +37,5 @@ export type {
   UserConfig,
 } from "./config/types.ts";
 export type { KubeObject } from "./objects/types.ts";
+export type { AffinitySettings, KeyedList, Mergeable, NativeSettings, PerUser, SettingsContext, StorageSettings } from "./config/native-settings.ts";
+export type { Container, LifecycleHooks, NodeSelectorTerm, PodAffinityTerm, PreferredSchedulingTerm, Toleration, Volume, VolumeMount, WeightedPodAffinityTerm } from "./config/kube-shapes.ts";
