@@ -88,7 +88,8 @@ function storageOf(v: unknown, layers: readonly SettingsLayer[]): ResolvedNative
 
 export function mergeNative(layers: readonly SettingsLayer[], ctx: SettingsContext, configStartTimeout: number): ResolvedNativeSettings {
   const m = (key: Key) => merged(key, layers, ctx);
-  const affinity = isObj(m("affinity")) ? (m("affinity") as Obj) : {};
+  const mergedAffinity = m("affinity");
+  const affinity = isObj(mergedAffinity) ? mergedAffinity : {};
   const allowPrivilegeEscalation = m("allowPrivilegeEscalation");
   let startTimeout = configStartTimeout;
   for (const l of layers) if (typeof l.settings.startTimeout === "number") startTimeout = l.settings.startTimeout;
