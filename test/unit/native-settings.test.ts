@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import type { SpawnRequest } from "../../src/config/types.ts";
 import { UserError } from "../../src/errors.ts";
 import type { KubeObject } from "../../src/objects/types.ts";
-import { planServer } from "../../src/pipeline/plan-server.ts";
-import { describeProfiles, resolveSpawn, startTimeoutOf } from "../../src/profile/resolve-spawn.ts";
+import { describeProfiles } from "../../src/profile/describe.ts";
+import { resolveSpawn, startTimeoutOf, type SpawnRequest } from "../../src/profile/resolve-spawn.ts";
+import { planServer } from "../../src/spawn/plan.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
 
 const HEAD = `import { defineConfig } from "multicluster-kubespawner";\n`;
