@@ -1,0 +1,44 @@
+/**
+ * Native settings as the daemon runs them on the bed: a profile's startTimeout bounds the start
+ * (not only the config's), and the storage setting's home claim outlives stops and goes with
+ * the server's deletion.
+ */
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import { cleanKeys, ensureBed, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
+
+let bed: Bed;
+let serve: ServeProcess | undefined;
+
+before(async () => {
+  bed = await ensureBed({ clusters: 3 });
+  cleanKeys(bed, ["jupyter-kira", "jupyter-lena"]);
+  serve = await startServe(writeServeConfig(bed, tempDir("mcks-serve-timeout-"), { startTimeout: 60 }));
+});
+
+after(async () => {
+  await serve?.stop();
+});
+
+it("a profile's startTimeout ends a start that takes longer, and what was applied is removed", async () => {
+  const client = await serve!.client();
+  const t0 = Date.now();
+  await assert.rejects(client.call("server.start", { user: { name: "kira" }, profile: "hasty" }), /did not become ready within 2 s/);
+  assert.ok(Date.now() - t0 < 30_000, "the profile's 2 s, not the config's 60 s");
+  assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-kira"), []);
+  await client.close();
+});
+
+it("the home claim of storage is kept across a stop, reused by the next start, and deleted with the server", async () => {
+  const client = await serve!.client();
+  const user = { name: "lena" };
+  const first = await client.call("server.start", { user, profile: "homed" });
+  assert.ok(managedObjects(bed, "testbed-2", "jupyter-lena").includes("PersistentVolumeClaim/jupyter-lena-home"));
+  await client.call("server.stop", { user, state: first.state });
+  assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-lena"), ["PersistentVolumeClaim/jupyter-lena-home"]);
+  const second = await client.call("server.start", { user, profile: "homed" });
+  assert.equal((await fetch(`${second.url}api`)).status, 200);
+  await client.call("server.delete", { user, state: second.state });
+  assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-lena"), []);
+  await client.close();
+});
