@@ -4,7 +4,8 @@
  *   mcks validate -c config.example.ts
  *   mcks dry-run  -c config.example.ts --user alice [--profile aws-us-east-1] [--option image=geo]
  *
- * Every option of the DSL appears here at least once; the README's config reference explains each.
+ * Every option of the DSL appears here at least once (of the KubeSpawner-named settings, those a
+ * typical hub uses); the README's config reference explains each.
  */
 import { defineConfig } from "multicluster-kubespawner";
 import { requireLimits, groupLabels } from "./plugins/policy.ts";

@@ -24,7 +24,10 @@ export function crossCheck(raw: unknown): Problem[] {
   if (!isObj(raw)) return problems;
 
   const clusterNames = Object.keys(isObj(raw.clusters) ? raw.clusters : {});
-  for (const [name, cluster] of entries(raw.clusters)) checkNamespace(isObj(cluster) ? cluster.namespace : undefined, ["clusters", name, "namespace"], add);
+  for (const [name, cluster] of entries(raw.clusters)) {
+    checkNamespace(isObj(cluster) ? cluster.namespace : undefined, ["clusters", name, "namespace"], add);
+    if (isObj(cluster) && isObj(cluster.defaults)) checkTemplates(cluster.defaults, ["clusters", name, "defaults"], add);
+  }
 
   const defaults = isObj(raw.defaults) ? raw.defaults : {};
   checkLimits(defaults, {}, ["defaults"], add);
