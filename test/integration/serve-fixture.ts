@@ -42,8 +42,8 @@ export default defineConfig({
     { slug: "slow", displayName: "Slow", cluster: "testbed-1", image: "testbed/slow-start-4000:1" },
     // Its own start timeout, shorter than the slow start: the daemon gives up after 2 s.
     { slug: "hasty", displayName: "Hasty", cluster: "testbed-1", image: "testbed/slow-start-4000:1", startTimeout: 2 },
-    // A home volume from the storage setting (the bed has no provisioner: the claim stays Pending, which the fake kubelet ignores).
-    { slug: "homed", displayName: "With a home", cluster: "testbed-2", storage: { capacity: "1Gi", storageClass: "bed-standard" } },
+    // A home volume from the storage setting, provisioned by the bed's "standard" class when the pod is scheduled.
+    { slug: "homed", displayName: "With a home", cluster: "testbed-2", storage: { capacity: "1Gi", storageClass: "standard" } },
   ],
   startTimeout: ${opts.startTimeout ?? 60},
   pollGracePeriod: 30,
