@@ -14,6 +14,7 @@ import { generateDeclarations } from "./declarations.ts";
 import { eagerChainToLazyPackage } from "./lazy-check.ts";
 import { BASE_NODE, BINARY, DIST, ROOT } from "./paths.ts";
 import { buildSea } from "./sea.ts";
+import { packageVersion, sourceCommit } from "./source.ts";
 
 const WORK = join(DIST, ".sea");
 const BUNDLE = join(WORK, "main.cjs");
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
   const step = (label: string, t0: number): void =>
     console.log(`  ${label.padEnd(28)} ${Math.round(performance.now() - t0)} ms`);
   mkdirSync(WORK, { recursive: true });
-  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  const version = packageVersion();
+  const commit = sourceCommit();
 
   let t = performance.now();
   const declarations = generateDeclarations();
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   step("declarations (tsc)", t);
 
   t = performance.now();
-  const { metafile, bytes } = await bundle({ entry: ENTRY, outfile: BUNDLE, version, declarations, minify: true });
+  const { metafile, bytes } = await bundle({ entry: ENTRY, outfile: BUNDLE, version, commit, declarations, minify: true });
   step(`bundle (esbuild, ${mb(bytes)})`, t);
   writeFileSync(join(WORK, "meta.json"), JSON.stringify(metafile));
 
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
     writeFileSync(STAMP, stamp);
     step("SEA blob + inject (postject)", t);
   }
-  console.log(`${relative(ROOT, BINARY)}: ${mb(size)} (${size} bytes, ${SNAPSHOT ? "startup snapshot" : "code cache"}), built in ${Math.round(performance.now() - started)} ms`);
+  console.log(`${relative(ROOT, BINARY)} ${version} (commit ${commit}): ${mb(size)} (${size} bytes, ${SNAPSHOT ? "startup snapshot" : "code cache"}), built in ${Math.round(performance.now() - started)} ms`);
 }
 
 function readIfExists(path: string): string | undefined {

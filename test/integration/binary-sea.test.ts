@@ -62,12 +62,16 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("dist/mcks (Node SEA)", () => {
-  test("--version prints the package version and nothing else", () => {
+  test("--version prints the package version and the commit it was built from, nothing else", () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
     const r = run("--version");
     assert.equal(r.stderr, "");
-    assert.equal(r.stdout.trim(), version);
     assert.equal(r.status, 0);
+    const commit = new RegExp(`^${version.replaceAll(".", "\\.")} \\(commit ([0-9a-f]{12})(-dirty)?\\)\n$`).exec(r.stdout)?.[1];
+    assert.ok(commit, `unexpected --version output: ${JSON.stringify(r.stdout)}`);
+    // A commit of this repository (the binary may predate HEAD when no source changed since).
+    const known = spawnSync("git", ["cat-file", "-e", `${commit}^{commit}`], { cwd: ROOT });
+    assert.equal(known.status, 0, `${commit} is not a commit of this repository`);
   });
 
   test("NODE_OPTIONS meant for another Node program does not affect the binary", () => {

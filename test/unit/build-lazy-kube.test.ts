@@ -55,7 +55,7 @@ test("lazy check: an import() edge breaks the chain", () => {
 test("the real bundle loads the Kubernetes client and prom-client only through import()", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mcks-bundle-"));
   try {
-    const { metafile } = await bundle({ outfile: join(dir, "main.cjs"), version: "0.0.0-test", declarations: "", minify: false });
+    const { metafile } = await bundle({ outfile: join(dir, "main.cjs"), version: "0.0.0-test", commit: "000000000000", declarations: "", minify: false });
     const chain = eagerChainToLazyPackage(metafile);
     assert.equal(chain, undefined, `eager import chain: ${chain?.join(" -> ")}`);
   } finally {
