@@ -148,8 +148,17 @@ class MultiClusterKubeSpawner(Spawner):
     # ------------------------------------------------------------------ state
     def load_state(self, state: dict) -> None:
         super().load_state(state)
-        mcks = (state or {}).get("mcks")
-        self.mcks_state = dict(mcks) if isinstance(mcks, dict) else None
+        state = state or {}
+        mcks = state.get("mcks")
+        if isinstance(mcks, dict):
+            self.mcks_state = dict(mcks)
+        elif isinstance(state.get("key"), str) and "created_resources" in state:
+            # Started by upstream's jupyterhub-multicluster-kubespawner 0.x, whose objects carry the
+            # same key label. Once adopted (docs/deploy.md, "Upgrading from the Python spawner") the
+            # daemon finds them by that key; the cluster is whichever one holds them.
+            self.mcks_state = {"cluster": "", "namespace": "", "key": state["key"], "profile": ""}
+        else:
+            self.mcks_state = None
 
     def get_state(self) -> dict:
         state = super().get_state()

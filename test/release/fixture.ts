@@ -61,3 +61,15 @@ export function setup(script: string): void {
   const r = spawnSync("bash", [join(ROOT, "test/setup", script)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 900_000 });
   if (r.status !== 0) throw new Error(`test/setup/${script} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
 }
+
+export const DEPLOY_DOC = join(ROOT, "docs/deploy.md");
+
+/** The fenced code block of docs/deploy.md whose first line is `firstLine` (the recipe a test checks). */
+export function docBlock(firstLine: string): string {
+  const text = readFileSync(DEPLOY_DOC, "utf8");
+  for (const m of text.matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)) {
+    const body = m[1] ?? "";
+    if (body.split("\n")[0] === firstLine) return body;
+  }
+  throw new Error(`docs/deploy.md has no code block starting with ${JSON.stringify(firstLine)}`);
+}
