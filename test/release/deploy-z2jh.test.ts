@@ -1,0 +1,158 @@
+/**
+ * The zero-to-jupyterhub recipe of docs/deploy.md, as far as it can be checked without the chart
+ * or a container engine: the values fragment merged into the hub Deployment the way the chart's
+ * template does (z2jh.ts), validated by a real kube-apiserver of the test bed (`kubectl apply
+ * --dry-run=server --validate=strict`); its parts agree with each other (socket path, user, the
+ * daemon's flags); the daemon image's Containerfile names the release's files, and its base holds
+ * every shared library the binaries need.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, before, describe, test } from "node:test";
+import { parse } from "yaml";
+import { ensureBed, type Bed } from "../testbed/bed.ts";
+import { docBlock, ensureRelease, type Release } from "./fixture.ts";
+import { hubDeployment, podOf } from "./z2jh.ts";
+
+// Parsed YAML and rendered manifests, read by path in assertions.
+type Obj = Record<string, any>;
+
+const NAMESPACE = "default";
+const HUB_SA = "hub";
+
+let rel: Release;
+let bed: Bed;
+let values: Obj;
+let containerfile = "";
+let hubContainerfile = "";
+
+function kubectl(args: readonly string[], input?: string): { status: number | null; out: string } {
+  const r = spawnSync("kubectl", ["--kubeconfig", bed.kubeconfig, "--context", bed.clusters[0]!.context, ...args], { input, encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+const serverDryRun = (obj: Obj) => kubectl(["apply", "--dry-run=server", "--validate=strict", "-f", "-"], JSON.stringify(obj));
+
+before(async () => {
+  rel = ensureRelease();
+  bed = await ensureBed({ clusters: 1 });
+  values = parse(docBlock("# values.yaml (zero-to-jupyterhub 4.x): mcks beside the hub")) as Obj;
+  containerfile = docBlock("# Containerfile");
+  hubContainerfile = docBlock("# Containerfile.hub");
+  // The Pod's admission needs the chart's hub ServiceAccount to exist.
+  const sa = kubectl(["-n", NAMESPACE, "create", "serviceaccount", HUB_SA]);
+  assert.ok(sa.status === 0 || /AlreadyExists/.test(sa.out), sa.out);
+});
+
+after(() => {
+  if (bed) kubectl(["-n", NAMESPACE, "delete", "serviceaccount", HUB_SA, "--ignore-not-found"]);
+});
+
+describe("docs/deploy.md: zero-to-jupyterhub", () => {
+  test("the hub Deployment the chart makes from the values is valid for the API server", () => {
+    const deployment = hubDeployment(values, NAMESPACE);
+    const containers = deployment.spec.template.spec.containers as Obj[];
+    assert.deepEqual(containers.map((c) => c.name), ["hub", "mcks"]);
+    const r = serverDryRun(deployment);
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /deployment\.apps\/hub (created|configured|unchanged) \(server dry run\)/);
+  });
+
+  test("so is the hub Pod it makes", () => {
+    const r = serverDryRun(podOf(hubDeployment(values, NAMESPACE), "hub-0123456789-abcde"));
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /pod\/hub-0123456789-abcde (created|configured|unchanged) \(server dry run\)/);
+  });
+
+  test("the API server would reject a fragment whose mount names no volume (this check can fail)", () => {
+    const broken = structuredClone(values);
+    broken.hub.extraVolumeMounts[0].name = "mcks-sockets";
+    const r = serverDryRun(hubDeployment(broken, NAMESPACE));
+    assert.notEqual(r.status, 0);
+    assert.match(r.out, /volumeMounts\[\d+\]\.name: Not found: "mcks-sockets"/);
+  });
+
+  test("hub and daemon agree: one socket path on one shared volume, one user", () => {
+    const pod = hubDeployment(values, NAMESPACE).spec.template.spec as Obj;
+    const [hub, mcks] = pod.containers as Obj[];
+    const args = mcks!.args as string[];
+    const socket = args[args.indexOf("--socket") + 1]!;
+    // The extraConfig lines, run as the chart runs them (exec with `c` in scope).
+    const config = runExtraConfig(values.hub.extraConfig.mcks as string);
+    assert.equal(config.JupyterHub.spawner_class, "multicluster");
+    assert.equal(config.MultiClusterKubeSpawner.socket_path, socket);
+    assert.match(config.MultiClusterKubeSpawner.hub_connect_url, /^https:\/\//);
+    const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
+    const mountOf = (c: Obj) => (c.volumeMounts as Obj[]).find((m) => m.mountPath === dirOf(socket));
+    assert.ok(mountOf(hub!) && mountOf(mcks!), "both containers must mount the socket's folder");
+    assert.equal(mountOf(hub!)!.name, mountOf(mcks!)!.name);
+    // The socket is 0600: the daemon must run as the hub's user.
+    assert.equal(mcks!.securityContext.runAsUser, hub!.securityContext.runAsUser);
+    assert.match(containerfile, new RegExp(`^USER ${hub!.securityContext.runAsUser}:`, "m"));
+  });
+
+  test("the daemon's arguments are flags `mcks serve` has", () => {
+    const args = (values.hub.extraContainers[0].args as string[]);
+    assert.equal(args[0], "serve");
+    const help = spawnSync(rel.files.x64, ["serve", "--help"], { env: {}, encoding: "utf8" });
+    assert.equal(help.status, 0, help.stderr);
+    for (const flag of args.filter((a) => a.startsWith("-"))) assert.ok(help.stdout.includes(`${flag}`), `mcks serve has no ${flag}`);
+    // The Containerfile's CMD is the same command, so the image runs alone too.
+    const cmd = JSON.parse(/^CMD (.*)$/m.exec(containerfile)?.[1] ?? "null") as string[];
+    assert.deepEqual(cmd, args);
+  });
+
+  test("the Containerfiles name this release's files", () => {
+    assert.match(containerfile, /^FROM docker\.io\/library\/debian:bookworm-slim$/m);
+    const arg = (name: string) => new RegExp(`^ARG ${name}=(.*)$`, "m").exec(containerfile)?.[1];
+    assert.equal(arg("MCKS_VERSION"), rel.version);
+    const copy = /^COPY --chmod=0755 (\S+) (\S+)$/m.exec(containerfile);
+    assert.ok(copy, "no COPY of the binary");
+    for (const arch of ["x64", "arm64"]) {
+      const source = copy[1]!.replace("${MCKS_VERSION}", rel.version).replace("${MCKS_ARCH}", arch);
+      assert.ok(Object.values(rel.files).some((f) => f.endsWith(`/${source}`)), `${source} is not in the release`);
+    }
+    assert.match(containerfile, new RegExp(`^ENTRYPOINT \\["${copy[2]}"\\]$`, "m"));
+    const wheel = rel.files.wheel.slice(rel.dir.length + 1);
+    assert.ok(hubContainerfile.includes(`COPY ${wheel} `) && hubContainerfile.includes(`pip install --no-cache-dir /tmp/${wheel}`), hubContainerfile);
+  });
+
+  test("debian:bookworm-slim holds every shared library the binaries need", () => {
+    // A slim image is the required packages plus apt; what apt depends on is certainly there.
+    const inSlim = new Set(run("apt-cache", ["depends", "--recurse", "--important", "apt"]).split("\n").filter((l) => /^\S/.test(l)));
+    for (const binary of [rel.files.x64, rel.files.arm64]) {
+      const needed = [...run("readelf", ["-d", binary]).matchAll(/\(NEEDED\)\s+Shared library: \[(.+)\]/g)].map((m) => m[1]!);
+      assert.ok(needed.includes("libc.so.6"), `no NEEDED entries read from ${binary}`);
+      for (const lib of needed) {
+        // The same Debian package ships the library for both architectures (x86_64 names looked up here).
+        const name = lib.replace("ld-linux-aarch64.so.1", "ld-linux-x86-64.so.2");
+        const owner = run("dpkg", ["-S", `*/x86_64-linux-gnu/${name}`]).split(":")[0]!;
+        assert.ok(inSlim.has(owner), `${lib} (package ${owner}) is not in debian:bookworm-slim`);
+      }
+    }
+  });
+});
+
+function run(cmd: string, args: readonly string[]): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  assert.equal(r.status, 0, `${cmd} ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Runs hub.extraConfig code with a `c` like traitlets' (attribute access makes sections). */
+function runExtraConfig(code: string): Obj {
+  const py = `
+import json, sys
+class Section(dict):
+    def __getattr__(self, k):
+        return self.setdefault(k, Section())
+    def __setattr__(self, k, v):
+        self[k] = v
+c = Section()
+exec(sys.stdin.read())
+print(json.dumps(c))
+`;
+  const r = spawnSync("python3", ["-c", py], { input: code, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Obj;
+}
