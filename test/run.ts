@@ -1,7 +1,8 @@
 /**
  * The whole test suite, as `npm test` and CI run it:
  *   type-check → layering check → unit tests → build the binary → start the test bed → integration/E2E tests → fault tests
- *   → the KubeSpawner oracle (test/oracle) → the hub's pytest suite → stop what we started.
+ *   → the KubeSpawner oracle (test/oracle) → `npm run release` and its tests (docs/deploy.md's recipes)
+ *   → the hub's pytest suite → stop what we started.
  * Every stage must pass; a component that cannot start fails the run (nothing is skipped).
  * Ends with one line "mcks: N passed, M failed" summing node's and pytest's counts.
  *
@@ -111,6 +112,21 @@ function hubTests(): void {
   delete process.env.MCKS_BIN;
 }
 
+/** `npm run release`, then its artifacts and docs/deploy.md's recipes (test/release/, partly on the bed). */
+function releaseTests(): void {
+  for (const script of ["qemu-arm64.sh", "systemd.sh"]) {
+    if (!step(`setup ${script}`, "bash", [join(root, "test/setup", script)])) {
+      failures.push(`release tests: not run because test/setup/${script} failed`);
+      return;
+    }
+  }
+  if (!step("npm run release", npmNode, [join(root, "build/release.ts")])) {
+    failures.push("release tests: not run because npm run release failed");
+    return;
+  }
+  nodeTests("release and deploy tests", testFiles("test/release"), join(out, "release.tap"), 1);
+}
+
 const npmNode = process.execPath; // Node 24 from node_modules (npm puts it first on PATH)
 
 step("type-check", npmNode, [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."]);
@@ -125,6 +141,7 @@ if (!unitOnly) {
     nodeTests("integration tests", testFiles("test/integration"), join(out, "integration.tap"), 1);
     // Faults on the same bed (an API server killed and restored, the daemon SIGKILLed, hostile input); one file at a time.
     nodeTests("fault tests", testFiles("test/fault"), join(out, "fault.tap"), 1);
+    releaseTests();
     hubTests();
   } else {
     failures.push("integration tests: not run because the build or the test bed failed");

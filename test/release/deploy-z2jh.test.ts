@@ -31,6 +31,9 @@ function kubectl(args: readonly string[], input?: string): { status: number | nu
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** The chart's hub Deployment for these values, as plain data to read by path. */
+const render = (v: Obj, ns = NAMESPACE): Obj => hubDeployment(v, ns) as Obj;
+
 const serverDryRun = (obj: Obj) => kubectl(["apply", "--dry-run=server", "--validate=strict", "-f", "-"], JSON.stringify(obj));
 
 before(async () => {
@@ -50,7 +53,7 @@ after(() => {
 
 describe("docs/deploy.md: zero-to-jupyterhub", () => {
   test("the hub Deployment the chart makes from the values is valid for the API server", () => {
-    const deployment = hubDeployment(values, NAMESPACE);
+    const deployment = render(values);
     const containers = deployment.spec.template.spec.containers as Obj[];
     assert.deepEqual(containers.map((c) => c.name), ["hub", "mcks"]);
     const r = serverDryRun(deployment);
@@ -59,7 +62,7 @@ describe("docs/deploy.md: zero-to-jupyterhub", () => {
   });
 
   test("so is the hub Pod it makes", () => {
-    const r = serverDryRun(podOf(hubDeployment(values, NAMESPACE), "hub-0123456789-abcde"));
+    const r = serverDryRun(podOf(render(values), "hub-0123456789-abcde"));
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /pod\/hub-0123456789-abcde (created|configured|unchanged) \(server dry run\)/);
   });
@@ -67,13 +70,13 @@ describe("docs/deploy.md: zero-to-jupyterhub", () => {
   test("the API server would reject a fragment whose mount names no volume (this check can fail)", () => {
     const broken = structuredClone(values);
     broken.hub.extraVolumeMounts[0].name = "mcks-sockets";
-    const r = serverDryRun(hubDeployment(broken, NAMESPACE));
+    const r = serverDryRun(render(broken));
     assert.notEqual(r.status, 0);
     assert.match(r.out, /volumeMounts\[\d+\]\.name: Not found: "mcks-sockets"/);
   });
 
   test("hub and daemon agree: one socket path on one shared volume, one user", () => {
-    const pod = hubDeployment(values, NAMESPACE).spec.template.spec as Obj;
+    const pod = render(values).spec.template.spec as Obj;
     const [hub, mcks] = pod.containers as Obj[];
     const args = mcks!.args as string[];
     const socket = args[args.indexOf("--socket") + 1]!;

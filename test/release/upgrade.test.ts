@@ -271,7 +271,7 @@ c.MultiClusterKubeSpawner.hub_connect_url = "http://127.0.0.1:${new URL(url).por
     assert.ok(r.status === 201 || r.status === 202, JSON.stringify(r.json));
     await until("alice's new server ready", async () => ((await serverOf("alice"))?.ready ? true : undefined));
     const pod = objectsOf("jupyter-alice").get("Pod/jupyter-alice");
-    assert.ok(pod?.managers.includes("multicluster-kubespawner"), `not applied by mcks: ${JSON.stringify(pod)}`);
+    assert.ok(pod && pod.managers.includes("multicluster-kubespawner"), `not applied by mcks: ${JSON.stringify(pod)}`);
     assert.equal(pod.labels["hub.jupyter.org/username"], "alice");
     assert.equal((await throughProxy("alice")).pod, "jupyter-alice");
   });
