@@ -166,22 +166,7 @@ ${opts.extraConfig ?? ""}
         }
       }
     },
-    async api(method, path, body) {
-      const r = await fetchFresh(`${url}/hub/api${path}`, {
-        method,
-        headers: { Authorization: `token ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000),
-      });
-      const text = await r.text();
-      let json: unknown = text;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        // not JSON: keep the text for the assertion message
-      }
-      return { status: r.status, json };
-    },
+    api: hubApi(url, token),
     async close() {
       await stack.stopHub();
       await stack.stopDaemon();
@@ -195,6 +180,26 @@ ${opts.extraConfig ?? ""}
     throw err;
   }
   return stack;
+}
+
+/** REST calls to the hub at `url` (the proxy's public URL) with an API token. */
+export function hubApi(url: string, token: string): HubStack["api"] {
+  return async (method, path, body) => {
+    const r = await fetchFresh(`${url}/hub/api${path}`, {
+      method,
+      headers: { Authorization: `token ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await r.text();
+    let json: unknown = text;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text for the assertion message
+    }
+    return { status: r.status, json };
+  };
 }
 
 interface ServerModel {

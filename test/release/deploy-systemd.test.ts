@@ -10,6 +10,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ROOT } from "../../build/paths.ts";
+import { DEAD_KUBECONFIG } from "../fixtures/dead-cluster.ts";
 import { docBlock, ensureRelease, setup, tempDir, type Release } from "./fixture.ts";
 import { bootSystemd, type Sandbox } from "./systemd-sandbox.ts";
 
@@ -23,13 +24,6 @@ export default defineConfig({
   clusters: { dead: { context: "dead", ingressPublicUrl: "https://hub.example.org" } },
   profiles: [{ slug: "small", displayName: "Small", cluster: "dead", default: true }],
 });
-`;
-const KUBECONFIG = `apiVersion: v1
-kind: Config
-clusters: [{ name: dead, cluster: { server: "https://127.0.0.1:9" } }]
-users: [{ name: u, user: { token: not-a-secret } }]
-contexts: [{ name: dead, context: { cluster: dead, user: u } }]
-current-context: dead
 `;
 
 // The hub's side of the socket, as the hub's user: one JSON-RPC line, one answer.
@@ -97,7 +91,7 @@ describe("docs/deploy.md: the systemd unit", () => {
 
     before(async () => {
       writeFileSync(join(dir, "config.ts"), CONFIG, { mode: 0o644 });
-      writeFileSync(join(dir, "kubeconfig"), KUBECONFIG, { mode: 0o644 });
+      writeFileSync(join(dir, "kubeconfig"), DEAD_KUBECONFIG, { mode: 0o644 });
       writeFileSync(join(dir, "client.cjs"), HEALTH_CLIENT, { mode: 0o644 });
       sb = await bootSystemd({
         units: {

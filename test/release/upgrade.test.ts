@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { spawnSync } from "node:child_process";
 import { ROOT } from "../../build/paths.ts";
+import { hubApi } from "../e2e/hub-stack.ts";
 import { freePort, httpOk, start, stop, tail, unixSocketAccepts, waitReady, type Running } from "../e2e/processes.ts";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { docBlock, ensureRelease, tempDir, type Release } from "./fixture.ts";
@@ -32,6 +33,8 @@ let dir = "";
 let venv = "";
 let url = "";
 let token = "";
+/** REST calls to the hub with the test's service token; JSON bodies read by path in assertions. */
+let api: (method: string, path: string, body?: unknown) => Promise<{ status: number; json: any }>;
 let common = "";
 let ingress = "";
 let context = "";
@@ -56,21 +59,6 @@ function objectsOf(key: string): Map<string, { uid: string; labels: Record<strin
       { uid: o.metadata.uid, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, managers: (o.metadata.managedFields ?? []).map((m) => m.manager) },
     ]),
   );
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const r = await fetch(`${url}/hub/api${path}`, {
-    method,
-    headers: { Authorization: `token ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await r.text();
-  try {
-    return { status: r.status, json: JSON.parse(text) };
-  } catch {
-    return { status: r.status, json: text };
-  }
 }
 
 async function serverOf(user: string): Promise<{ ready: boolean; pending: string | null } | undefined> {
@@ -141,6 +129,7 @@ before(async () => {
   const [proxyPort, apiPort, hubPort] = [await freePort(), await freePort(), await freePort()];
   url = `http://127.0.0.1:${proxyPort}`;
   token = randomBytes(24).toString("hex");
+  api = hubApi(url, token) as typeof api;
   common = `
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True

@@ -7,17 +7,7 @@
 # Idempotent: does nothing when both are in place.
 set -euo pipefail
 qemu=/usr/bin/qemu-aarch64-static
-loader=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
-libstdcxx=/usr/aarch64-linux-gnu/lib/libstdc++.so.6
-if [ -x "$qemu" ] && [ -e "$loader" ] && [ -e "$libstdcxx" ]; then
-  "$qemu" --version | head -1
-  exit 0
+if ! [ -x "$qemu" ] || ! [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || ! [ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ]; then
+  bash "$(dirname "$0")/apt-install.sh" qemu-arm64.sh qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross
 fi
-if [ "$(id -u)" != 0 ]; then
-  echo "qemu-arm64.sh: $qemu or the arm64 runtime is missing and installing them needs root: run \`apt-get install -y qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross\` as root" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross </dev/null
 "$qemu" --version | head -1
