@@ -63,7 +63,7 @@ export async function release(log: (line: string) => void = console.log): Promis
   log(`  linux-x64 binary            ${ms(t)}`);
 
   t = performance.now();
-  const arm64Node = await baseNode("arm64");
+  const arm64Node = baseNode("arm64");
   await buildSea({ main, workDir: scratch("arm64"), output: join(RELEASE, files.arm64), snapshot: false, foreignBase: arm64Node });
   log(`  linux-arm64 binary          ${ms(t)}`);
 
@@ -110,7 +110,7 @@ interface LockEntry {
  * pins. npm does not install another CPU's package (it is an optional dependency for that
  * reason), so it is fetched with `npm pack` and checked against the lockfile's integrity.
  */
-async function baseNode(arch: "arm64"): Promise<string> {
+function baseNode(arch: "arm64"): string {
   const name = `node-linux-${arch}`;
   const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> };
   const pinned = lock.packages[`node_modules/${name}`];

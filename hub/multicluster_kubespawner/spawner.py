@@ -153,7 +153,7 @@ class MultiClusterKubeSpawner(Spawner):
         if isinstance(mcks, dict):
             self.mcks_state = dict(mcks)
         elif isinstance(state.get("key"), str) and "created_resources" in state:
-            # Started by upstream's jupyterhub-multicluster-kubespawner 0.x, whose objects carry the
+            # Started by upstream's jupyterhub-multicluster-kubespawner (0.2), whose objects carry the
             # same key label. Once adopted (docs/deploy.md, "Upgrading from the Python spawner") the
             # daemon finds them by that key; the cluster is whichever one holds them.
             self.mcks_state = {"cluster": "", "namespace": "", "key": state["key"], "profile": ""}
