@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { spawnSync } from "node:child_process";
 import { ROOT } from "../../build/paths.ts";
-import { hubApi } from "../e2e/hub-stack.ts";
+import { fetchFresh, hubApi } from "../e2e/hub-stack.ts";
 import { freePort, httpOk, start, stop, tail, unixSocketAccepts, waitReady, type Running } from "../e2e/processes.ts";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { docBlock, ensureRelease, tempDir, type Release } from "./fixture.ts";
@@ -79,7 +79,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs
 
 /** What the bed's mock server answers through the hub's proxy for the user's server. */
 async function throughProxy(user: string): Promise<{ pod: string; namespace: string }> {
-  const r = await fetch(`${url}/user/${encodeURIComponent(user)}/whoami`, { signal: AbortSignal.timeout(30_000), redirect: "manual" });
+  const r = await fetchFresh(`${url}/user/${encodeURIComponent(user)}/whoami`, { signal: AbortSignal.timeout(30_000), redirect: "manual" });
   const text = await r.text();
   assert.equal(r.status, 200, `GET /user/${user}/whoami through the proxy: ${r.status} ${text}`);
   return JSON.parse(text) as { pod: string; namespace: string };
