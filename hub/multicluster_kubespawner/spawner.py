@@ -106,6 +106,10 @@ class MultiClusterKubeSpawner(Spawner):
 
     # State the daemon returned for the running server: {cluster, namespace, key, profile}.
     mcks_state: dict | None = None
+    # The key of a server that upstream's jupyterhub-multicluster-kubespawner (0.2) started: there
+    # is a server, but no daemon state for it. The daemon finds it from the user and server names
+    # once its objects are adopted (docs/deploy.md, "Upgrading from the Python spawner").
+    upstream_key: str | None = None
 
     # ------------------------------------------------------------------ calls
     def _user(self) -> dict[str, Any]:
@@ -150,25 +154,24 @@ class MultiClusterKubeSpawner(Spawner):
         super().load_state(state)
         state = state or {}
         mcks = state.get("mcks")
-        if isinstance(mcks, dict):
-            self.mcks_state = dict(mcks)
-        elif isinstance(state.get("key"), str) and "created_resources" in state:
-            # Started by upstream's jupyterhub-multicluster-kubespawner (0.2), whose objects carry the
-            # same key label. Once adopted (docs/deploy.md, "Upgrading from the Python spawner") the
-            # daemon finds them by that key; the cluster is whichever one holds them.
-            self.mcks_state = {"cluster": "", "namespace": "", "key": state["key"], "profile": ""}
-        else:
-            self.mcks_state = None
+        self.mcks_state = dict(mcks) if isinstance(mcks, dict) else None
+        # Upstream stored {key, kubernetes_context, created_resources, …} (the YAML it applied,
+        # hub token included); only the key is kept, under a name of our own.
+        legacy = state.get("upstream_key", state.get("key") if "created_resources" in state else None)
+        self.upstream_key = legacy if self.mcks_state is None and isinstance(legacy, str) else None
 
     def get_state(self) -> dict:
         state = super().get_state()
         if self.mcks_state:
             state["mcks"] = dict(self.mcks_state)
+        elif self.upstream_key:
+            state["upstream_key"] = self.upstream_key
         return state
 
     def clear_state(self) -> None:
         super().clear_state()
         self.mcks_state = None
+        self.upstream_key = None
 
     # ------------------------------------------------------------------ options
     async def profiles(self) -> list[dict]:
@@ -248,9 +251,10 @@ class MultiClusterKubeSpawner(Spawner):
             await wake.wait()
 
     async def poll(self) -> int | None:
-        if not self.mcks_state:
+        if not self.mcks_state and not self.upstream_key:
             # Nothing started (or the state was cleared): JupyterHub's "not running".
             return 0
+        # An upstream server goes without state: the daemon locates it by the names alone.
         result = await self._call("server.poll", {**self._target(), "state": self.mcks_state}, timeout=self.request_timeout)
         status = result.get("status")
         return None if status is None else int(status)

@@ -85,10 +85,14 @@ describe("docs/deploy.md: zero-to-jupyterhub", () => {
     assert.equal(config.JupyterHub.spawner_class, "multicluster");
     assert.equal(config.MultiClusterKubeSpawner.socket_path, socket);
     assert.match(config.MultiClusterKubeSpawner.hub_connect_url, /^https:\/\//);
-    const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
-    const mountOf = (c: Obj) => (c.volumeMounts as Obj[]).find((m) => m.mountPath === dirOf(socket));
-    assert.ok(mountOf(hub!) && mountOf(mcks!), "both containers must mount the socket's folder");
+    const folder = socket.slice(0, socket.lastIndexOf("/"));
+    const mountOf = (c: Obj) => (c.volumeMounts as Obj[]).find((m) => folder.startsWith(`${String(m.mountPath).replace(/\/$/, "")}/`));
+    assert.ok(mountOf(hub!) && mountOf(mcks!), "both containers must mount the volume the socket's folder is in");
     assert.equal(mountOf(hub!)!.name, mountOf(mcks!)!.name);
+    assert.equal(mountOf(hub!)!.mountPath, mountOf(mcks!)!.mountPath);
+    // The spawner refuses a socket in a folder everyone may write to (an emptyDir's own, 0777):
+    // the socket's folder is one below, which mcks creates.
+    assert.notEqual(mountOf(mcks!)!.mountPath, folder);
     // The socket is 0600: the daemon must run as the hub's user.
     assert.equal(mcks!.securityContext.runAsUser, hub!.securityContext.runAsUser);
     assert.match(containerfile, new RegExp(`^USER ${hub!.securityContext.runAsUser}:`, "m"));

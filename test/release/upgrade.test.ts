@@ -200,24 +200,30 @@ c.MultiClusterKubeSpawner.profile_list = [
     assert.equal(r.stdout.trim(), "multicluster_kubespawner.spawner");
   });
 
-  test("the note's adoption script labels the old objects for mcks", () => {
-    const script = docBlock("# adopt.sh CONTEXT: hand the Python spawner's objects in one kubeconfig context to mcks");
+  test("the note's adoption script adopts the server mcks can keep and names the one it cannot", () => {
+    const script = docBlock("# adopt.sh CONTEXT: hand the Python spawner's servers in one kubeconfig context to mcks");
     // An operator's shell: kubectl keeps its discovery cache under HOME.
     const adopt = () => spawnSync("bash", ["-s", context], { input: script, cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir, KUBECONFIG: bed.kubeconfig }, encoding: "utf8", timeout: 120_000 });
     const r = adopt();
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    for (const u of USERS) {
-      for (const [name, o] of objectsOf(UPSTREAM_KEYS[u])) {
-        assert.equal(o.labels["app.kubernetes.io/managed-by"], "multicluster-kubespawner", name);
-        if (name.startsWith("Pod/")) assert.match(o.annotations["mcks.hub.jupyter.org/started-at"] ?? "", /^\d{4}-\d\d-\d\dT/);
-      }
+    assert.equal(r.stderr.trim(), `not adopted: ${UPSTREAM_KEYS["carol.x"]} (mcks gives this user's server another key; delete its objects)`);
+    const adopted = objectsOf(UPSTREAM_KEYS.alice);
+    assert.equal(adopted.size, 4);
+    for (const [name, o] of adopted) {
+      assert.equal(o.labels["app.kubernetes.io/managed-by"], "multicluster-kubespawner", name);
+      if (name.startsWith("Pod/")) assert.match(o.annotations["mcks.hub.jupyter.org/started-at"] ?? "", /^\d{4}-\d\d-\d\dT/);
     }
+    for (const [name, o] of objectsOf(UPSTREAM_KEYS["carol.x"])) assert.equal(o.labels["app.kubernetes.io/managed-by"], undefined, name);
     // Run twice, it changes nothing: it only touches objects mcks does not manage yet.
     const again = adopt();
     assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(objectsOf(UPSTREAM_KEYS.alice), adopted);
+    // The note's command for a server that was not adopted.
+    kubectl(["-n", "default", "delete", "serviceaccounts,pods,services,ingresses", "-l", `mcks.hub.jupyter.org/key=${UPSTREAM_KEYS["carol.x"]}`, "--wait"]);
+    assert.equal(objectsOf(UPSTREAM_KEYS["carol.x"]).size, 0);
   });
 
-  test("mcks serve and the new hub find the old servers running", async () => {
+  test("mcks serve and the new hub keep the adopted server running", async () => {
     const config = join(dir, "config.ts");
     writeFileSync(
       config,
@@ -230,44 +236,46 @@ export default defineConfig({
     );
     daemon = start("mcks serve", rel.files.x64, ["serve", "-c", config, "--socket", socket()], { cwd: dir, env: { KUBECONFIG: bed.kubeconfig, HOME: dir }, log: join(dir, "serve.log") });
     await waitReady(daemon, () => unixSocketAccepts(socket()), 90_000);
-    assert.match(readFileSync(join(dir, "serve.log"), "utf8"), new RegExp(`recovered ${USERS.length} running servers, removed 0 objects`));
+    assert.match(readFileSync(join(dir, "serve.log"), "utf8"), /recovered 1 running servers?, removed 0 objects/);
     await startHub(`
 c.JupyterHub.spawner_class = "multicluster"
 c.MultiClusterKubeSpawner.socket_path = "${socket()}"
 c.MultiClusterKubeSpawner.hub_connect_url = "http://127.0.0.1:${new URL(url).port}"
 `);
-    for (const u of USERS) {
-      const s = await until(`${u}'s server checked by the new hub`, async () => {
+    const checked = (u: string) =>
+      until(`${u}'s server checked by the new hub`, async () => {
         const v = await serverOf(u);
         return v?.pending ? undefined : (v ?? null);
       });
-      assert.ok(s?.ready, `${u}'s server was dropped by the new hub:\n${tail(hub!.log, 60)}`);
-      assert.equal((await throughProxy(u)).pod, UPSTREAM_KEYS[u]);
-      assert.equal(objectsOf(UPSTREAM_KEYS[u]).get(`Pod/${UPSTREAM_KEYS[u]}`)?.uid, before.get(u), "the pod was replaced");
-    }
+    const alice = await checked("alice");
+    assert.ok(alice?.ready, `alice's server was dropped by the new hub:\n${tail(hub!.log, 60)}`);
+    assert.equal((await throughProxy("alice")).pod, UPSTREAM_KEYS.alice);
+    assert.equal(objectsOf(UPSTREAM_KEYS.alice).get(`Pod/${UPSTREAM_KEYS.alice}`)?.uid, before.get("alice"), "the pod was replaced");
     assert.match(readFileSync(hub!.log, "utf8"), /alice still running/);
+    // carol.x's server was not adopted (and its objects are gone): reported stopped, forgotten.
+    assert.equal(await checked("carol.x"), null);
   });
 
-  test("an old server stops through mcks, leaving nothing", async () => {
+  test("the adopted server stops through mcks, leaving nothing", async () => {
     const r = await api("DELETE", "/users/alice/server");
     assert.ok(r.status === 202 || r.status === 204, JSON.stringify(r.json));
     await until("alice's server stopped", async () => ((await serverOf("alice")) ? undefined : true));
     assert.deepEqual([...objectsOf(UPSTREAM_KEYS.alice).keys()], []);
   });
 
-  test("a new start uses mcks", async () => {
-    const r = await api("POST", "/users/alice/server", { profile: "testbed-1" });
-    assert.ok(r.status === 201 || r.status === 202, JSON.stringify(r.json));
-    await until("alice's new server ready", async () => ((await serverOf("alice"))?.ready ? true : undefined));
-    const pod = objectsOf("jupyter-alice").get("Pod/jupyter-alice");
-    assert.ok(pod && pod.managers.includes("multicluster-kubespawner"), `not applied by mcks: ${JSON.stringify(pod)}`);
-    assert.equal(pod.labels["hub.jupyter.org/username"], "alice");
-    assert.equal((await throughProxy("alice")).pod, "jupyter-alice");
-  });
-
-  test("deleting a user with an old server removes its objects", async () => {
+  test("new starts use mcks, for a name upstream escaped too", async () => {
+    for (const u of USERS) {
+      const r = await api("POST", `/users/${encodeURIComponent(u)}/server`, { profile: "testbed-1" });
+      assert.ok(r.status === 201 || r.status === 202, JSON.stringify(r.json));
+    }
+    for (const u of USERS) {
+      await until(`${u}'s new server ready`, async () => ((await serverOf(u))?.ready ? true : undefined));
+      const served = await throughProxy(u);
+      const pod = objectsOf(served.pod).get(`Pod/${served.pod}`);
+      assert.ok(pod && pod.managers.includes("multicluster-kubespawner"), `not applied by mcks: ${JSON.stringify(pod)}`);
+      assert.equal(pod.annotations["hub.jupyter.org/username"], u);
+    }
     const r = await api("DELETE", `/users/${encodeURIComponent("carol.x")}`);
-    assert.ok(r.status === 204, JSON.stringify(r.json));
-    await until("carol.x's objects gone", async () => (objectsOf(UPSTREAM_KEYS["carol.x"]).size === 0 ? true : undefined));
+    assert.equal(r.status, 204, JSON.stringify(r.json));
   });
 });
