@@ -33,6 +33,7 @@ export type {
   SpawnContext,
   SpawnSettings,
   ResolvedSpawnSettings,
+  Routing,
   UnlistedChoice,
   UserConfig,
 } from "./config/types.ts";

@@ -26,7 +26,11 @@ export function crossCheck(raw: unknown): Problem[] {
   const clusterNames = Object.keys(isObj(raw.clusters) ? raw.clusters : {});
   for (const [name, cluster] of entries(raw.clusters)) {
     checkNamespace(isObj(cluster) ? cluster.namespace : undefined, ["clusters", name, "namespace"], add);
-    if (isObj(cluster) && isObj(cluster.defaults)) checkTemplates(cluster.defaults, ["clusters", name, "defaults"], add);
+    if (!isObj(cluster)) continue;
+    if (isObj(cluster.defaults)) checkTemplates(cluster.defaults, ["clusters", name, "defaults"], add);
+    if (cluster.ingressPublicUrl === undefined && (cluster.routing === undefined || cluster.routing === "ingress")) {
+      add(["clusters", name, "ingressPublicUrl"], 'missing (expected an http(s):// URL with no path, like "https://eu.hub.example.org"); it is needed with ingress routing, or set routing: "pod-ip" if the hub reaches pod IPs directly');
+    }
   }
 
   const defaults = isObj(raw.defaults) ? raw.defaults : {};

@@ -15,6 +15,7 @@ export const DEFAULTS = {
     mountPath: "/home/jovyan",
   },
   cluster: {
+    routing: "ingress",
     namespace: "default",
     createNamespace: false,
   },

@@ -7,12 +7,14 @@ import { DEFAULT_HUB } from "../names/safe-name.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { settingsShape } from "./schema.ts";
 import type { SourceIndex } from "./source-index.ts";
-import type { HubUser, Plugin, ProfileConfig, ProfileOption, SpawnSettings, UserConfig } from "./types.ts";
+import type { HubUser, Plugin, ProfileConfig, ProfileOption, Routing, SpawnSettings, UserConfig } from "./types.ts";
 
 export interface ResolvedCluster {
   readonly name: string;
   readonly context: string;
-  readonly ingressPublicUrl: string;
+  readonly routing: Routing;
+  /** Undefined with `routing: "pod-ip"`. */
+  readonly ingressPublicUrl: string | undefined;
   readonly ingressClass: string | undefined;
   /** A fixed name or a template (rendered per spawn). */
   readonly namespace: string;
@@ -75,12 +77,14 @@ export function resolveConfig(user: UserConfig, path: string, index: SourceIndex
   const root = dirname(path);
   const clusters = new Map<string, ResolvedCluster>();
   for (const [name, c] of Object.entries(user.clusters)) {
+    const routing = c.routing ?? DEFAULTS.cluster.routing;
     clusters.set(
       name,
       Object.freeze({
         name,
         context: c.context,
-        ingressPublicUrl: c.ingressPublicUrl.replace(/\/+$/, ""),
+        routing,
+        ingressPublicUrl: routing === "ingress" ? c.ingressPublicUrl?.replace(/\/+$/, "") : undefined,
         ingressClass: c.ingressClass,
         namespace: c.namespace ?? DEFAULTS.cluster.namespace,
         createNamespace: c.createNamespace ?? DEFAULTS.cluster.createNamespace,

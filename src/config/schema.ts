@@ -81,7 +81,9 @@ export const settingsSchema = z.strictObject(settingsShape);
 
 export const clusterSchema = z.strictObject({
   context: z.string().min(1),
-  ingressPublicUrl: checked(isIngressUrl, 'an http(s):// URL with no path, like "https://eu.hub.example.org"', true),
+  routing: z.enum(["ingress", "pod-ip"]).optional(),
+  // Required with ingress routing: config/cross-checks.ts.
+  ingressPublicUrl: checked(isIngressUrl, 'an http(s):// URL with no path, like "https://eu.hub.example.org"'),
   ingressClass: z.string().min(1).optional(),
   namespace: z.string().min(1).optional(),
   createNamespace: z.boolean().optional(),

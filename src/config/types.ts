@@ -43,7 +43,9 @@ export interface SpawnContext {
   readonly cluster: {
     readonly name: string;
     readonly context: string;
-    readonly ingressPublicUrl: string;
+    readonly routing: Routing;
+    /** Undefined with `routing: "pod-ip"`. */
+    readonly ingressPublicUrl: string | undefined;
     readonly ingressClass: string | undefined;
   };
   /** The choices the user made for the profile's options (option name → choice slug or free text). */
@@ -99,11 +101,24 @@ export interface SpawnSettings extends NativeSettings {
   resources?: Readonly<Record<string, ObjectSource>>;
 }
 
+/**
+ * How the hub's proxy reaches a cluster's servers. `"ingress"`: through the cluster's ingress
+ * controller (a Service and an Ingress per server; the URL is `ingressPublicUrl` + the server's
+ * prefix). `"pod-ip"`: straight to the Pod's IP (the hub's own cluster, or networks where pod IPs
+ * route across clusters): no Service, no Ingress, the URL is `http://<podIP>:<port>`.
+ */
+export type Routing = "ingress" | "pod-ip";
+
 export interface ClusterConfig {
   /** Name of the kubeconfig context (`kubectl config get-contexts`). */
   context: string;
-  /** Public URL of the cluster's ingress controller, e.g. `https://eu.hub.example.org`. */
-  ingressPublicUrl: string;
+  /** How the hub reaches this cluster's servers. Default `"ingress"`. */
+  routing?: Routing;
+  /**
+   * Public URL of the cluster's ingress controller, e.g. `https://eu.hub.example.org`.
+   * Required with `routing: "ingress"`.
+   */
+  ingressPublicUrl?: string;
   /** `spec.ingressClassName` of the created Ingress. Default: the cluster's default class. */
   ingressClass?: string;
   /**

@@ -3,12 +3,13 @@
  *
  * Objects go in waves (objects/kinds.ts): everything a later kind needs exists first, and
  * objects in the same wave are applied concurrently. Kinds in that table need no discovery
- * request (resources.ts).
+ * request (resources.ts). With an owner (objects/owner.ts), the owner is applied alone before
+ * wave 1, and every later object that goes with it is sent with its ownerReference already set.
  */
 import { describe } from "../objects/identity.ts";
 import { applyRank, applyWave } from "../objects/kinds.ts";
-import { ANNOTATION_STARTED_AT } from "../objects/labels.ts";
-import type { KubeObject } from "../objects/types.ts";
+import { goesWithOwner, isServerOwner, withOwner, type OwnerReference } from "../objects/owner.ts";
+import type { KubeObject, ObjectRef } from "../objects/types.ts";
 import { UserError } from "../errors.ts";
 import type { KubeClient } from "./clients.ts";
 import { ClusterUnreachableError, KubeApiError } from "./errors.ts";
@@ -16,21 +17,12 @@ import { objectPath } from "./resources.ts";
 
 /** The field manager of every server-side apply (`kubectl get --show-managed-fields` shows it). */
 const FIELD_MANAGER = "multicluster-kubespawner";
-/**
- * The start marker is written by a different manager, so that re-applying the server's
- * objects (a second start) never removes it: server-side apply only prunes the fields its
- * own manager owned.
- */
-const MARKER_FIELD_MANAGER = "multicluster-kubespawner-marker";
 
 /** What the cluster holds after the apply. */
-export interface AppliedObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly namespace: string | undefined;
-  readonly name: string;
-  readonly uid: string;
+export interface AppliedObject extends ObjectRef {
   readonly resourceVersion: string;
+  /** Sent with an ownerReference to the server's owner: the garbage collector removes it with the owner. */
+  readonly owned: boolean;
 }
 
 export interface ApplyOptions {
@@ -39,6 +31,10 @@ export interface ApplyOptions {
   readonly signal?: AbortSignal;
   /** Ask the server to validate and default without persisting (`dryRun=All`). */
   readonly dryRun?: boolean;
+  /** The server's key: its owner (objects/owner.ts) is applied first and owns what goes with it. */
+  readonly owner?: string;
+  /** Called as each object is applied, before the rest of its wave (a cancelled start knows what exists). */
+  readonly onApplied?: (applied: AppliedObject) => void;
 }
 
 /** The objects sorted into apply order (stable for equal ranks). */
@@ -49,11 +45,15 @@ export function applyOrder<T extends Pick<KubeObject, "kind">>(objects: readonly
     .map(({ o }) => o);
 }
 
-/** Apply order split into waves that may run concurrently. */
-export function applyWaves<T extends Pick<KubeObject, "kind">>(objects: readonly T[]): T[][] {
+/**
+ * Apply order split into waves that may run concurrently; `isOwner` picks the object that goes
+ * alone between wave 0 and wave 1.
+ */
+export function applyWaves<T extends Pick<KubeObject, "kind">>(objects: readonly T[], isOwner: (o: T) => boolean = () => false): T[][] {
   const waves: T[][] = [];
   for (const o of applyOrder(objects)) {
-    (waves[applyWave(o.kind)] ??= []).push(o);
+    const wave = isOwner(o) ? 1 : applyWave(o.kind) + (applyWave(o.kind) > 0 ? 1 : 0);
+    (waves[wave] ??= []).push(o);
   }
   return waves.filter((w) => w !== undefined);
 }
@@ -67,19 +67,24 @@ export class ApplyError extends KubeApiError {
   }
 }
 
+/** The owner as applied: where its dependents must live, and its uid for their references. */
+type AppliedOwner = OwnerReference & { readonly namespace: string };
+
 interface AppliedBody {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
 }
 
-async function applyOne(client: KubeClient, obj: KubeObject, opts: ApplyOptions): Promise<AppliedObject> {
+async function applyOne(client: KubeClient, obj: KubeObject, owner: AppliedOwner | undefined, opts: ApplyOptions): Promise<AppliedObject> {
   const type = await client.resources.resolve(obj.apiVersion, obj.kind);
   const namespace = type.namespaced ? (obj.metadata.namespace ?? opts.namespace) : undefined;
   if (type.namespaced && !namespace) {
     throw new UserError(`${describe(obj)} has no metadata.namespace and no default namespace was given`);
   }
-  const body = type.namespaced && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
+  const placed = type.namespaced && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
+  const owned = owner !== undefined && goesWithOwner(placed, owner.namespace);
+  const body = owned ? withOwner(placed, owner) : placed;
   const res = await client.http.json<AppliedBody>({
     method: "PATCH",
     path: objectPath(type, namespace, obj.metadata.name),
@@ -95,6 +100,7 @@ async function applyOne(client: KubeClient, obj: KubeObject, opts: ApplyOptions)
     name: obj.metadata.name,
     uid: res.metadata?.uid ?? "",
     resourceVersion: res.metadata?.resourceVersion ?? "",
+    owned,
   };
 }
 
@@ -104,14 +110,29 @@ async function applyOne(client: KubeClient, obj: KubeObject, opts: ApplyOptions)
  * whose message is `Kind/name: <Kubernetes message>` and which lists what was applied.
  */
 export async function applyObjects(client: KubeClient, objects: readonly KubeObject[], opts: ApplyOptions = {}): Promise<AppliedObject[]> {
+  const key = opts.owner;
+  const isOwner = (o: KubeObject) => key !== undefined && isServerOwner(o, key);
+  if (key !== undefined && !objects.some(isOwner)) {
+    throw new UserError(`the server's Secret/${key} is missing: the server's other objects hang off it (docs/architecture.md "Object lifetimes"); a preApply plugin must not remove it`);
+  }
   const applied: AppliedObject[] = [];
-  for (const wave of applyWaves(objects)) {
+  let owner: AppliedOwner | undefined;
+  for (const wave of applyWaves(objects, isOwner)) {
     opts.signal?.throwIfAborted();
-    const results = await Promise.allSettled(wave.map((o) => applyOne(client, o, opts)));
+    const results = await Promise.allSettled(
+      wave.map(async (o) => {
+        const done = await applyOne(client, o, owner, opts);
+        opts.onApplied?.(done);
+        return done;
+      }),
+    );
     let failure: { obj: KubeObject; err: unknown } | undefined;
     results.forEach((r, i) => {
-      if (r.status === "fulfilled") applied.push(r.value);
-      else failure ??= { obj: wave[i] as KubeObject, err: r.reason };
+      if (r.status === "fulfilled") {
+        applied.push(r.value);
+        const o = wave[i] as KubeObject;
+        if (isOwner(o) && r.value.namespace) owner = { apiVersion: r.value.apiVersion, kind: r.value.kind, name: r.value.name, uid: r.value.uid, namespace: r.value.namespace };
+      } else failure ??= { obj: wave[i] as KubeObject, err: r.reason };
     });
     if (failure) {
       const { obj, err } = failure;
@@ -125,20 +146,4 @@ export async function applyObjects(client: KubeClient, objects: readonly KubeObj
     }
   }
   return applied;
-}
-
-/**
- * Record that the server behind `podName` was reported ready to the hub (objects/labels.ts,
- * ANNOTATION_STARTED_AT). A JSON merge patch by its own field manager: one request.
- */
-export async function markStarted(client: KubeClient, namespace: string, podName: string, at: Date = new Date()): Promise<void> {
-  const type = await client.resources.resolve("v1", "Pod");
-  await client.http.json({
-    method: "PATCH",
-    path: objectPath(type, namespace, podName),
-    query: { fieldManager: MARKER_FIELD_MANAGER },
-    body: { metadata: { annotations: { [ANNOTATION_STARTED_AT]: at.toISOString() } } },
-    contentType: "application/merge-patch+json",
-    lane: "finish",
-  });
 }

@@ -1,15 +1,25 @@
 /**
- * Stop: delete every object carrying a server's key label, across the kinds mcks applies
- * (built-ins plus the operator kinds the caller names), keeping those marked
- * `mcks.hub.jupyter.org/lifetime: user` unless `includePersistent`, then wait until gone.
+ * Taking a server down, two ways:
  *
- * Each object is deleted with a uid precondition, so a stop racing a new start never
- * deletes the newer object of the same name. Pods are awaited through the shared watch;
- * the rare other object held by a finalizer gets one short watch of its own.
+ * - `stopServer` (`server.stop`, a failed start, an orphan): one DELETE of the server's owner
+ *   (objects/owner.ts) by name; the cluster's garbage collector removes what references it,
+ *   and the shared watch says when the Pod is gone. Only objects that cannot reference the
+ *   owner (another namespace, cluster-scoped, or applied by an mcks without owners) are deleted
+ *   by name too. No listing: what it needs comes from the start's record and the watch cache.
+ * - `deleteServerObjects` (`server.delete`, and a stop that knows too little): every object
+ *   carrying the server's key label, across the kinds mcks applies (built-ins plus the operator
+ *   kinds the caller names), found with one list per kind, keeping those marked
+ *   `mcks.hub.jupyter.org/lifetime: user` unless `includePersistent`, then waits until gone.
+ *
+ * Each object is deleted with a uid precondition when its uid is known, so a stop racing a new
+ * start never deletes the newer object of the same name. Pods are awaited through the shared
+ * watch; the rare other object held by a finalizer gets one short watch of its own.
  */
 import { UserError } from "../errors.ts";
-import { serverKinds, type KindRef, type ResourceType } from "../objects/kinds.ts";
+import { builtinType, serverKinds, type KindRef, type ResourceType } from "../objects/kinds.ts";
 import { keySelector, LABEL_LIFETIME } from "../objects/labels.ts";
+import { OWNER_KIND } from "../objects/owner.ts";
+import type { ObjectRef } from "../objects/types.ts";
 import type { KubeClient } from "./clients.ts";
 import type { KubeCluster } from "./cluster.ts";
 import { KubeApiError } from "./errors.ts";
@@ -35,6 +45,26 @@ export interface DeletedObject {
   readonly namespace: string | undefined;
   readonly name: string;
   readonly uid: string;
+}
+
+/** What a stop knows of a server without asking its cluster (the start's trace, recovery). */
+export interface StopFacts {
+  /** The owner's uid as applied; otherwise the one its Pod references (watch cache), or none (delete by name). */
+  readonly ownerUid?: string | undefined;
+  /** The Pod as applied, when the watch may not have seen it yet (a start cancelled just after it). */
+  readonly pod?: ObjectRef | undefined;
+  /**
+   * Objects of the server that do not go with the owner, deleted by name. `undefined` when not
+   * known (a start interrupted mid-request, a server adopted by a poll): the stop then finds the
+   * server's objects by label, as `deleteServerObjects` does.
+   */
+  readonly unowned: readonly ObjectRef[] | undefined;
+}
+
+export interface StopTarget extends StopFacts {
+  /** Undefined when not known: every namespace is searched, by label. */
+  readonly namespace: string | undefined;
+  readonly key: string;
 }
 
 interface DeleteAnswer {
@@ -105,6 +135,49 @@ async function deleteSecrets(client: KubeClient, namespace: string | undefined, 
   });
   // Only names and uids are kept: the answer holds the deleted Secrets' data too.
   return (answer?.items ?? []).map((i) => ({ kind: "Secret", namespace, name: i.metadata?.name ?? "", uid: i.metadata?.uid ?? "" }));
+}
+
+/**
+ * Stop a server on one cluster: DELETE its owner (background propagation: the garbage collector
+ * removes the dependents), the Pod too when it must go now (grace 0: the collector would give it
+ * its own grace period) or does not reference the owner, and the objects that cannot reference
+ * it; then wait until the Pod is gone (the shared watch) and the others are. Idempotent.
+ * `includePersistent`, an unsynced watch or unknown `unowned` take the listing way.
+ */
+export async function stopServer(cluster: KubeCluster, target: StopTarget, opts: DeleteOptions = {}): Promise<DeletedObject[]> {
+  const { client, watch } = cluster;
+  const { namespace, key } = target;
+  if (opts.includePersistent || namespace === undefined || target.unowned === undefined || !watch.synced) {
+    return deleteServerObjects(cluster, namespace, key, opts);
+  }
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  const cached = watch.get(key, namespace);
+  const pod: PodRef | undefined = cached ? { namespace, name: cached.podName, uid: cached.uid } : target.pod && { namespace, name: target.pod.name, uid: target.pod.uid };
+  const ownerUid = target.ownerUid || cached?.ownerUid;
+  const podGoesWithOwner = ownerUid !== undefined && cached?.ownerUid === ownerUid;
+  const listed = (ref: Pick<ObjectRef, "namespace" | "name" | "uid">, type: ResourceType): ListedObject => ({
+    type,
+    metadata: { name: ref.name, namespace: ref.namespace, ...(ref.uid ? { uid: ref.uid } : {}) },
+  });
+  const ownerType = builtinType(OWNER_KIND.apiVersion, OWNER_KIND.kind) as ResourceType;
+  const targets: ListedObject[] = [listed({ namespace, name: key, uid: ownerUid ?? "" }, ownerType)];
+  if (pod && (opts.gracePeriodSeconds !== undefined || !podGoesWithOwner)) targets.push(listed(pod, builtinType("v1", "Pod") as ResourceType));
+  for (const o of target.unowned) targets.push(listed(o, await client.resources.resolve(o.apiVersion, o.kind)));
+
+  const results = await Promise.all(targets.map((o) => deleteOne(client, o, opts)));
+  const others: { o: ListedObject; rv: string }[] = [];
+  results.forEach((r, i) => {
+    const o = targets[i] as ListedObject;
+    if (r.state === "terminating" && o.type.kind !== "Pod") others.push({ o, rv: r.resourceVersion });
+  });
+  const remaining = () => Math.max(1, deadline - Date.now());
+  await Promise.all([
+    watch.waitPodsGone(pod ? [pod] : [], { signal: opts.signal, timeoutMs: remaining() }),
+    ...others.map(({ o, rv }) => waitObjectGone(client, o, rv, deadline, opts.signal)),
+  ]);
+  return targets
+    .filter((_, i) => results[i]?.state !== "skipped")
+    .map((o) => ({ kind: o.type.kind, namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid ?? "" }));
 }
 
 type DeleteResult = { state: "gone" | "skipped" } | { state: "terminating"; resourceVersion: string };

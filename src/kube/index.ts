@@ -105,8 +105,8 @@ export async function createKube(options: KubeOptions): Promise<Kube> {
   };
 }
 
-export { applyObjects, applyOrder, markStarted, ApplyError, type AppliedObject, type ApplyOptions } from "./apply.ts";
-export { deleteServerObjects, type DeleteOptions, type DeletedObject } from "./delete.ts";
+export { applyObjects, applyOrder, ApplyError, type AppliedObject, type ApplyOptions } from "./apply.ts";
+export { deleteServerObjects, stopServer, type DeleteOptions, type DeletedObject, type StopFacts, type StopTarget } from "./delete.ts";
 export { recoverState, cleanupIncomplete, type ManagedServer, type RecoveredState, type RecoverOptions } from "./startup.ts";
 export type { KubeCluster } from "./cluster.ts";
 export { ClusterWatch, NOT_CONNECTED_YET, type ConnectionState, type WaitReadyOptions } from "./watch.ts";

@@ -3,7 +3,8 @@
  * that will not fix itself, or how far the start has come, as `{progress, message}`.
  * Pure functions of the objects: unit-tested without a cluster.
  */
-import { ANNOTATION_SERVERNAME, ANNOTATION_STARTED_AT, ANNOTATION_USERNAME, LABEL_KEY } from "../objects/labels.ts";
+import { ANNOTATION_SERVERNAME, ANNOTATION_USERNAME, LABEL_KEY } from "../objects/labels.ts";
+import { ownerUidOf } from "../objects/owner.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import type { ObjectMeta } from "./informer.ts";
 
@@ -60,8 +61,13 @@ export interface ServerStatus {
   /** Exit code of the main container when it terminated (for the hub's poll). */
   readonly exitCode: number | undefined;
   readonly progress: ProgressEvent;
-  /** The start-completed marker (ISO time) if serve set it. */
-  readonly startedAt: string | undefined;
+  /**
+   * Its containers have run: the Pod got past Pending. A start that got this far is the hub's
+   * to stop (startup recovery adopts it); one that did not may be an orphan (kube/startup.ts).
+   */
+  readonly started: boolean;
+  /** The uid of the server's owner (objects/owner.ts) the Pod references, if it does. */
+  readonly ownerUid: string | undefined;
   readonly nodeName: string | undefined;
   readonly podIP: string | undefined;
   /** The hub's names of the server (its annotations), for `servers.list`. */
@@ -167,8 +173,9 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
   else if (ready) phase = "ready";
   else if (pod.status?.phase === "Running") phase = "running";
   else phase = "pending";
+  const key = pod.metadata.labels?.[LABEL_KEY] ?? "";
   return {
-    key: pod.metadata.labels?.[LABEL_KEY] ?? "",
+    key,
     namespace: pod.metadata.namespace ?? "",
     podName: pod.metadata.name,
     uid: pod.metadata.uid ?? "",
@@ -177,7 +184,8 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
     failure,
     exitCode: exitCodeOf(pod),
     progress: failure ? { progress: 100, message: `${failure.reason}: ${failure.message}` } : progressOf(pod, phase, events),
-    startedAt: pod.metadata.annotations?.[ANNOTATION_STARTED_AT],
+    started: pod.status?.phase !== undefined && pod.status.phase !== "Pending",
+    ownerUid: ownerUidOf(pod.metadata, key),
     nodeName: pod.spec?.nodeName,
     podIP: pod.status?.podIP,
     user: pod.metadata.annotations?.[ANNOTATION_USERNAME],

@@ -2,27 +2,28 @@
  * Startup recovery: what servers exist on the reachable clusters, and which of them are
  * starts that never completed (mcks died mid-start), so serve can delete those orphans.
  *
- * The mechanism: serve calls `markStarted()` (apply.ts) on the Pod once the server is ready,
- * before answering the hub, which sets the annotation `mcks.hub.jupyter.org/started-at`.
- * A server whose non-persistent objects exist but whose Pod lacks that annotation (or that
- * has no Pod at all) was never handed to the hub: it is incomplete. Objects marked
- * `lifetime: user` alone (a home PVC of a stopped server) are kept and are not incomplete.
+ * What tells them apart is written by nobody: a start whose Pod got past Pending (its
+ * containers ran) had its server up while the daemon was waiting for it, and is the hub's to
+ * stop (the hub stops every start that failed, the daemon's death included); a start that left
+ * objects but no Pod, or a Pod still Pending, is incomplete. Objects marked `lifetime: user`
+ * alone (a home PVC of a stopped server) are kept and are not incomplete.
  */
 import { serverKinds, type KindRef } from "../objects/kinds.ts";
 import { hubSelector, LABEL_KEY, LABEL_LIFETIME, LABEL_SERVERNAME, LABEL_USERNAME, ofHub } from "../objects/labels.ts";
+import { ownerUidOf } from "../objects/owner.ts";
+import type { ObjectRef } from "../objects/types.ts";
 import type { KubeCluster } from "./cluster.ts";
-import { deleteServerObjects, isSecretKind, type DeletedObject } from "./delete.ts";
+import { isSecretKind, stopServer, type DeletedObject } from "./delete.ts";
 import { listByLabel } from "./list.ts";
 import type { ServerStatus } from "./pod-status.ts";
 
-export interface ManagedObjectRef {
-  readonly kind: string;
-  readonly name: string;
-  readonly uid: string;
+export interface ManagedObjectRef extends ObjectRef {
   /** Marked `lifetime: user`: survives a stop. */
   readonly persistent: boolean;
   /** metadata.creationTimestamp in ms (0 when unknown). */
   readonly createdAt: number;
+  /** The uid of the server's owner it references, if any (objects/owner.ts). */
+  readonly ownerUid: string | undefined;
 }
 
 export interface ManagedServer {
@@ -35,8 +36,12 @@ export interface ManagedServer {
   readonly objects: readonly ManagedObjectRef[];
   /** The server's Pod as the shared watch sees it. */
   readonly pod: ServerStatus | undefined;
-  /** The Pod carries the start-completed marker. */
+  /** Its Pod got past Pending: a completed start, the hub's to stop. */
   readonly started: boolean;
+  /** The uid of its owner (the Secret named by the key), when it has one. */
+  readonly ownerUid: string | undefined;
+  /** Its objects that do not go with the owner: a stop deletes them by name (kube/delete.ts StopTarget). */
+  readonly unowned: readonly ObjectRef[];
   /** Only objects that outlive a stop remain (nothing to clean up). */
   readonly persistentOnly: boolean;
   /** When the newest of its non-persistent objects was created (ms; 0 when unknown = old). */
@@ -73,7 +78,8 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
   }
   // Pods come from the shared watch's cache; the other kinds need one list each.
   // Secrets are not listed either: mcks may not read them (its least RBAC). A Secret a crash
-  // left alone is overwritten by the user's next start and removed by its stop.
+  // left alone is overwritten by the user's next start and removed by its stop. The owner's
+  // uid (the Secret's) is known from the references its dependents carry.
   const kinds = serverKinds(opts.extraKinds).filter((k) => !(k.kind === "Pod" && k.apiVersion === "v1") && !isSecretKind(k));
   // Another hub's objects (hubs sharing the cluster) are not ours to recover or remove.
   const listed = (await listByLabel(c.client, kinds, c.watch.namespace, hubSelector(c.watch.hubId))).filter((o) => ofHub(o.metadata.labels, c.watch.hubId));
@@ -90,25 +96,43 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
     return g;
   };
   for (const o of listed) {
+    const key = o.metadata.labels?.[LABEL_KEY] ?? "";
     group(o.metadata.namespace ?? "", o.metadata.labels)?.objects.push({
+      apiVersion: o.type.apiVersion,
       kind: o.type.kind,
+      namespace: o.metadata.namespace,
       name: o.metadata.name,
       uid: o.metadata.uid ?? "",
       persistent: o.metadata.labels?.[LABEL_LIFETIME] === "user",
       createdAt: Date.parse(String(o.metadata.creationTimestamp ?? "")) || 0,
+      ownerUid: ownerUidOf(o.metadata, key),
     });
   }
   for (const s of c.watch.servers()) {
     // The Pod is applied after the server's other objects: their times tell the start's age.
-    group(s.namespace, { [LABEL_KEY]: s.key })?.objects.push({ kind: "Pod", name: s.podName, uid: s.uid, persistent: false, createdAt: 0 });
+    group(s.namespace, { [LABEL_KEY]: s.key })?.objects.push({
+      apiVersion: "v1",
+      kind: "Pod",
+      namespace: s.namespace,
+      name: s.podName,
+      uid: s.uid,
+      persistent: false,
+      createdAt: 0,
+      ownerUid: s.ownerUid,
+    });
   }
   return [...groups.values()].map((g) => {
     const podHere = c.watch.get(g.key, g.namespace);
+    // Every dependent of a server references the same owner, the Secret named by the key in its namespace.
+    const ownerUid = podHere?.ownerUid ?? g.objects.find((o) => !o.persistent && o.ownerUid)?.ownerUid;
     return {
       cluster: c.name,
       ...g,
       pod: podHere,
-      started: podHere?.startedAt !== undefined,
+      started: podHere?.started === true,
+      ownerUid,
+      // The Pod is not among them: stop deletes it by name itself when it does not reference the owner.
+      unowned: g.objects.filter((o) => o.kind !== "Pod" && !o.persistent && (ownerUid === undefined || o.ownerUid !== ownerUid)),
       persistentOnly: g.objects.every((o) => o.persistent),
       createdAt: Math.max(0, ...g.objects.filter((o) => !o.persistent).map((o) => o.createdAt)),
     };
@@ -139,7 +163,8 @@ export async function cleanupIncomplete(
   const done = await Promise.all(
     state.incomplete.map((s) => {
       const c = byName.get(s.cluster);
-      return c ? deleteServerObjects(c, s.namespace, s.key, { extraKinds: opts.extraKinds, timeoutMs: opts.timeoutMs, gracePeriodSeconds: 0 }) : [];
+      const target = { namespace: s.namespace, key: s.key, ownerUid: s.ownerUid, unowned: s.unowned };
+      return c ? stopServer(c, target, { extraKinds: opts.extraKinds, timeoutMs: opts.timeoutMs, gracePeriodSeconds: 0 }) : [];
     }),
   );
   return done.flat();

@@ -74,6 +74,7 @@ function keepPod(p: PodLike): PodLike {
       annotations: m.annotations,
       deletionTimestamp: m.deletionTimestamp,
       creationTimestamp: m.creationTimestamp,
+      ownerReferences: m.ownerReferences,
     },
     spec: { nodeName: p.spec?.nodeName, containers: p.spec?.containers?.map((c) => ({ name: c.name, image: c.image })) },
     status: p.status,

@@ -23,7 +23,9 @@ type Row = readonly [apiVersion: string, kind: string, plural: string, namespace
 /**
  * `wave`: objects are applied wave by wave, each after what it depends on (admission rejects a
  * Pod whose ServiceAccount is missing; RBAC checks a RoleBinding's rules against an existing
- * Role); kinds in one wave are applied concurrently, kinds without a wave come in a last one.
+ * Role; the Ingress comes once its Pod exists); kinds in one wave are applied concurrently,
+ * kinds without a wave come in a last one. The server's owner (objects/owner.ts) goes alone
+ * between wave 0 and wave 1, so that everything after it can reference it.
  * Rows with a wave are in apply order. `stop`: stop, delete and startup recovery look for this
  * kind for every server (the kinds render always makes); they look for other kinds only when
  * the config creates them (spawn/kinds.ts), so the least RBAC (`mcks rbac`) needs no rights on
@@ -37,10 +39,10 @@ const TABLE: readonly Row[] = [
   ["v1",                            "ConfigMap",               "configmaps",               true,      1,   false],
   ["v1",                            "PersistentVolumeClaim",   "persistentvolumeclaims",   true,      1,   false],
   ["rbac.authorization.k8s.io/v1",  "Role",                    "roles",                    true,      1,   false],
+  ["v1",                            "Service",                 "services",                 true,      1,   true],
   ["rbac.authorization.k8s.io/v1",  "RoleBinding",             "rolebindings",             true,      2,   false],
-  ["v1",                            "Service",                 "services",                 true,      2,   true],
-  ["v1",                            "Pod",                     "pods",                     true,      3,   true],
-  ["networking.k8s.io/v1",          "Ingress",                 "ingresses",                true,      4,   true],
+  ["v1",                            "Pod",                     "pods",                     true,      2,   true],
+  ["networking.k8s.io/v1",          "Ingress",                 "ingresses",                true,      3,   true],
   ["v1",                            "PersistentVolume",        "persistentvolumes",        false,     null, false],
   ["v1",                            "Endpoints",               "endpoints",                true,      null, false],
   ["v1",                            "Event",                   "events",                   true,      null, false],

@@ -19,12 +19,6 @@ export const LEGACY_DELETE_ON_STOP = "delete-on-stop";
 export const ANNOTATION_USERNAME = "hub.jupyter.org/username";
 export const ANNOTATION_SERVERNAME = "hub.jupyter.org/servername";
 export const MANAGED_BY = "multicluster-kubespawner";
-/**
- * Set on the Pod once the server was reported ready to the hub. A server whose objects exist
- * but whose Pod lacks it is a start that never completed (mcks died mid-start): startup
- * recovery deletes it (docs/architecture.md "Object lifetimes").
- */
-export const ANNOTATION_STARTED_AT = "mcks.hub.jupyter.org/started-at";
 
 /** `server`: deleted on stop. `user`: kept until the server/user is deleted (a home PVC). */
 export type Lifetime = "server" | "user";

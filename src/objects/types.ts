@@ -21,3 +21,12 @@ export interface Origin {
   /** e.g. "config.example.ts:42" when known. */
   readonly location?: string;
 }
+
+/** One object on a cluster, as stop deletes it by name (the uid guards against a newer one of the same name). */
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly uid: string;
+}

@@ -142,7 +142,7 @@ function spawnOf(config: ResolvedConfig, profile: ResolvedProfile, req: SpawnReq
     user: Object.freeze({ ...user, escapedName: username }),
     server: Object.freeze({ name: server, escapedName: servername }),
     profile: Object.freeze({ slug: profile.slug, displayName: profile.displayName }),
-    cluster: Object.freeze({ name: cluster.name, context: cluster.context, ingressPublicUrl: cluster.ingressPublicUrl, ingressClass: cluster.ingressClass }),
+    cluster: Object.freeze({ name: cluster.name, context: cluster.context, routing: cluster.routing, ingressPublicUrl: cluster.ingressPublicUrl, ingressClass: cluster.ingressClass }),
     options: Object.freeze({ ...chosen.values }),
     prefix: req.env?.JUPYTERHUB_SERVICE_PREFIX ?? serverPrefix(user.name, server),
   };

@@ -46,7 +46,9 @@ export function renderServer(spawn: Spawn): ObjectSet {
     add(set, withIdentity(ns, userIdentity(ctx), "user"), BUILTIN);
   }
   const env = planEnv(spawn);
-  const builtins = [serviceAccount(spawn), secret(spawn, env), pod(spawn, env), service(spawn), ingress(spawn)];
+  // With pod-ip routing the hub reaches the Pod itself: no Service, no Ingress.
+  const route = spawn.cluster.routing === "ingress" ? [service(spawn), ingress(spawn)] : [];
+  const builtins = [serviceAccount(spawn), secret(spawn, env), pod(spawn, env), ...route];
   for (const obj of builtins) if (obj) add(set, withIdentity(obj, id, "server"), BUILTIN);
   // The home volume outlives stops: only deleting the server or the user removes it.
   const home = homeClaim(spawn);

@@ -2,14 +2,14 @@ import { renderNamespace } from "../config/namespace-template.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HubUser } from "../config/types.ts";
 import { ConfidentialError, UserError } from "../errors.ts";
-import { cleanupIncomplete, deleteServerObjects, recoverState, type ManagedServer } from "../kube/index.ts";
-import type { Kube, KubeCluster } from "../kube/index.ts";
+import { cleanupIncomplete, recoverState, stopServer } from "../kube/index.ts";
+import type { Kube, KubeCluster, ManagedServer, StopFacts } from "../kube/index.ts";
 import { serverKey } from "../names/safe-name.ts";
 import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { longestStartTimeout, serverNamespace, spawnKey, startTimeoutOf, type SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, ServerState, ServersListResult, StartResult } from "../rpc/protocol.ts";
 import { operatorKinds } from "../spawn/kinds.ts";
-import { launchServer, startFailureMessage, startFailureReason, type StartTrace } from "../spawn/launch.ts";
+import { launchServer, startFailureMessage, startFailureReason, startTrace } from "../spawn/launch.ts";
 import type { ServeLog } from "./log.ts";
 import type { SpawnObservation } from "./metrics.ts";
 import { Registry, serverRecord, type ServerRecord } from "./registry.ts";
@@ -85,9 +85,9 @@ export class ServerManager {
   }
 
   /**
-   * Rebuild the registry from the clusters: servers whose Pod carries the started marker are
-   * running; objects of starts that never completed (a crash mid-start) are deleted. A cluster
-   * that cannot be listed now is logged and recovered on its own once it first answers.
+   * Rebuild the registry from the clusters: servers whose Pod got past Pending are running;
+   * objects of starts that never got their server up (a crash mid-start) are deleted. A
+   * cluster that cannot be listed now is logged and recovered on its own once it first answers.
    */
   async recover(): Promise<{ running: number; cleaned: number; unreachable: string[] }> {
     const result = await this.#recoverClusters(this.#kube.clusters());
@@ -140,7 +140,7 @@ export class ServerManager {
       if (!s.started || !s.pod || this.#registry.get(s.key)) continue;
       const cluster = this.#config.clusters.get(s.cluster);
       if (!cluster) continue;
-      this.#registry.set(serverRecord(s.key, "running", { cluster: s.cluster, namespace: s.namespace, extraKinds: this.#extraKinds }));
+      this.#registry.set(serverRecord(s.key, "running", { cluster: s.cluster, namespace: s.namespace, extraKinds: this.#extraKinds, stop: stopFactsOf(s) }));
       running += 1;
     }
     // An incomplete start younger than the start timeout may still be under way in another
@@ -154,7 +154,7 @@ export class ServerManager {
     for (const s of state.incomplete.filter((x) => !stale.includes(x))) {
       const wait = limit - (now - s.createdAt);
       this.#log.with({ cluster: s.cluster, key: s.key }).info(`${s.cluster}/${s.namespace}/${s.key} is an incomplete start ${Math.round((now - s.createdAt) / 1000)} s old; removing it in ${Math.round(wait / 1000)} s unless it completes`);
-      setTimeout(() => void this.#removeIfStillIncomplete(s.cluster, s.namespace, s.key), wait).unref();
+      setTimeout(() => void this.#removeIfStillIncomplete(s), wait).unref();
     }
     return { running, cleaned: deleted.length, unreachable: state.unreachable.map((u) => u.cluster) };
   }
@@ -185,12 +185,13 @@ export class ServerManager {
     return expected === s.namespace ? undefined : "its user's servers live in another namespace";
   }
 
-  async #removeIfStillIncomplete(cluster: string, namespace: string, key: string): Promise<void> {
+  async #removeIfStillIncomplete(s: ManagedServer): Promise<void> {
+    const { cluster, namespace, key } = s;
     if (this.#registry.get(key)) return; // started (or being started) through this daemon since
     const c = this.#clusterOrUndefined(cluster);
-    if (!c || c.watch.get(key, namespace)?.startedAt) return;
+    if (!c || c.watch.get(key, namespace)?.started) return;
     try {
-      await this.#remove(cluster, namespace, key, this.#extraKinds, { includePersistent: false, now: true });
+      await this.#remove(cluster, namespace, key, this.#extraKinds, { includePersistent: false, now: true }, stopFactsOf(s));
       this.#log.warn(`removed the objects of an incomplete start: ${cluster}/${namespace}/${key}`);
     } catch (err) {
       this.#log.error(`could not remove the incomplete start ${cluster}/${namespace}/${key}: ${err instanceof Error ? err.message : String(err)}`);
@@ -234,7 +235,7 @@ export class ServerManager {
     const timer = setTimeout(() => timeoutCtl.abort(new DOMException("The start timed out", "TimeoutError")), timeoutMs);
     const timeout = timeoutCtl.signal;
     const both = AbortSignal.any([controller.signal, timeout, signal]);
-    const trace: StartTrace = { extraKinds: [], applied: false };
+    const trace = startTrace();
     const progress = new Set([onProgress]);
     const t0 = Date.now();
     const names = { user: params.user.name, server: params.server, since: t0 };
@@ -254,7 +255,7 @@ export class ServerManager {
     try {
       const result = await started;
       const { cluster, namespace, profile } = result.state;
-      this.#registry.set(serverRecord(key, "running", { ...names, cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds, message: last }));
+      this.#registry.set(serverRecord(key, "running", { ...names, cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds, message: last, stop: trace }));
       log.with({ cluster }).info(`started ${key} on ${cluster} in ${Date.now() - t0} ms`);
       spawned("success");
       return result;
@@ -267,7 +268,7 @@ export class ServerManager {
       const message = startFailureMessage(err, timeoutSeconds, timedOut, last);
       // A stop that cancelled us cleans up itself; otherwise nothing of a failed start stays.
       if (!stoppedByHub && trace.applied && trace.cluster && trace.namespace) {
-        await this.#remove(trace.cluster, trace.namespace, key, trace.extraKinds, { includePersistent: false, now: true }).catch(
+        await this.#remove(trace.cluster, trace.namespace, key, trace.extraKinds, { includePersistent: false, now: true }, trace).catch(
           (e: unknown) => log.error(`cleanup after failed start of ${key}: ${e instanceof Error ? e.message : String(e)}`),
         );
       }
@@ -340,7 +341,7 @@ export class ServerManager {
       return status?.exitCode ?? 0;
     }
     if (status.phase === "failed" || status.phase === "succeeded") return status.exitCode ?? 1;
-    if (!record && status.startedAt) {
+    if (!record && status.started) {
       // Started by an earlier daemon and not yet in the registry (its cluster was down at startup).
       this.#registry.set(
         serverRecord(key, "running", { cluster: cluster.name, namespace: status.namespace, profile: ref.state?.profile ?? "", extraKinds: this.#extraKinds }),
@@ -378,12 +379,13 @@ export class ServerManager {
       // A cancelled start knows (in its trace) where it got to.
       const cluster = record?.trace?.cluster || record?.cluster || place.cluster;
       const kinds: readonly KindRef[] = record?.trace?.extraKinds ?? record?.extraKinds ?? [];
+      const facts = record?.trace ?? record?.stop;
       const targets = opts.includePersistent || !cluster ? this.#kube.clusters() : [this.#kube.cluster(cluster)];
       await Promise.all(
         targets.map((c) => {
           // The namespace this user's server has on that cluster: never one a state names, never all.
           const namespace = (c.name === cluster && (record?.trace?.namespace || record?.namespace)) || place.namespaceOn(c.name);
-          return this.#remove(c.name, namespace, key, [...kinds, ...this.#extraKinds], opts);
+          return this.#remove(c.name, namespace, key, [...kinds, ...this.#extraKinds], opts, c.name === cluster ? facts : undefined);
         }),
       );
     })();
@@ -405,10 +407,11 @@ export class ServerManager {
     key: string,
     extraKinds: readonly KindRef[],
     opts: { includePersistent: boolean; now: boolean },
+    facts: StopFacts = { unowned: undefined },
   ): Promise<void> {
     const cluster = this.#kube.cluster(clusterName);
     const ns = namespace ?? this.#fixedNamespace(clusterName);
-    await deleteServerObjects(cluster, ns, key, {
+    await stopServer(cluster, { ...facts, namespace: ns, key }, {
       includePersistent: opts.includePersistent,
       ...(opts.now ? { gracePeriodSeconds: 0 } : {}),
       extraKinds,
@@ -428,4 +431,9 @@ export class ServerManager {
   #stateOf(r: ServerRecord): ServerState {
     return { cluster: r.cluster, namespace: r.namespace, key: r.key, profile: r.profile };
   }
+}
+
+/** What a stop of a server found by startup recovery needs. */
+function stopFactsOf(s: ManagedServer): StopFacts {
+  return { ownerUid: s.ownerUid, unowned: s.unowned };
 }

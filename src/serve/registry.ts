@@ -1,3 +1,4 @@
+import type { StopFacts } from "../kube/index.ts";
 import type { KindRef } from "../objects/kinds.ts";
 import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
 import type { StartTrace } from "../spawn/launch.ts";
@@ -15,6 +16,8 @@ export interface ServerRecord {
   phase: Phase;
   /** Kinds of operator resources this server has, for stop. */
   readonly extraKinds: readonly KindRef[];
+  /** What a stop needs to know (the start's trace, or recovery); unknown: the stop lists by label. */
+  readonly stop: StopFacts;
   /** While starting: cancels the start (a stop, the hub hanging up, the timeout). */
   readonly controller?: AbortController;
   /** While starting: resolves with the start's answer; shared by concurrent identical starts. */
@@ -36,7 +39,7 @@ export interface ServerRecord {
 
 /** The one way to make a record: what is not known (yet) is empty. */
 export function serverRecord(key: string, phase: Phase, known: Partial<Omit<ServerRecord, "key" | "phase">> = {}): ServerRecord {
-  return { cluster: "", namespace: "", profile: "", url: "", extraKinds: [], progress: new Set(), ...known, key, phase };
+  return { cluster: "", namespace: "", profile: "", url: "", extraKinds: [], stop: { unowned: undefined }, progress: new Set(), ...known, key, phase };
 }
 
 /** Servers by key. Keys are unique per (user, server) by construction (names/safe-name.ts). */

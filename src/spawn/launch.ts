@@ -1,9 +1,13 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
-import type { HookLog } from "../config/types.ts";
+import type { HookLog, SpawnContext } from "../config/types.ts";
 import { UserError } from "../errors.ts";
-import { applyObjects, ClusterUnreachableError, KubeApiError, markStarted, ServerFailedError } from "../kube/index.ts";
-import type { Kube } from "../kube/index.ts";
+import { applyObjects, ApplyError, ClusterUnreachableError, KubeApiError, ServerFailedError } from "../kube/index.ts";
+import type { AppliedObject, Kube, ServerStatus, StopFacts } from "../kube/index.ts";
+import { identity } from "../objects/identity.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
+import { lifetimeOf } from "../objects/labels.ts";
+import { isServerOwner } from "../objects/owner.ts";
+import type { KubeObject, ObjectRef } from "../objects/types.ts";
 import type { SpawnRequest } from "../profile/resolve-spawn.ts";
 import type { ProgressEvent, StartResult } from "../rpc/protocol.ts";
 import { clusterFor, nowhereToStart } from "./cluster-choice.ts";
@@ -18,15 +22,26 @@ export interface StartDeps {
   readonly log: HookLog;
 }
 
-/** What the start learned before it could fail, so the caller can clean up precisely. */
-export interface StartTrace {
+/**
+ * What the start learned before it could fail, so the caller can clean up precisely: where it
+ * went, and what a stop needs (kube/delete.ts StopFacts), filled in as objects are applied.
+ * `unowned` becomes undefined once an apply request was cut short (it may have landed).
+ */
+export interface StartTrace extends StopFacts {
   cluster?: string;
   namespace?: string;
   key?: string;
   profile?: string;
-  url?: string;
   extraKinds: KindRef[];
   applied: boolean;
+  ownerUid?: string;
+  pod?: ObjectRef;
+  unowned: ObjectRef[] | undefined;
+}
+
+/** A new trace: nothing known yet. */
+export function startTrace(): StartTrace {
+  return { extraKinds: [], applied: false, unowned: [] };
 }
 
 /** The server's public URL: the cluster's ingress plus the hub's prefix for it. */
@@ -34,11 +49,55 @@ export function publicUrl(ingressPublicUrl: string, prefix: string): string {
   return `${ingressPublicUrl.replace(/\/+$/, "")}${prefix}`;
 }
 
+/** The URL of a server the hub reaches at its Pod's IP (pod-ip routing): no path, as KubeSpawner's. */
+export function podUrl(podIP: string, port: number): string {
+  return `http://${podIP.includes(":") ? `[${podIP}]` : podIP}:${port}`;
+}
+
+/** Keeps in `trace` what a stop of this start must delete by name (see StartTrace). */
+function traceApplied(trace: StartTrace, key: string, objects: readonly KubeObject[]): (a: AppliedObject) => void {
+  const persistent = new Set(objects.filter((o) => lifetimeOf(o, "server") === "user").map(identity));
+  return (a) => {
+    const id = identity({ kind: a.kind, metadata: { name: a.name, ...(a.namespace ? { namespace: a.namespace } : {}) } });
+    const ref: ObjectRef = { apiVersion: a.apiVersion, kind: a.kind, namespace: a.namespace, name: a.name, uid: a.uid };
+    if (isServerOwner({ apiVersion: a.apiVersion, kind: a.kind, metadata: { name: a.name } }, key)) trace.ownerUid = a.uid;
+    else if (a.kind === "Pod" && a.apiVersion === "v1" && a.name === key) trace.pod = ref;
+    else if (!a.owned && !persistent.has(id)) trace.unowned?.push(ref);
+  };
+}
+
+/**
+ * Waits until the hub can reach the server: with ingress routing, until its route answers
+ * through the cluster's ingress (progress 80–95); with pod-ip routing the hub's own check of
+ * the URL does that. Returns the URL.
+ */
+async function waitRoute(ctx: SpawnContext, status: ServerStatus, emit: (e: ProgressEvent) => void, log: HookLog, signal: AbortSignal): Promise<string> {
+  if (ctx.cluster.routing === "pod-ip" || ctx.cluster.ingressPublicUrl === undefined) {
+    if (!status.podIP) throw new ServerFailedError(`Pod/${status.podName} is ready but has no IP`, "NoPodIP");
+    return podUrl(status.podIP, ctx.spawn.port);
+  }
+  const ingressUrl = ctx.cluster.ingressPublicUrl;
+  emit({ progress: 80, message: "Server running; waiting for the ingress route" });
+  const url = publicUrl(ingressUrl, ctx.prefix);
+  let told = false;
+  const route = routeCheck((attempt, last) => {
+    if (!told && attempt >= 3) {
+      told = true;
+      emit({ progress: 85, message: `Waiting for ${ingressUrl} to route ${ctx.prefix} (${last})` });
+    }
+  });
+  // The built-in route check passes before the operator's checks start: they may probe the
+  // server through the route (README: readiness hooks run "after the route answers").
+  await runReadiness([route], ctx, url, log, signal);
+  return url;
+}
+
 /**
  * One start, as one readable sequence (docs/architecture.md "The pipeline"): plan (resolve →
  * render → patch → preApply) → apply → wait for the Pod (shared watch) → wait for the route
- * → readiness hooks → mark started. Progress: planning 0–10, apply 10–25, Pod 25–80, route 80–95,
- * hooks 95–99. Throws a UserError whose message is for the hub user.
+ * (ingress routing) → readiness hooks. Progress: planning 0–10, apply 10–25, Pod 25–80,
+ * route 80–95, hooks 95–99. Nothing is written after the apply: a start whose Pod ran is
+ * complete (kube/startup.ts). Throws a UserError whose message is for the hub user.
  */
 export async function launchServer(
   deps: StartDeps,
@@ -66,7 +125,6 @@ export async function launchServer(
     cluster: ctx.cluster.name,
     namespace: ctx.namespace,
     key: ctx.key,
-    url: publicUrl(ctx.cluster.ingressPublicUrl, ctx.prefix),
     extraKinds: extraKinds(objects),
   });
   const where = `profile ${ctx.profile.slug}, cluster ${ctx.cluster.name}`;
@@ -81,30 +139,23 @@ export async function launchServer(
 
   emit({ progress: 10, message: `Creating ${objects.length} objects in namespace ${ctx.namespace}` });
   trace.applied = true;
-  await applyObjects(cluster.client, objects, { signal });
+  try {
+    await applyObjects(cluster.client, objects, { signal, owner: ctx.key, onApplied: traceApplied(trace, ctx.key, objects) });
+  } catch (err) {
+    // An ApplyError settled every request of its wave; anything else may have cut one short.
+    if (!(err instanceof ApplyError)) trace.unowned = undefined;
+    throw err;
+  }
   emit({ progress: 25, message: "Objects created; waiting for the server's Pod" });
 
   const status = await cluster.watch.waitReady(ctx.key, ctx.namespace, {
     signal,
     onProgress: (e) => emit({ progress: 25 + Math.round((Math.min(100, Math.max(0, e.progress)) * 55) / 100), message: e.message }),
   });
-  emit({ progress: 80, message: "Server running; waiting for the ingress route" });
-
-  const url = publicUrl(ctx.cluster.ingressPublicUrl, ctx.prefix);
-  let told = false;
-  const route = routeCheck((attempt, last) => {
-    if (!told && attempt >= 3) {
-      told = true;
-      emit({ progress: 85, message: `Waiting for ${ctx.cluster.ingressPublicUrl} to route ${ctx.prefix} (${last})` });
-    }
-  });
-  // The built-in route check passes before the operator's checks start: they may probe the
-  // server through the route (README: readiness hooks run "after the route answers").
-  await runReadiness([route], ctx, url, hookLog, signal);
-  emit({ progress: 95, message: "Route is up; running readiness checks" });
+  const url = await waitRoute(ctx, status, emit, hookLog, signal);
+  emit({ progress: 95, message: "Server is up; running readiness checks" });
   await runReadiness(config.plugins, ctx, url, hookLog, signal);
 
-  await markStarted(cluster.client, ctx.namespace, status.podName);
   emit({ progress: 100, message: `Server ready at ${url} (${where})` });
   return { url, state: { cluster: ctx.cluster.name, namespace: ctx.namespace, key: ctx.key, profile: ctx.profile.slug } };
 }

@@ -125,3 +125,12 @@ export function objectsOnCluster(bed: Bed, context: string, key: string): string
   if (r.status !== 0) throw new Error(`kubectl get failed: ${r.stderr}`);
   return r.stdout.split("\n").filter(Boolean).sort();
 }
+
+/** Waits for a condition, bounded: the garbage collector removes dependents a moment after their owner. */
+export async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -76,9 +76,14 @@ const cases: { name: string; parts: Parts; details: string[] }[] = [
     name: "misspelt cluster key: missing field and unknown key",
     parts: { cluster: `{ context: "gcp", ingressPublicURL: "http://34.1.2.3" }` },
     details: [
-      `config.ts:5: clusters.gcp.ingressPublicUrl: missing (expected an http(s):// URL with no path, like "https://eu.hub.example.org")`,
       `config.ts:5: clusters.gcp.ingressPublicURL: unknown key "ingressPublicURL"; did you mean "ingressPublicUrl"?`,
+      `config.ts:5: clusters.gcp.ingressPublicUrl: missing (expected an http(s):// URL with no path, like "https://eu.hub.example.org"); it is needed with ingress routing, or set routing: "pod-ip" if the hub reaches pod IPs directly`,
     ],
+  },
+  {
+    name: "unknown routing",
+    parts: { cluster: `{ context: "gcp", routing: "nodeport" }` },
+    details: [`config.ts:5: clusters.gcp.routing: expected one of "ingress", "pod-ip" (got "nodeport")`],
   },
   {
     name: "missing required field",
@@ -226,6 +231,15 @@ describe("config validation: each mistake, its message and location", () => {
       assert.deepEqual(await problems(template(c.parts)), c.details);
     });
   }
+
+  it("pod-ip routing needs no ingress URL, and drops one that is given", async () => {
+    const { config } = await loadConfig(writeConfig(template({ cluster: `{ context: "gcp", routing: "pod-ip", ingressPublicUrl: "http://34.1.2.3" }` })));
+    const gcp = config.clusters.get("gcp")!;
+    assert.equal(gcp.routing, "pod-ip");
+    assert.equal(gcp.ingressPublicUrl, undefined);
+    const bare = (await loadConfig(writeConfig(template({ cluster: `{ context: "gcp", routing: "pod-ip" }` })))).config;
+    assert.equal(bare.clusters.get("gcp")!.routing, "pod-ip");
+  });
 
   it("the template itself is valid", async () => {
     const { config } = await loadConfig(writeConfig(template({})));

@@ -19,8 +19,8 @@ describe("apply order", () => {
       "ConfigMap",
       "PersistentVolumeClaim",
       "Role",
-      "RoleBinding",
       "Service",
+      "RoleBinding",
       "Pod",
       "Ingress",
       "DaskCluster",
@@ -36,13 +36,26 @@ describe("apply order", () => {
   test("waves: each kind after what it depends on", () => {
     assert.deepEqual(applyWaves(input).map(kinds), [
       ["Namespace"],
-      ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role"],
-      ["RoleBinding", "Service"],
-      ["Pod"],
+      ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role", "Service"],
+      ["RoleBinding", "Pod"],
       ["Ingress"],
       ["DaskCluster", "NetworkPolicy"],
     ]);
     assert.deepEqual(applyWaves([{ kind: "Pod" }, { kind: "Secret" }]).map(kinds), [["Secret"], ["Pod"]]);
+  });
+
+  test("waves with an owner: it goes alone after the namespace, before everything that may reference it", () => {
+    const objects = [...input, { kind: "Secret", owner: true }];
+    assert.deepEqual(applyWaves(objects, (o) => "owner" in o).map(kinds), [
+      ["Namespace"],
+      ["Secret"],
+      ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role", "Service"],
+      ["RoleBinding", "Pod"],
+      ["Ingress"],
+      ["DaskCluster", "NetworkPolicy"],
+    ]);
+    // pod-ip routing without a ServiceAccount: two round trips, one request each.
+    assert.deepEqual(applyWaves([{ kind: "Pod" }, { kind: "Secret", owner: true }], (o) => "owner" in o).map(kinds), [["Secret"], ["Pod"]]);
   });
 });
 

@@ -85,8 +85,20 @@ describe("serverStatus", () => {
     assert.equal(s.exitCode, 0);
   });
 
-  test("the start marker annotation is read", () => {
-    const s = serverStatus(pod({}, { annotations: { "mcks.hub.jupyter.org/started-at": "2026-11-26T01:00:00.000Z" } }));
-    assert.equal(s.startedAt, "2026-11-26T01:00:00.000Z");
+  test("a start is complete once its Pod got past Pending, whatever became of it since", () => {
+    assert.equal(serverStatus(pod()).started, false);
+    assert.equal(serverStatus(pod(waiting("ImagePullBackOff", "back-off"))).started, false, "never ran");
+    assert.equal(serverStatus(pod({ phase: "Pending" }, {}, "node-1")).started, false, "scheduled, not running");
+    assert.equal(serverStatus(pod({ phase: "Running" })).started, true, "running, not yet ready");
+    assert.equal(serverStatus(pod({ phase: "Running", conditions: [{ type: "Ready", status: "True" }] })).started, true);
+    assert.equal(serverStatus(pod({ phase: "Succeeded" })).started, true);
+    assert.equal(serverStatus(pod({ phase: "Failed", reason: "Evicted" })).started, true);
+  });
+
+  test("the owner's uid comes from the Pod's ownerReferences, by the key's name", () => {
+    const ref = (name: string, uid: string, kind = "Secret") => ({ apiVersion: "v1", kind, name, uid });
+    assert.equal(serverStatus(pod()).ownerUid, undefined);
+    assert.equal(serverStatus(pod({}, { ownerReferences: [ref("jupyter-alice", "s1")] })).ownerUid, "s1");
+    assert.equal(serverStatus(pod({}, { ownerReferences: [ref("other", "s2"), ref("jupyter-alice", "s3", "ConfigMap")] })).ownerUid, undefined);
   });
 });

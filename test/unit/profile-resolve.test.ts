@@ -104,7 +104,7 @@ describe("picking the profile", () => {
     const s = spawn({ profile: "small" });
     assert.equal(s.ctx.profile.slug, "small");
     assert.equal(s.cluster.name, "aws");
-    assert.deepEqual(s.ctx.cluster, { name: "aws", context: "eks", ingressPublicUrl: "https://aws.example.org", ingressClass: "contour" });
+    assert.deepEqual(s.ctx.cluster, { name: "aws", context: "eks", routing: "ingress", ingressPublicUrl: "https://aws.example.org", ingressClass: "contour" });
   });
 
   it("filters by allowed(user)", () => {

@@ -235,3 +235,11 @@ test("named server: key, servername labels and the ingress prefix", () => {
   const ingress = objects.find((o) => o.kind === "Ingress");
   assert.equal(JSON.stringify(ingress?.spec).includes('"path":"/user/alice/gpu/"'), true);
 });
+
+test("pod-ip routing: no Service and no Ingress; without a ServiceAccount only the Secret and the Pod", () => {
+  const kinds = (spawn: ReturnType<typeof makeSpawn>) => renderServer(spawn).list().map((o) => o.kind);
+  const direct = { routing: "pod-ip" as const, ingressPublicUrl: undefined };
+  assert.deepEqual(kinds(makeSpawn({ cluster: direct })), ["ServiceAccount", "Secret", "Pod"]);
+  assert.deepEqual(kinds(makeSpawn({ cluster: direct, settings: { serviceAccount: false } })), ["Secret", "Pod"]);
+  assert.deepEqual(kinds(makeSpawn()), ["ServiceAccount", "Secret", "Pod", "Service", "Ingress"]);
+});

@@ -56,6 +56,7 @@ export function makeSpawn(input: SpawnInput = {}): Spawn {
   const cluster: ResolvedCluster = {
     name: "aws",
     context: "aws-ctx",
+    routing: "ingress",
     ingressPublicUrl: "https://aws.example.org",
     ingressClass: undefined,
     namespace: input.namespace ?? "jhub",
@@ -74,7 +75,7 @@ export function makeSpawn(input: SpawnInput = {}): Spawn {
     user: { name: user, groups: input.groups ?? [], escapedName: safeName(user) },
     server: { name: server, escapedName: safeName(server) },
     profile: { slug: "aws", displayName: "AWS on us-east-1" },
-    cluster: { name: cluster.name, context: cluster.context, ingressPublicUrl: cluster.ingressPublicUrl, ingressClass: cluster.ingressClass },
+    cluster: { name: cluster.name, context: cluster.context, routing: cluster.routing, ingressPublicUrl: cluster.ingressPublicUrl, ingressClass: cluster.ingressClass },
     options: input.options ?? {},
     prefix: serverPrefix(user, server),
     spawn: { ...DEFAULT_SETTINGS, ...input.settings },
