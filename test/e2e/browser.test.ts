@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { launchBrowser, logIn, shot, type Browser } from "./chromium.ts";
-import { clusterOfIp, ingressOf, kernelProbe, managedObjects, routeTarget, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
+import { clusterOfIp, ingressOf, kernelProbe, managedObjects, objectsAfterStop, routeTarget, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
 
 const run = randomBytes(2).toString("hex");
 const dana = `dana-${run}`;
@@ -193,7 +193,7 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
     assert.equal(await page.getAttribute("#progress-bar", "class").then((c) => /bg-danger/.test(c ?? "")), true);
     await shot(page, "progress-failed");
     await waitStopped(stack, frank, "", 60_000);
-    assert.deepEqual(managedObjects(stack, "testbed-2", frank), []);
+    assert.deepEqual(await objectsAfterStop(stack, "testbed-2", frank), []);
     await page.close();
   });
 });

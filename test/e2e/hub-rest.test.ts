@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { clusterOfIp, fetchFresh, type HubStack, ingressOf, kernelProbe, managedObjects, repo, routeTarget, serverOf, startHubStack, waitServer, waitStopped } from "./hub-stack.ts";
+import { clusterOfIp, fetchFresh, type HubStack, ingressOf, kernelProbe, managedObjects, objectsAfterStop, repo, routeTarget, serverOf, startHubStack, waitServer, waitStopped } from "./hub-stack.ts";
 
 const run = randomBytes(2).toString("hex");
 const alice = `alice-${run}`;
@@ -143,9 +143,7 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
     const d = await stack.api("DELETE", `/users/${dave}/server`);
     assert.ok(d.status === 202 || d.status === 204, `DELETE while pending: ${d.status} ${JSON.stringify(d.json)}`);
     await waitStopped(stack, dave);
-    const deadline = Date.now() + 30_000;
-    while (managedObjects(stack, "testbed-1", dave).length > 0 && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 300));
-    assert.deepEqual(managedObjects(stack, "testbed-1", dave), []);
+    assert.deepEqual(await objectsAfterStop(stack, "testbed-1", dave), []);
   });
 
   it("stopping leaves no managed objects in any cluster", async () => {
@@ -155,7 +153,7 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
     }
     for (const u of [alice, bob, carol]) await waitStopped(stack, u);
     for (const cluster of ["testbed-1", "testbed-2", "testbed-3"]) {
-      for (const u of [alice, bob, carol]) assert.deepEqual(managedObjects(stack, cluster, u), [], `${u} in ${cluster}`);
+      for (const u of [alice, bob, carol]) assert.deepEqual(await objectsAfterStop(stack, cluster, u), [], `${u} in ${cluster}`);
     }
     const gone = await viaProxy(stack, `/user/${alice}/whoami`);
     assert.notEqual(gone.status, 200, "the proxy no longer routes to alice's pod");

@@ -255,6 +255,20 @@ export function managedObjects(stack: HubStack, cluster: string, user: string): 
   return r.stdout.split("\n").filter(Boolean);
 }
 
+/**
+ * A user's managed objects in one cluster once a stop has settled: the hub's stop returns when the
+ * Pod is gone, and the cluster's garbage collector removes the rest a moment later. Waits
+ * (bounded) until there are none and returns what it last saw, for the caller to assert on.
+ */
+export async function objectsAfterStop(stack: HubStack, cluster: string, user: string, timeoutMs = 30_000): Promise<string[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const now = managedObjects(stack, cluster, user);
+    if (now.length === 0 || Date.now() > end) return now;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 /** Which bed cluster a pod IP belongs to: each cluster's node has a loopback /16 of its own. */
 export function clusterOfIp(stack: HubStack, ip: string): string {
   const match = stack.bed.clusters.find((c) => ip.startsWith(podNetwork(stack.bed, c.name)));

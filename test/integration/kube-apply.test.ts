@@ -57,7 +57,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
       assert.equal(patches, r.length);
       assert.deepEqual(
         r.map((o) => o.kind),
-        ["ServiceAccount", "Secret", "PersistentVolumeClaim", "Role", "RoleBinding", "Service", "Pod", "Ingress"],
+        ["ServiceAccount", "Secret", "PersistentVolumeClaim", "Role", "Service", "RoleBinding", "Pod", "Ingress"],
       );
       for (const o of r) {
         assert.match(o.uid, /^[0-9a-f-]{36}$/);

@@ -44,6 +44,8 @@ export default defineConfig({
     { slug: "hasty", displayName: "Hasty", cluster: "testbed-1", image: "testbed/slow-start-4000:1", startTimeout: 2 },
     // A home volume from the storage setting, provisioned by the bed's "standard" class when the pod is scheduled.
     { slug: "homed", displayName: "With a home", cluster: "testbed-2", storage: { capacity: "1Gi", storageClass: "standard" } },
+    // Pending (ContainerCreating) for longer than any test: a start that never gets its server up.
+    { slug: "stuck", displayName: "Stuck", cluster: "testbed-1", image: "testbed/slow-start-600000:1" },
   ],
   startTimeout: ${opts.startTimeout ?? 60},
   pollGracePeriod: 30,
@@ -152,6 +154,20 @@ export function managedObjects(bed: Bed, cluster: string, key?: string): string[
   const json = kubectl(bed, cluster, ["get", KINDS, "-A", "-l", selector, "-o", "json"]);
   const items = (JSON.parse(json) as { items: Array<{ kind: string; metadata: { name: string; deletionTimestamp?: string } }> }).items;
   return items.filter((i) => !i.metadata.deletionTimestamp).map((i) => `${i.kind}/${i.metadata.name}`).sort();
+}
+
+/**
+ * The managed objects of a key once a stop has settled: stop returns when the Pod is gone and the
+ * cluster's garbage collector removes the rest a moment later, so this waits (bounded) until the
+ * list is `expected` and returns what it last saw, for the caller to assert on.
+ */
+export async function objectsAfterStop(bed: Bed, cluster: string, key: string, expected: readonly string[] = [], timeoutMs = 30_000): Promise<string[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const now = managedObjects(bed, cluster, key);
+    if (JSON.stringify(now) === JSON.stringify(expected) || Date.now() > end) return now;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Removes what an earlier, failed run left for these keys, so each run starts clean. */

@@ -13,6 +13,7 @@ import {
   ensureBed,
   kubectl,
   managedObjects,
+  objectsAfterStop,
   podNetwork,
   startServe,
   tempDir,
@@ -110,8 +111,9 @@ describe("mcks serve on the bed", () => {
       client.call("server.stop", { user: user("alice"), state: alice.state }),
       client.call("server.stop", { user: user("bob"), state: bob.state, now: true }),
     ]);
-    assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-alice"), ["PersistentVolumeClaim/jupyter-alice-home"]);
-    assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-bob"), []);
+    const home = ["PersistentVolumeClaim/jupyter-alice-home"];
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-alice", home), home);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-2", "jupyter-bob"), []);
     assert.deepEqual(await client.call("server.poll", { user: user("alice"), state: alice.state }), { status: 0 });
     // Stop is idempotent.
     await client.call("server.stop", { user: user("alice"), state: alice.state });
@@ -121,7 +123,7 @@ describe("mcks serve on the bed", () => {
     assert.equal(kubectl(bed, "testbed-1", ["get", "pvc", "jupyter-alice-home", "-o", "jsonpath={.metadata.uid}"]), pvcUid);
     await client.call("server.stop", { user: user("alice"), state: again.state });
     await client.call("server.delete", { user: user("alice"), state: again.state });
-    assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-alice"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-alice"), []);
   });
 
   it("applies exactly what dry-run prints (patches and the dask Role/RoleBinding included)", async () => {
@@ -149,7 +151,7 @@ describe("mcks serve on the bed", () => {
     } finally {
       await client.call("server.delete", { user: user("carol"), state: started.state });
     }
-    assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-carol"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-carol"), []);
   });
 
   it("fails fast with the Kubernetes reason for a broken image and an unschedulable pod, leaving nothing behind", async () => {
@@ -164,8 +166,8 @@ describe("mcks serve on the bed", () => {
     assert.match((pull as PromiseRejectedResult).reason.message, /ErrImagePull|ImagePullBackOff/);
     assert.match((sched as PromiseRejectedResult).reason.message, /Unschedulable/);
     assert.ok(elapsed < 20_000, `took ${elapsed} ms`);
-    assert.deepEqual(managedObjects(bed, "testbed-3", "jupyter-dave"), []);
-    assert.deepEqual(managedObjects(bed, "testbed-3", "jupyter-erin"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-3", "jupyter-dave"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-3", "jupyter-erin"), []);
     assert.deepEqual(await client.call("server.poll", { user: user("dave"), state: null }), { status: 0 });
   });
 
@@ -175,7 +177,7 @@ describe("mcks serve on the bed", () => {
     await waitFor(() => managedObjects(bed, "testbed-1", "jupyter-frank").includes("Pod/jupyter-frank"));
     await client.call("server.stop", { user: user("frank"), state: null, now: true });
     await assert.rejects(starting, /stopped while starting/);
-    assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-frank"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-frank"), []);
 
     // A start that arrives while a stop is still deleting waits for it, then starts afresh.
     const first = await client.call("server.start", { user: user("frank"), profile: "beta" });
@@ -185,7 +187,7 @@ describe("mcks serve on the bed", () => {
     assert.equal((await fetch(`${second.url}api`)).status, 200);
     assert.deepEqual(await client.call("server.poll", { user: user("frank"), state: second.state }), { status: null });
     await client.call("server.stop", { user: user("frank"), state: second.state, now: true });
-    assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-frank"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-2", "jupyter-frank"), []);
   });
 
   it("rejects bad requests with a message naming the field, and survives them", async () => {

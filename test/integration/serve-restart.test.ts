@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { cleanKeys, ensureBed, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
+import { cleanKeys, ensureBed, managedObjects, objectsAfterStop, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
 
 let bed: Bed;
 let configPath: string;
@@ -36,10 +36,10 @@ async function waitFor(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
 }
 
 describe("mcks serve restarts", () => {
-  it("a start cut short by SIGKILL is cleaned up by the next daemon once it is older than the start timeout, and a later start works", async () => {
+  it("a start cut short by SIGKILL before its server ran is cleaned up by the next daemon once it is older than the start timeout, and a later start works", async () => {
     serve = await startServe(configPath, socket);
     const client = await serve.client();
-    const starting = client.call("server.start", { user: user("henry"), profile: "slow" });
+    const starting = client.call("server.start", { user: user("henry"), profile: "stuck" });
     starting.catch(() => {});
     await waitFor(() => managedObjects(bed, "testbed-1", "jupyter-henry").includes("Pod/jupyter-henry"));
     await serve.kill("SIGKILL");
@@ -48,7 +48,7 @@ describe("mcks serve restarts", () => {
 
     serve = await startServe(configPath, socket);
     await waitFor(() => /removed the objects of an incomplete start: testbed-1\/default\/jupyter-henry/.test(serve!.log()), 30_000);
-    assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-henry"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-henry"), []);
 
     const c2 = await serve.client();
     const ok = await c2.call("server.start", { user: user("henry"), profile: "beta" });
@@ -76,8 +76,8 @@ describe("mcks serve restarts", () => {
 
     await c2.call("server.stop", { user: user("ivy"), state: ivy.state, now: true });
     await c2.call("server.stop", { user: user("jack"), state: jack.state, now: true });
-    assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-ivy"), []);
-    assert.deepEqual(managedObjects(bed, "testbed-3", "jupyter-jack"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-2", "jupyter-ivy"), []);
+    assert.deepEqual(await objectsAfterStop(bed, "testbed-3", "jupyter-jack"), []);
     await c2.close();
   });
 });

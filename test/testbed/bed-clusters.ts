@@ -45,3 +45,12 @@ export function bedClusters(names: readonly string[] = ["testbed-1", "testbed-2"
   }
   return { clusters, entries };
 }
+
+/**
+ * A bed cluster once more, reached at its pods' IPs (loopback addresses, so the hub and the
+ * daemon reach them): `routing: "pod-ip"`, no Service, no Ingress, no ingress URL.
+ */
+export function podIpCluster(c: ClusterConfig): ClusterConfig {
+  const { ingressPublicUrl: _, ...rest } = c;
+  return { ...rest, routing: "pod-ip" };
+}

@@ -3,14 +3,16 @@
  * cluster through its restricted context (only test/testbed/rbac-minimal.yaml is granted, so
  * every test also proves that grant is enough) and its ingress URL; and two GPU profiles on
  * testbed-2, whose `gpu` pool starts with no nodes: `testbed-2-gpu` (one GPU, fits a node the
- * autoscaler adds) and `testbed-2-gpu-x4` (four GPUs, fits no pool).
+ * autoscaler adds) and `testbed-2-gpu-x4` (four GPUs, fits no pool); and `testbed-1-direct`, the
+ * lightest server there is: testbed-1 reached at its pod's IP (`routing: "pod-ip"`, cluster
+ * `testbed-1-direct`), without a ServiceAccount, so a start is a Secret and a Pod.
  *
  * The clusters come from `.testbed/clusters.json`, which `npm run testbed -- up` writes; it is
  * found relative to this file, so `mcks … -c test/testbed/config.ts` works from any directory.
  */
 import { defineConfig } from "multicluster-kubespawner";
 import type { ProfileConfig } from "multicluster-kubespawner";
-import { bedClusters } from "./bed-clusters.ts";
+import { bedClusters, podIpCluster } from "./bed-clusters.ts";
 
 const { clusters, entries } = bedClusters();
 const profiles: ProfileConfig[] = [];
@@ -59,6 +61,15 @@ profiles.push(
     patches: { "10-gpu": gpuPatch(4) },
   },
 );
+
+clusters["testbed-1-direct"] = podIpCluster(clusters["testbed-1"]!);
+profiles.push({
+  slug: "testbed-1-direct",
+  displayName: "Test bed cluster testbed-1, at the pod's IP",
+  description: "No Service, no Ingress, no ServiceAccount: the hub reaches the pod at its (loopback) IP",
+  cluster: "testbed-1-direct",
+  serviceAccount: false,
+});
 
 export default defineConfig({
   clusters,
