@@ -10,11 +10,13 @@
  *   - `admins-only`: only admins see it (profiles.list filters per user).
  *   - `gold`: only users whose auth_state (pass_auth_state) says tier "gold" see it; its pod
  *     carries the tier as an annotation. `mock-1`'s "256 MB" choice is for the group big-memory.
+ *   - `direct-1`: testbed-1 reached at the pod's IP (cluster `testbed-1-direct`, `routing: "pod-ip"`),
+ *     without a ServiceAccount: the hub's proxy routes straight to the pod, no Service, no Ingress.
  * The clusters come from `.testbed/clusters.json` (`npm run testbed -- up`).
  */
 import { defineConfig } from "multicluster-kubespawner";
 import { join, resolve } from "node:path";
-import { bedClusters } from "../testbed/bed-clusters.ts";
+import { bedClusters, podIpCluster } from "../testbed/bed-clusters.ts";
 
 // mcks's loader gives each config file its __dirname; plain Node ESM has none.
 const here = typeof __dirname === "string" ? __dirname : resolve(process.cwd(), "test/e2e");
@@ -22,7 +24,7 @@ const here = typeof __dirname === "string" ? __dirname : resolve(process.cwd(), 
 const { clusters } = bedClusters();
 
 export default defineConfig({
-  clusters,
+  clusters: { ...clusters, "testbed-1-direct": podIpCluster(clusters["testbed-1"]!) },
   defaults: {
     image: "testbed/singleuser:latest",
     port: 8888,
@@ -81,6 +83,13 @@ export default defineConfig({
       description: "Its image cannot be pulled: shows how a failure reaches the user",
       cluster: "testbed-2",
       image: "testbed/fail-pull:latest",
+    },
+    {
+      slug: "direct-1",
+      displayName: "Small server on testbed-1, at its pod's IP",
+      description: "The hub's proxy reaches the pod directly: no Service, no Ingress, no ServiceAccount",
+      cluster: "testbed-1-direct",
+      serviceAccount: false,
     },
     {
       slug: "admins-only",

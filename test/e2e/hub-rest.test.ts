@@ -1,6 +1,7 @@
 /**
  * JupyterHub 6 + configurable-http-proxy + mcks serve + the bed, driven through the hub's REST
- * API: alice and bob land in different clusters and the hub's proxy reaches each one's pod; a real
+ * API: alice and bob land in different clusters and the hub's proxy reaches each one's pod; erin's
+ * server is reached at its pod's IP (pod-ip routing, the hub's own readiness check); a real
  * jupyterhub-singleuser authenticates against the hub's API and runs code in an ipykernel for a
  * Python client (kernel_client.py: jupyter_server's REST API + the kernel's websocket, through
  * the proxy and the bed's ingress); killing the daemon and restarting it and the hub keeps
@@ -19,6 +20,7 @@ const alice = `alice-${run}`;
 const bob = `bob-${run}`;
 const carol = `carol-${run}`;
 const dave = `dave-${run}`;
+const erin = `erin-${run}`;
 
 interface MockAnswer {
   readonly pod: string;
@@ -49,13 +51,13 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
 
   before(async () => {
     stack = await startHubStack("hub-rest");
-    const r = await stack.api("POST", "/users", { usernames: [alice, bob, carol, dave] });
+    const r = await stack.api("POST", "/users", { usernames: [alice, bob, carol, dave, erin] });
     assert.equal(r.status, 201, JSON.stringify(r.json));
   });
 
   after(async () => {
     if (!stack) return;
-    for (const u of [alice, bob, carol, dave]) await stack.api("DELETE", `/users/${u}/server`).catch(() => undefined);
+    for (const u of [alice, bob, carol, dave, erin]) await stack.api("DELETE", `/users/${u}/server`).catch(() => undefined);
     await stack.close();
   });
 
@@ -80,6 +82,22 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
     const b = await whoAnswers(stack, bob);
     assert.equal(b.pod, `jupyter-${bob}`);
     assert.equal(clusterOfIp(stack, b.ip), "testbed-2");
+  });
+
+  it("pod-ip routing: the hub's proxy goes straight to the pod's IP; a Secret and a Pod are all there is, and a stop leaves nothing", async () => {
+    await spawn(stack, erin, { profile: "direct-1" });
+    const target = await routeTarget(stack, erin);
+    assert.match(target ?? "", /^http:\/\/127\.\d+\.\d+\.\d+:8888$/, `the proxy's target for ${erin}: ${target}`);
+    const e = await whoAnswers(stack, erin);
+    assert.equal(e.pod, `jupyter-${erin}`);
+    assert.equal(`http://${e.ip}:8888`, target, "the pod at the proxy's target answered");
+    assert.equal(clusterOfIp(stack, e.ip), "testbed-1");
+    assert.equal(e.path, `/user/${erin}/whoami`);
+    assert.deepEqual(managedObjects(stack, "testbed-1", erin).sort(), [`pod/jupyter-${erin}`, `secret/jupyter-${erin}`]);
+    const d = await stack.api("DELETE", `/users/${erin}/server`);
+    assert.ok(d.status === 202 || d.status === 204, `DELETE /users/${erin}/server: ${d.status} ${JSON.stringify(d.json)}`);
+    await waitStopped(stack, erin);
+    assert.deepEqual(await objectsAfterStop(stack, "testbed-1", erin), []);
   });
 
   it("the hub stores only the daemon's state, no token", async () => {
