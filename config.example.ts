@@ -17,6 +17,9 @@ export default defineConfig({
     // `kubectl config get-contexts` lists these names.
     "gke-us-central1": {
       context: "gke_hub-project_us-central1_compute",
+      // The default. "pod-ip" when the hub reaches pod IPs itself (its own cluster): no Service,
+      // no Ingress, no ingressPublicUrl.
+      routing: "ingress",
       ingressPublicUrl: "https://us-central1.hub.example.org",
       ingressClass: "contour",
       // Settings for every profile on this cluster, over `defaults`.
