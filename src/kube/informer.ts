@@ -120,7 +120,8 @@ export class Informer<T extends WatchedObject> {
 
   constructor(http: KubeHttp, options: InformerOptions<T>, handlers: InformerHandlers<T>) {
     this.#http = http;
-    this.#keep = options.keep ?? ((o) => o);
+    // A `keep` copies only what it wants (managedFields not among it); without one, `slim` drops it.
+    this.#keep = options.keep ?? slim;
     this.options = options;
     this.#handlers = handlers;
   }
@@ -218,7 +219,7 @@ export class Informer<T extends WatchedObject> {
         if (err instanceof KubeApiError && err.status.code === 410) throw new GoneError();
         throw err;
       }
-      for (const item of page.items ?? []) fresh.set(cacheKey(item.metadata), this.#keep(slim(item)));
+      for (const item of page.items ?? []) fresh.set(cacheKey(item.metadata), this.#keep(item));
       rv = page.metadata?.resourceVersion ?? rv;
       cont = page.metadata?.continue || undefined;
     } while (cont);
@@ -281,7 +282,7 @@ export class Informer<T extends WatchedObject> {
       if (status.code === 410) throw new GoneError();
       throw new KubeApiError(`${this.options.name} watch: ${status.message}`, status);
     }
-    const obj = this.#keep(slim(ev.object));
+    const obj = this.#keep(ev.object);
     if (obj.metadata?.resourceVersion) this.#rv = obj.metadata.resourceVersion;
     if (ev.type === "BOOKMARK") return;
     const k = cacheKey(obj.metadata);

@@ -153,8 +153,10 @@ export async function launchServer(
     onProgress: (e) => emit({ progress: 25 + Math.round((Math.min(100, Math.max(0, e.progress)) * 55) / 100), message: e.message }),
   });
   const url = await waitRoute(ctx, status, emit, hookLog, signal);
-  emit({ progress: 95, message: "Server is up; running readiness checks" });
-  await runReadiness(config.plugins, ctx, url, hookLog, signal);
+  if (config.plugins.some((p) => p.readiness)) {
+    emit({ progress: 95, message: "Server is up; running readiness checks" });
+    await runReadiness(config.plugins, ctx, url, hookLog, signal);
+  }
 
   emit({ progress: 100, message: `Server ready at ${url} (${where})` });
   return { url, state: { cluster: ctx.cluster.name, namespace: ctx.namespace, key: ctx.key, profile: ctx.profile.slug } };

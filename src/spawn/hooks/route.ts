@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import type { Plugin } from "../../config/types.ts";
 import { builtinPlugin } from "./order.ts";
 
@@ -19,20 +21,45 @@ export function routeAnswered(status: number): boolean {
   return status < 500 && status !== 404;
 }
 
+/**
+ * One keep-alive pool per scheme for every start's probes: they all go to a few ingress
+ * addresses, so connections are reused instead of opened per probe. Plain node:http, not
+ * fetch: undici's request, stream and abort machinery made the probes the largest share of the
+ * daemon's CPU per start (bench/burst.ts profile).
+ */
+const AGENTS: Readonly<Record<string, http.Agent>> = {
+  "http:": new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: 16 }),
+};
+const PROBE_TIMEOUT_MS = 5000;
+
+/** The HTTP status of one GET of `target`; its body is discarded, so the connection is reused. */
+function probe(target: URL, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const lib = target.protocol === "https:" ? https : http;
+    const req = lib.request(target, { method: "GET", agent: AGENTS[target.protocol], signal }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.setTimeout(PROBE_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 async function waitForRoute({ url, signal, onRetry }: RouteCheck): Promise<void> {
-  const target = new URL("api", url.endsWith("/") ? url : `${url}/`).toString();
+  const target = new URL("api", url.endsWith("/") ? url : `${url}/`);
   let delay = 50;
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
     let last: string;
     try {
-      const res = await fetch(target, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]), redirect: "manual" });
-      await res.body?.cancel();
-      if (routeAnswered(res.status)) return;
-      last = `HTTP ${res.status}`;
+      const status = await probe(target, signal);
+      if (routeAnswered(status)) return;
+      last = `HTTP ${status}`;
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      last = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      last = err instanceof Error ? err.message : String(err);
     }
     onRetry?.(attempt, last);
     await new Promise<void>((resolve, reject) => {
