@@ -11,7 +11,7 @@ import type { AppliedObject, Kube, KubeCluster, StopFacts } from "../../src/kube
 import type { ObjectRef } from "../../src/objects/types.ts";
 import { kubectl } from "../testbed/bootstrap.ts";
 import { ensureBed, type Bed, type BedCluster } from "../testbed/bed.ts";
-import { bedKube, objectsOnCluster, serverObjects, uniqueKey, waitFor } from "./kube-fixtures.ts";
+import { bedKube, objectsOnCluster, serverObjects, uniqueKey, waitFor, FIXTURE_KINDS } from "./kube-fixtures.ts";
 
 let bed: Bed;
 let c1: BedCluster;
@@ -53,7 +53,7 @@ function factsOf(key: string, applied: readonly AppliedObject[]): StopFacts {
 
 async function startServer(key: string): Promise<AppliedObject[]> {
   const applied = await kubeMod.applyObjects(cluster.client, serverObjects(key, { rbac: true }), { owner: key });
-  await cluster.watch.waitReady(key, { timeoutMs: 60_000 });
+  await cluster.watch.waitReady(key, "default", { timeoutMs: 60_000 });
   return applied;
 }
 
@@ -83,7 +83,7 @@ describe("stop through the owner, with the real garbage collector", () => {
         assert.equal(a.owned, true);
       }
     }
-    assert.equal(cluster.watch.get(owned)?.ownerUid, owner.uid, "the watch cache knows the Pod's owner");
+    assert.equal(cluster.watch.get(owned, "default")?.ownerUid, owner.uid, "the watch cache knows the Pod's owner");
   });
 
   test("one request: the DELETE of the owner; the watch sees the Pod go, the collector removes the rest, the home volume stays", async (t) => {
@@ -93,7 +93,7 @@ describe("stop through the owner, with the real garbage collector", () => {
     t.diagnostic(`stopped in ${(performance.now() - started).toFixed(0)} ms`);
     assert.equal(requests() - before, 1, "one API request for the whole stop");
     assert.deepEqual(deleted.map((d) => `${d.kind}/${d.name}`), [`Secret/${owned}`]);
-    assert.equal(cluster.watch.get(owned), undefined, "the Pod is gone when stop returns");
+    assert.equal(cluster.watch.get(owned, "default"), undefined, "the Pod is gone when stop returns");
     await waitFor(() => objectsOnCluster(bed, c1.context, owned).length === 1).catch(() => assert.fail(gone(owned)));
     assert.deepEqual(objectsOnCluster(bed, c1.context, owned), [`persistentvolumeclaim/${owned}-home`]);
   });
@@ -112,7 +112,7 @@ describe("stop through the owner, with the real garbage collector", () => {
     for (const a of second.filter((x) => x.owned)) {
       assert.deepEqual(ownerReferences(`${a.kind.toLowerCase()}/${a.name}`).map((r) => r.uid), [newOwner], `${a.kind}/${a.name} references only the new owner`);
     }
-    assert.equal(cluster.watch.get(again)?.ready, true);
+    assert.equal(cluster.watch.get(again, "default")?.ready, true);
     await kubeMod.stopServer(cluster, { namespace: "default", key: again, ...factsOf(again, second) });
     await waitFor(() => objectsOnCluster(bed, c1.context, again).length === 1).catch(() => assert.fail(gone(again)));
   });
@@ -128,8 +128,8 @@ describe("stop through the owner, with the real garbage collector", () => {
 
   test("a server without references (applied by an older mcks): recovery lists what stop must delete by name, and stop lists nothing", async () => {
     await kubeMod.applyObjects(cluster.client, serverObjects(legacy, { rbac: true }));
-    await cluster.watch.waitReady(legacy, { timeoutMs: 60_000 });
-    const state = await kubeMod.recoverState([cluster]);
+    await cluster.watch.waitReady(legacy, "default", { timeoutMs: 60_000 });
+    const state = await kubeMod.recoverState([cluster], { extraKinds: FIXTURE_KINDS });
     const found = state.servers.find((s) => s.key === legacy)!;
     assert.equal(found.started, true);
     assert.deepEqual(found.unowned.map((o) => o.kind).sort(), ["Ingress", "Role", "RoleBinding", "Service", "ServiceAccount"]);

@@ -17,7 +17,7 @@ import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { cleanKeys, objectsAfterStop } from "./serve-fixture.ts";
 
 const CONFIG = join(import.meta.dirname, "../testbed/config.ts");
-const quiet: ServeLog = { info: () => {}, warn: () => {}, error: () => {}, child: () => quiet };
+const quiet: ServeLog = { info: () => {}, warn: () => {}, error: () => {}, child: () => quiet, with: () => quiet };
 
 let bed: Bed;
 let kube: Kube | undefined;
