@@ -29,16 +29,20 @@ export function writeBurstConfig(
   clusters: readonly BedCluster[],
   startTimeoutSeconds: number,
   pollGracePeriodSeconds = 30,
-  opts: { renderOnly?: boolean; patches?: Readonly<Record<string, string>> } = {},
+  opts: { renderOnly?: boolean; patches?: Readonly<Record<string, string>>; routing?: "ingress" | "pod-ip" } = {},
 ): string {
   const patches = JSON.stringify(opts.patches ?? (opts.renderOnly ? BURST_PATCHES : PATCHES_ON_BED));
   const cpuGuarantee = opts.renderOnly ? "" : " cpuGuarantee: 0.01,";
   const file = join(dir, "config.ts");
+  // Pod-IP routing: the hub reaches the bed's (loopback) pod IPs itself; no Service, Ingress or
+  // ServiceAccount, so a start is a Secret and a Pod, as with KubeSpawner's defaults.
+  const direct = opts.routing === "pod-ip";
+  const route = (c: BedCluster) => (direct ? `routing: "pod-ip"` : `ingressPublicUrl: "${c.ingressUrl}"`);
   const clusterEntries = clusters
-    .map((c) => `"${c.name}": { context: "${c.restrictedContext}", kubeconfig: ${JSON.stringify(kubeconfig)}, ingressPublicUrl: "${c.ingressUrl}", namespace: "default" }`)
+    .map((c) => `"${c.name}": { context: "${c.restrictedContext}", kubeconfig: ${JSON.stringify(kubeconfig)}, ${route(c)}, namespace: "default" }`)
     .join(",\n    ");
   const profiles = clusters
-    .map((c, i) => `{ slug: "${profileSlug(c)}", displayName: "On ${c.name}", cluster: "${c.name}", default: ${i === 0}, patches: ${patches} }`)
+    .map((c, i) => `{ slug: "${profileSlug(c)}", displayName: "On ${c.name}", cluster: "${c.name}", default: ${i === 0},${direct ? " serviceAccount: false," : ""} patches: ${patches} }`)
     .join(",\n    ");
   writeFileSync(
     file,

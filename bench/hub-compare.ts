@@ -5,6 +5,8 @@
  *   - `kubespawner`: jupyterhub-kubespawner 7.1.0 (bench/.venv), kubeconfig context testbed-1's
  *     restricted user (the identity mcks uses), namespace default;
  *   - `mcks`: our spawner (hub/.venv) + `mcks serve` (dist/mcks), all users on testbed-1;
+ *   - `mcksDirect`: the same as `mcks` with `routing: "pod-ip"` and no ServiceAccount (the hub
+ *     reaches the bed's loopback pod IPs, as KubeSpawner's hub does): a Secret and a Pod per start;
  *   - `mcks3`: the same, users spread over testbed-1…3;
  *   - `upstream`: upstream's jupyterhub-multicluster-kubespawner 0.2 (bench/.venv), testbed-1.
  *
@@ -15,7 +17,14 @@
  * stops, API requests per start and per stop and the most watches open (the API servers'
  * /metrics), the hub's RSS with all running, and the objects left after stopping.
  *
- *   node bench/hub-compare.ts [--users 200] [--upstream-users 50] [--runs kubespawner,mcks,mcks3,upstream]
+ * Its JSON holds one object per run and, at the top, the figures the footprint goals are about:
+ * `apiRequestsPerStart`, `apiRequestsPerStop`, `daemonCpuMsPerSpawn` (the `mcks` run, ingress
+ * routing) and `directApiRequestsPerStart`, `directApiRequestsPerStop`, `directDaemonCpuMsPerSpawn`
+ * (the `mcksDirect` run), for the runs that ran. Those request counts are the daemon's own
+ * (`own…` of the run): the API servers' counters cannot tell a spawner's DELETE from the garbage
+ * collector's that follow it.
+ *
+ *   node bench/hub-compare.ts [--users 200] [--upstream-users 50] [--runs kubespawner,mcks,mcksDirect,mcks3,upstream]
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -30,12 +39,13 @@ import { ensureTokens } from "../test/testbed/certs.ts";
 import { ensureBed, type Bed } from "../test/testbed/bed.ts";
 import * as L from "../test/testbed/layout.ts";
 import type { BedCluster } from "../test/testbed/state.ts";
-import { fetchMetrics, isMcksRequest, openWatches, sum, type Sample } from "./apiserver-metrics.ts";
+import { fetchMetrics, isMcksRequest, openWatches, parseMetrics, sum, type Sample } from "./apiserver-metrics.ts";
 import { profileSlug, writeBurstConfig } from "./burst-config.ts";
 import { cpuSeconds, percentile, rssMiB } from "./percentile.ts";
 import { benchPython } from "./upstream.ts";
 
-export type RunName = "kubespawner" | "mcks" | "mcks3" | "upstream";
+export type RunName = "kubespawner" | "mcks" | "mcksDirect" | "mcks3" | "upstream";
+export const RUN_NAMES: readonly RunName[] = ["kubespawner", "mcks", "mcksDirect", "mcks3", "upstream"];
 
 export interface HubRunResult {
   readonly users: number;
@@ -50,8 +60,12 @@ export interface HubRunResult {
   readonly daemonCpuS: number;
   readonly hubCpuMsPerSpawn: number;
   readonly daemonCpuMsPerSpawn: number;
+  /** At the API servers (their /metrics): the spawner's requests and what the cluster does in answer (the garbage collector's, the kubelet's final DELETE). */
   readonly apiRequestsPerStart: number;
   readonly apiRequestsPerStop: number;
+  /** Our runs: the daemon's own requests, watches not included (its mcks_kube_request_duration_seconds); 0 for the others. */
+  readonly ownApiRequestsPerStart: number;
+  readonly ownApiRequestsPerStop: number;
   /** The most WATCH requests open at once beyond the bed's own, summed over the clusters used. */
   readonly watchesOpen: number;
   readonly hubRssMiB: number;
@@ -131,7 +145,7 @@ export async function hubRun(bed: Bed, run: RunName, users: number): Promise<Hub
   const [proxyPort, apiPort, hubPort] = [await freePort(), await freePort(), await freePort()];
   const url = `http://127.0.0.1:${proxyPort}`;
   const token = randomBytes(24).toString("hex");
-  const ours = run === "mcks" || run === "mcks3";
+  const ours = run === "mcks" || run === "mcksDirect" || run === "mcks3";
   const venv = ours ? join(root, "hub/.venv") : join(benchPython(), "../..");
   const socket = join(dir, "mcks.sock");
   const ctx = clusters[0]!.restrictedContext;
@@ -163,13 +177,25 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
   const watches = (s: Sample[][]): number => s.reduce((a, x) => a + openWatches(x), 0);
 
   const failures: string[] = [];
+  let metricsPort = 0;
+  /** The daemon's own API requests so far (its metrics), watches not included; 0 without a daemon. */
+  const ownRequests = async (): Promise<number> => {
+    if (!metricsPort) return 0;
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return sum(parseMetrics(text, ["mcks_kube_request_duration_seconds_count"]), "mcks_kube_request_duration_seconds_count", (l) => l.verb !== "WATCH");
+  };
   let daemon: Running | undefined;
   let hub: Running | undefined;
   const watchesBefore = watches(await scrape());
   try {
     if (ours) {
-      const config = writeBurstConfig(dir, bed.kubeconfig, clusters, START_TIMEOUT_S, 30, { patches: {} });
-      daemon = start("mcks serve", join(root, "dist/mcks"), ["serve", "-c", config, "--socket", socket], { cwd: dir, env, log: join(dir, "serve.log") });
+      const config = writeBurstConfig(dir, bed.kubeconfig, clusters, START_TIMEOUT_S, 30, { patches: {}, routing: run === "mcksDirect" ? "pod-ip" : "ingress" });
+      metricsPort = await freePort();
+      daemon = start("mcks serve", join(root, "dist/mcks"), ["serve", "-c", config, "--socket", socket, "--metrics-listen", `127.0.0.1:${metricsPort}`], {
+        cwd: dir,
+        env,
+        log: join(dir, "serve.log"),
+      });
       await waitReady(daemon, () => unixSocketAccepts(socket), 60_000);
     }
     hub = start("jupyterhub", join(venv, "bin/jupyterhub"), ["-f", join(dir, "jupyterhub_config.py")], { cwd: dir, env, log: join(dir, "hub.log") });
@@ -199,6 +225,7 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
     })();
     const cpu0 = { hub: await cpuSeconds(hubPid, true), daemon: daemon ? await cpuSeconds(daemon.child.pid!) : 0 };
     const req0 = requests(await scrape());
+    const own0 = await ownRequests();
     log(`${run}: ${users} spawns through ${url} on ${clusters.map((c) => c.name).join(", ")}`);
     const t0 = performance.now();
     const spawnMs: number[] = [];
@@ -213,6 +240,7 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
     );
     const wall = (performance.now() - t0) / 1000;
     const req1 = requests(await scrape());
+    const own1 = await ownRequests();
     hubRss = await rssMiB(hubPid);
     const daemonRss = daemon ? await rssMiB(daemon.child.pid!) : 0;
     log(`${run}: ${spawnMs.length} ready, ${failures.length} failed in ${wall.toFixed(1)} s; hub RSS ${hubRss.toFixed(0)} MiB`);
@@ -231,6 +259,7 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
     // The fake kubelet removes a deleted Pod a moment after the spawner's DELETE: let it finish.
     await sleep(3000);
     const req2 = requests(await scrape());
+    const own2 = await ownRequests();
     const left = clusters.reduce((a, c) => a + objectsIn(bed, c), 0);
     log(`${run}: stopped in ${stopWall.toFixed(1)} s, ${left} objects left; hub CPU ${(cpu1.hub - cpu0.hub).toFixed(1)} s, daemon ${(cpu1.daemon - cpu0.daemon).toFixed(1)} s`);
     for (const f of failures.slice(0, 5)) log(`FAILURE ${f}`);
@@ -249,6 +278,8 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
       daemonCpuMsPerSpawn: Math.round(((cpu1.daemon - cpu0.daemon) * 1000) / n),
       apiRequestsPerStart: Number(((req1 - req0) / n).toFixed(2)),
       apiRequestsPerStop: Number(((req2 - req1) / n).toFixed(2)),
+      ownApiRequestsPerStart: Number(((own1 - own0) / n).toFixed(2)),
+      ownApiRequestsPerStop: Number(((own2 - own1) / n).toFixed(2)),
       watchesOpen: maxWatches,
       hubRssMiB: Number(hubRss.toFixed(1)),
       daemonRssMiB: Number(daemonRss.toFixed(1)),
@@ -277,13 +308,42 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
  */
 export const UPSTREAM_USERS = 50;
 
-export async function hubCompare(runs: readonly RunName[], users: number, upstreamUsers = UPSTREAM_USERS): Promise<Partial<Record<RunName, HubRunResult>>> {
+/** The footprint goals' figures, at the top of the JSON (see the header). */
+export interface HubSummary {
+  readonly apiRequestsPerStart?: number;
+  readonly apiRequestsPerStop?: number;
+  readonly daemonCpuMsPerSpawn?: number;
+  readonly directApiRequestsPerStart?: number;
+  readonly directApiRequestsPerStop?: number;
+  readonly directDaemonCpuMsPerSpawn?: number;
+}
+
+export type HubCompareResult = Partial<Record<RunName, HubRunResult>> & HubSummary;
+
+export function hubSummary(runs: Partial<Record<RunName, HubRunResult>>): HubSummary {
+  const { mcks, mcksDirect } = runs;
+  return {
+    ...(mcks ? { apiRequestsPerStart: mcks.ownApiRequestsPerStart, apiRequestsPerStop: mcks.ownApiRequestsPerStop, daemonCpuMsPerSpawn: mcks.daemonCpuMsPerSpawn } : {}),
+    ...(mcksDirect
+      ? {
+          directApiRequestsPerStart: mcksDirect.ownApiRequestsPerStart,
+          directApiRequestsPerStop: mcksDirect.ownApiRequestsPerStop,
+          directDaemonCpuMsPerSpawn: mcksDirect.daemonCpuMsPerSpawn,
+        }
+      : {}),
+  };
+}
+
+export async function hubCompare(runs: readonly RunName[], users: number, upstreamUsers = UPSTREAM_USERS): Promise<HubCompareResult> {
+  const unknown = runs.filter((r) => !RUN_NAMES.includes(r));
+  if (unknown.length > 0) throw new Error(`unknown run(s) ${unknown.join(", ")}; the runs are ${RUN_NAMES.join(", ")}`);
   ensureVenv();
-  benchPython();
+  // KubeSpawner and upstream 0.2 come from bench/.venv; our runs need only hub/.venv.
+  if (runs.includes("kubespawner") || runs.includes("upstream")) benchPython();
   const bed = await ensureBed({ clusters: 3 });
   const out: Partial<Record<RunName, HubRunResult>> = {};
   for (const run of runs) out[run] = await hubRun(bed, run, run === "upstream" ? Math.min(users, upstreamUsers) : users);
-  return out;
+  return { ...out, ...hubSummary(out) };
 }
 
 if (import.meta.main) {
@@ -291,7 +351,7 @@ if (import.meta.main) {
     options: {
       users: { type: "string", default: process.env.MCKS_BENCH_HUB_USERS ?? "200" },
       "upstream-users": { type: "string", default: String(UPSTREAM_USERS) },
-      runs: { type: "string", default: "kubespawner,mcks,mcks3,upstream" },
+      runs: { type: "string", default: RUN_NAMES.join(",") },
     },
   });
   const r = await hubCompare(values.runs!.split(",") as RunName[], Number(values.users), Number(values["upstream-users"]));

@@ -1,15 +1,16 @@
 /**
  * `npm run bench`: the whole benchmark suite, ending with ONE line of JSON (the last stdout line).
  *
- *   npm run bench [-- --users 1000] [--hub-users 200] [--rounds 7] [--hub-runs kubespawner,mcks,mcks3,upstream]
+ *   npm run bench [-- --users 1000] [--hub-users 200] [--rounds 7] [--hub-runs kubespawner,mcks,mcksDirect,mcks3,upstream]
  *                 [--no-build] [--keep-bed]
  *
  * 1. upstream, paired (bench/upstream.ts): upstream 0.2's own code path vs. ours, 0/2/10 patches;
  * 2. on a bed of its own — MCKS_TESTBED_DIR=$TMPDIR/mcks-bench-bed, ports at MCKS_BENCH_PORT_OFFSET
  *    (default: MCKS_TESTBED_PORT_OFFSET + 50), 3 clusters — so its API servers see only the
  *    bench's traffic and their /metrics count the spawners' requests:
- *    a. KubeSpawner, mcks (one cluster, then three) and upstream 0.2 in a real JupyterHub,
- *       N concurrent spawns (bench/hub-compare.ts; N = --hub-users or MCKS_BENCH_HUB_USERS);
+ *    a. KubeSpawner, mcks (one cluster with ingress routing, one with pod-ip routing, then three)
+ *       and upstream 0.2 in a real JupyterHub, N concurrent spawns (bench/hub-compare.ts;
+ *       N = --hub-users or MCKS_BENCH_HUB_USERS);
  *    b. the burst against `dist/mcks` (bench/burst.ts): 1000 concurrent starts, mcks's own share
  *       of each (URL returned after Pod Ready and route), then memory at 0…2000 servers.
  *    The bed is stopped at the end unless --keep-bed.
@@ -22,14 +23,15 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BurstResult } from "./burst.ts";
-import type { HubRunResult, RunName } from "./hub-compare.ts";
+import { OBJECTS_PER_START } from "./burst-config.ts";
+import { RUN_NAMES, type HubCompareResult } from "./hub-compare.ts";
 import { upstreamPaired } from "./upstream.ts";
 
 const { values } = parseArgs({
   options: {
     users: { type: "string", default: "1000" },
     "hub-users": { type: "string", default: process.env.MCKS_BENCH_HUB_USERS ?? "200" },
-    "hub-runs": { type: "string", default: "kubespawner,mcks,mcks3,upstream" },
+    "hub-runs": { type: "string", default: RUN_NAMES.join(",") },
     rounds: { type: "string", default: "7" },
     "no-build": { type: "boolean", default: false },
     "keep-bed": { type: "boolean", default: false },
@@ -84,7 +86,7 @@ if (!values["no-build"]) await run("build dist/mcks", ["build/build.ts"]);
 process.stderr.write(`\n== upstream 0.2 vs. ours, paired, ${values.rounds} rounds (load average ${load()})\n`);
 const up = await upstreamPaired(Number(values.rounds), (m) => process.stderr.write(`[upstream] ${m}\n`));
 
-let hubs: Partial<Record<RunName, HubRunResult>>;
+let hubs: HubCompareResult;
 let burst: BurstResult;
 try {
   await run("bench bed up", ["test/testbed/cli.ts", "up", "--clusters", BED_CLUSTERS, "--pools", benchPoolsFile], bedEnv);
@@ -133,11 +135,33 @@ const rows: Row[] = [
   ["upstream 0.2 / ours, 10 patches", `${range(s.P10)}: ${s.P10.upstreamMsPerUser} ms vs ${s.P10.oursUsPerUser} µs per user`, "", undefined],
   [`  (load average during the pairs)`, `${up.loadStart} → ${up.loadEnd}`, "", undefined],
 ];
-for (const [name, h] of Object.entries(hubs) as [RunName, HubRunResult][]) {
+for (const name of RUN_NAMES) {
+  const h = hubs[name];
+  if (!h) continue;
   rows.push(
     [`hub + ${name}: ${h.users} spawns on ${h.clusters} cluster(s)`, `all ready in ${h.wallAllReadyS} s (${h.failures} failures), p50 / p99 ${h.spawnP50Ms} / ${h.spawnP99Ms} ms; stop ${h.stopWallS} s, ${h.objectsLeft} left`, "0 left", h.failures === 0 && h.objectsLeft === 0],
     [`  CPU hub / daemon, per spawn`, `${h.hubCpuS} / ${h.daemonCpuS} s; ${h.hubCpuMsPerSpawn} / ${h.daemonCpuMsPerSpawn} ms`, "", undefined],
     [`  API requests per start / stop, watches, RSS hub / daemon`, `${h.apiRequestsPerStart} / ${h.apiRequestsPerStop}, ${h.watchesOpen} watches, ${h.hubRssMiB} / ${h.daemonRssMiB} MiB (load ${h.loadStart} → ${h.loadEnd})`, "", undefined],
+  );
+}
+// The footprint goals (side by side, same hub, same cluster): pod-ip routing a Secret and a Pod, ingress one request per object.
+if (hubs.mcksDirect) {
+  const d = hubs.mcksDirect;
+  rows.push(["hub + mcksDirect: its own API requests per start / stop", `${d.ownApiRequestsPerStart} / ${d.ownApiRequestsPerStop}`, "≤ 2 / 1", d.ownApiRequestsPerStart <= 2 && d.ownApiRequestsPerStop <= 1]);
+  const ks = hubs.kubespawner;
+  if (ks) {
+    const cpu = d.hubCpuMsPerSpawn + d.daemonCpuMsPerSpawn;
+    rows.push(
+      ["hub + mcksDirect: CPU per spawn (hub + daemon) vs KubeSpawner", `${cpu} vs ${ks.hubCpuMsPerSpawn} ms`, "≤ KubeSpawner", cpu <= ks.hubCpuMsPerSpawn],
+      ["hub + mcksDirect: all ready vs KubeSpawner", `${d.wallAllReadyS} vs ${ks.wallAllReadyS} s`, "≤ KubeSpawner", d.wallAllReadyS <= ks.wallAllReadyS],
+    );
+  }
+}
+if (hubs.mcks) {
+  const m = hubs.mcks;
+  rows.push(
+    ["hub + mcks: its own API requests per start / stop", `${m.ownApiRequestsPerStart} / ${m.ownApiRequestsPerStop}`, `≤ ${OBJECTS_PER_START} / 1`, m.ownApiRequestsPerStart <= OBJECTS_PER_START && m.ownApiRequestsPerStop <= 1],
+    ["hub + mcks: daemon CPU per spawn", `${m.daemonCpuMsPerSpawn} ms`, "≤ 8 ms", m.daemonCpuMsPerSpawn <= 8],
   );
 }
 rows.push(
