@@ -65,7 +65,9 @@ describe("mcks serve restarts", () => {
     await serve.kill("SIGKILL");
 
     serve = await startServe(configPath, socket);
-    assert.match(serve.log(), /recovered 2 running servers/);
+    // At least ivy's and jack's (a server another test left running on the shared bed counts too).
+    const recovered = Number(/recovered (\d+) running server/.exec(serve.log())?.[1] ?? 0);
+    assert.ok(recovered >= 2, `recovered ${recovered} running servers: ${serve.log()}`);
     const c2 = await serve.client();
     assert.deepEqual(await c2.call("server.poll", { user: user("ivy"), state: ivy.state }), { status: null });
     assert.deepEqual(await c2.call("server.poll", { user: user("jack"), state: jack.state }), { status: null });
