@@ -210,7 +210,8 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
       });
       return { status: r.status, text: await r.text() };
     };
-    const names = Array.from({ length: users }, (_, i) => `hb-${run}-u${i}`);
+    // The hub keeps user names in lower case (mcksDirect would be another user).
+    const names = Array.from({ length: users }, (_, i) => `hb-${run.toLowerCase()}-u${i}`);
     const made = await api("POST", "/users", { usernames: names });
     if (made.status !== 201) throw new Error(`POST /users: ${made.status} ${made.text.slice(0, 300)}`);
 
@@ -260,7 +261,10 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
     await sleep(3000);
     const req2 = requests(await scrape());
     const own2 = await ownRequests();
-    const left = clusters.reduce((a, c) => a + objectsIn(bed, c), 0);
+    // Our stop leaves a server's other objects to the cluster's garbage collector: give it time.
+    const leftNow = () => clusters.reduce((a, c) => a + objectsIn(bed, c), 0);
+    let left = leftNow();
+    for (const end = Date.now() + 60_000; left > 0 && Date.now() < end; left = leftNow()) await sleep(2000);
     log(`${run}: stopped in ${stopWall.toFixed(1)} s, ${left} objects left; hub CPU ${(cpu1.hub - cpu0.hub).toFixed(1)} s, daemon ${(cpu1.daemon - cpu0.daemon).toFixed(1)} s`);
     for (const f of failures.slice(0, 5)) log(`FAILURE ${f}`);
     const n = Math.max(1, spawnMs.length);
