@@ -51,7 +51,7 @@ export const sum = (samples: readonly Sample[], name: string, keep: (labels: Rea
   samples.filter((s) => s.name === name && keep(s.labels)).reduce((a, s) => a + s.value, 0);
 
 /**
- * Requests mcks makes to start a server: apply, the started marker, and any get/list.
+ * Requests mcks makes to start and stop a server: apply, delete, and any get/list.
  * Left out, because only the bed's agent and the API server itself make them: events, the
  * pod `status` and `binding` subresources (the fake kubelet), nodes, leases, the API server's
  * own loopback calls made while admitting mcks's objects (`ipaddresses`: the ClusterIP allocator
