@@ -430,6 +430,15 @@ export class KubeHttp {
     // A connection the server is closing (GOAWAY) keeps its running streams; new ones go to a new one.
     session.on("goaway", forget);
     session.on("close", forget);
+    // The connection went away under it (reset, the peer closed it): a closing session would
+    // keep its watch streams open, waiting for bytes that never come. Destroying it fails them
+    // at once, so the watches resume on a new connection.
+    session.once("connect", (_s, socket) => {
+      socket.once("close", () => {
+        forget();
+        if (!session.destroyed) session.destroy(Object.assign(new Error("the connection to the API server was closed"), { code: "ECONNRESET" }));
+      });
+    });
     this.#sessions.set(id, { ready, session });
     return ready;
   }
