@@ -373,7 +373,12 @@ export class KubeHttp {
           { ":method": o.method, ":path": o.path, ...o.headers },
           { endStream: o.body === undefined, ...(o.signal ? { signal: o.signal } : {}) },
         );
-        stream.on("close", release);
+        stream.on("close", () => {
+          release();
+          // Closed before its head came (a watch's head may wait for its first event): the
+          // connection went away (a cancelled stream emits no error), so the caller retries.
+          if (!answered) reject(Object.assign(new Error(`the stream closed before an answer (HTTP/2 code ${stream.rstCode})`), { code: "ECONNRESET" }));
+        });
         stream.setTimeout(o.timeoutMs, () => {
           this.#checkAlive(session);
           stream.destroy(timeoutError(o.timeoutMs));
@@ -430,15 +435,6 @@ export class KubeHttp {
     // A connection the server is closing (GOAWAY) keeps its running streams; new ones go to a new one.
     session.on("goaway", forget);
     session.on("close", forget);
-    // The connection went away under it (reset, the peer closed it): a closing session would
-    // keep its watch streams open, waiting for bytes that never come. Destroying it fails them
-    // at once, so the watches resume on a new connection.
-    session.once("connect", (_s, socket) => {
-      socket.once("close", () => {
-        forget();
-        if (!session.destroyed) session.destroy(Object.assign(new Error("the connection to the API server was closed"), { code: "ECONNRESET" }));
-      });
-    });
     this.#sessions.set(id, { ready, session });
     return ready;
   }
