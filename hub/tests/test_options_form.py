@@ -37,7 +37,7 @@ async def test_form_lists_the_users_profiles_as_cards_with_the_default_checked(m
     html = await make_spawner(username).get_options_form()
     page = parse(html)
     radios = page.find("input", type="radio", name="profile")
-    assert [r["value"] for r in radios] == ["mock-1", "mock-2", "real", "broken"]  # not admins-only
+    assert [r["value"] for r in radios] == ["mock-1", "mock-2", "real", "broken", "direct-1"]  # not admins-only
     checked = [r["value"] for r in radios if "checked" in r]
     assert checked == ["mock-1"]
     assert ("h3", "Small server on testbed-1") in page.texts
