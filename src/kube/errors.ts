@@ -47,6 +47,13 @@ export class ClusterUnreachableError extends ConfidentialError {
   }
 }
 
+/** The kubeconfig's exec credential plugin failed; its output (account, key ids…) is for the daemon's log only. */
+export class ExecCredentialError extends ConfidentialError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "mcks could not get credentials for the cluster; ask an administrator to look up the reference in the daemon's log", options);
+  }
+}
+
 /** A server's Pod failed for a reason that will not fix itself (bad image, unschedulable…). */
 export class ServerFailedError extends UserError {
   /** Kubernetes reason, e.g. `ErrImagePull`, `Unschedulable`, `CrashLoopBackOff`. */
@@ -99,6 +106,7 @@ export function shortReason(err: unknown): string {
   }
   let e: unknown = err;
   for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof ExecCredentialError) return "could not get credentials";
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === "string") {
       if (NETWORK_REASONS[code]) return NETWORK_REASONS[code];
