@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { spawnSync } from "node:child_process";
 import { ROOT } from "../../build/paths.ts";
-import { fetchFresh, hubApi } from "../e2e/hub-stack.ts";
+import { fetchFresh, hubApi, loopbackHubConfig, stopLeftoverProxy } from "../e2e/hub-stack.ts";
 import { freePort, httpOk, start, stop, tail, unixSocketAccepts, waitReady, type Running } from "../e2e/processes.ts";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { docBlock, ensureRelease, tempDir, type Release } from "./fixture.ts";
@@ -96,26 +96,6 @@ async function startHub(spawnerConfig: string): Promise<void> {
   await waitReady(hub, () => httpOk(`${url}/hub/api/`), 120_000);
 }
 
-/** Kills whatever proxy the last hub left (its pid file), as the next hub would. */
-function killLeftoverProxy(): void {
-  const pid = Number(readFileIfAny(join(dir, "proxy.pid")));
-  if (pid > 0) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // gone already
-    }
-  }
-}
-
-function readFileIfAny(file: string): string {
-  try {
-    return readFileSync(file, "utf8").trim();
-  } catch {
-    return "";
-  }
-}
-
 before(async () => {
   rel = ensureRelease();
   bed = await ensureBed({ clusters: 1 });
@@ -130,19 +110,7 @@ before(async () => {
   url = `http://127.0.0.1:${proxyPort}`;
   token = randomBytes(24).toString("hex");
   api = hubApi(url, token) as typeof api;
-  common = `
-c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
-c.JupyterHub.bind_url = "${url}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:${hubPort}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${apiPort}"
-c.ConfigurableHTTPProxy.auth_token = "${randomBytes(24).toString("hex")}"
-c.JupyterHub.db_url = "sqlite:///${join(dir, "jupyterhub.sqlite")}"
-c.JupyterHub.cookie_secret_file = "${join(dir, "cookie_secret")}"
-c.JupyterHub.pid_file = "${join(dir, "jupyterhub.pid")}"
-c.ConfigurableHTTPProxy.pid_file = "${join(dir, "proxy.pid")}"
-c.JupyterHub.services = [{"name": "upgrade", "api_token": "${token}"}]
-c.JupyterHub.load_roles = [{"name": "upgrade", "scopes": ["admin:users", "admin:servers", "access:servers"], "services": ["upgrade"]}]
+  common = `${loopbackHubConfig({ url, hubPort, apiPort, dir, service: "upgrade", token, scopes: ["admin:users", "admin:servers", "access:servers"] })}
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
 c.JupyterHub.log_level = "DEBUG"
@@ -151,7 +119,7 @@ c.JupyterHub.log_level = "DEBUG"
 
 after(async () => {
   if (hub) await stop(hub, "SIGTERM");
-  killLeftoverProxy();
+  if (dir) stopLeftoverProxy(dir);
   if (daemon) await stop(daemon, "SIGTERM");
   if (bed) for (const u of USERS) kubectl(["-n", "default", "delete", KINDS, "-l", `mcks.hub.jupyter.org/key=${UPSTREAM_KEYS[u]}`, "--ignore-not-found", "--wait=false"]);
   if (dir) rmSync(dir, { recursive: true, force: true });
