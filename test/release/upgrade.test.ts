@@ -168,10 +168,25 @@ c.MultiClusterKubeSpawner.profile_list = [
     assert.equal(r.stdout.trim(), "multicluster_kubespawner.spawner");
   });
 
-  test("the note's adoption script adopts the server mcks can keep and names the one it cannot", () => {
-    const script = docBlock("# adopt.sh CONTEXT: hand the Python spawner's servers in one kubeconfig context to mcks");
+  const adopt = (...args: string[]) => {
+    const script = docBlock("# adopt.sh CONTEXT [HUB-ID]: hand the Python spawner's servers in one kubeconfig context to mcks");
     // An operator's shell: kubectl keeps its discovery cache under HOME.
-    const adopt = () => spawnSync("bash", ["-s", context], { input: script, cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir, KUBECONFIG: bed.kubeconfig }, encoding: "utf8", timeout: 120_000 });
+    return spawnSync("bash", ["-s", context, ...args], { input: script, cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir, KUBECONFIG: bed.kubeconfig }, encoding: "utf8", timeout: 120_000 });
+  };
+
+  test("with config.ts's hubId set, the adoption script adopts nothing and names every server", () => {
+    // mcks would look for Pods named hub-eu--alice: upstream's jupyter-alice cannot be renamed.
+    const unchanged = new Map(USERS.map((u) => [u, objectsOf(UPSTREAM_KEYS[u])]));
+    const r = adopt("hub-eu");
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(
+      r.stderr.trim().split("\n").sort(),
+      USERS.map((u) => `not adopted: ${UPSTREAM_KEYS[u]} (with hubId "hub-eu" mcks gives every server another key; delete its objects)`).sort(),
+    );
+    for (const u of USERS) assert.deepEqual(objectsOf(UPSTREAM_KEYS[u]), unchanged.get(u));
+  });
+
+  test("the note's adoption script adopts the server mcks can keep and names the one it cannot", () => {
     const r = adopt();
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.stderr.trim(), `not adopted: ${UPSTREAM_KEYS["carol.x"]} (mcks gives this user's server another key; delete its objects)`);
@@ -179,6 +194,12 @@ c.MultiClusterKubeSpawner.profile_list = [
     assert.equal(adopted.size, 4);
     for (const [name, o] of adopted) {
       assert.equal(o.labels["app.kubernetes.io/managed-by"], "multicluster-kubespawner", name);
+      // The names mcks's own objects carry (src/objects/labels.ts), for the default server.
+      assert.equal(o.labels["hub.jupyter.org/username"], "alice", name);
+      assert.equal(o.labels["hub.jupyter.org/servername"], "", name);
+      assert.equal(o.annotations["hub.jupyter.org/username"], "alice", name);
+      assert.equal(o.annotations["hub.jupyter.org/servername"], "", name);
+      assert.equal(o.labels["mcks.hub.jupyter.org/hub"], undefined, name);
       if (name.startsWith("Pod/")) assert.match(o.annotations["mcks.hub.jupyter.org/started-at"] ?? "", /^\d{4}-\d\d-\d\dT/);
     }
     for (const [name, o] of objectsOf(UPSTREAM_KEYS["carol.x"])) assert.equal(o.labels["app.kubernetes.io/managed-by"], undefined, name);
@@ -205,6 +226,11 @@ export default defineConfig({
     daemon = start("mcks serve", rel.files.x64, ["serve", "-c", config, "--socket", socket()], { cwd: dir, env: { KUBECONFIG: bed.kubeconfig, HOME: dir }, log: join(dir, "serve.log") });
     await waitReady(daemon, () => unixSocketAccepts(socket()), 90_000);
     assert.match(readFileSync(join(dir, "serve.log"), "utf8"), /recovered 1 running servers?, removed 0 objects/);
+    // The daemon knows whose server it took over (the names the script added).
+    const status = spawnSync(rel.files.x64, ["status", "--socket", socket(), "-o", "json"], { env: {}, encoding: "utf8", timeout: 30_000 });
+    assert.equal(status.status, 0, status.stderr);
+    const listed = (JSON.parse(status.stdout) as { servers: { key: string; user: string; server: string; phase: string }[] }).servers;
+    assert.deepEqual(listed.map(({ key, user, server, phase }) => ({ key, user, server, phase })), [{ key: UPSTREAM_KEYS.alice, user: "alice", server: "", phase: "running" }]);
     await startHub(`
 c.JupyterHub.spawner_class = "multicluster"
 c.MultiClusterKubeSpawner.socket_path = "${socket()}"
