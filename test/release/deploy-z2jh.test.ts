@@ -3,8 +3,9 @@
  * or a container engine: the values fragment merged into the hub Deployment the way the chart's
  * template does (z2jh.ts), validated by a real kube-apiserver of the test bed (`kubectl apply
  * --dry-run=server --validate=strict`); its parts agree with each other (socket path, user, the
- * daemon's flags); the daemon image's Containerfile names the release's files, and its base holds
- * every shared library the binaries need.
+ * daemon's flags); the Containerfiles name the release's files, the hub image installs the
+ * wheel as root, and the daemon image's base holds every shared library the binaries need; a
+ * config.ts importing a plugin loads from the note's Secret with `items` as the kubelet lays it out.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

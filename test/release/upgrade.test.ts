@@ -175,13 +175,13 @@ c.MultiClusterKubeSpawner.profile_list = [
   };
 
   test("with config.ts's hubId set, the adoption script adopts nothing and names every server", () => {
-    // mcks would look for Pods named hub-eu--alice: upstream's jupyter-alice cannot be renamed.
+    // mcks would look for Pods named hubeu--alice: upstream's jupyter-alice cannot be renamed.
     const unchanged = new Map(USERS.map((u) => [u, objectsOf(UPSTREAM_KEYS[u])]));
-    const r = adopt("hub-eu");
+    const r = adopt("hubeu");
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.deepEqual(
       r.stderr.trim().split("\n").sort(),
-      USERS.map((u) => `not adopted: ${UPSTREAM_KEYS[u]} (with hubId "hub-eu" mcks gives every server another key; delete its objects)`).sort(),
+      USERS.map((u) => `not adopted: ${UPSTREAM_KEYS[u]} (with hubId "hubeu" mcks gives every server another key; delete its objects)`).sort(),
     );
     for (const u of USERS) assert.deepEqual(objectsOf(UPSTREAM_KEYS[u]), unchanged.get(u));
   });
