@@ -26,6 +26,13 @@ export const MANAGED_BY = "multicluster-kubespawner";
  */
 export const ANNOTATION_STARTED_AT = "mcks.hub.jupyter.org/started-at";
 
+/**
+ * Marks an object kube creates when missing and otherwise leaves as the cluster holds it (the
+ * home claim: Kubernetes refuses to change a claim's class or access modes or to shrink it,
+ * and its data must survive a start with another storage setting, as KubeSpawner's does).
+ */
+export const ANNOTATION_CREATE_ONLY = "mcks.hub.jupyter.org/create-only";
+
 /** `server`: deleted on stop. `user`: kept until the server/user is deleted (a home PVC). */
 export type Lifetime = "server" | "user";
 

@@ -44,6 +44,8 @@ export default defineConfig({
     { slug: "hasty", displayName: "Hasty", cluster: "testbed-1", image: "testbed/slow-start-4000:1", startTimeout: 2 },
     // A home volume from the storage setting, provisioned by the bed's "standard" class when the pod is scheduled.
     { slug: "homed", displayName: "With a home", cluster: "testbed-2", storage: { capacity: "1Gi", storageClass: "standard" } },
+    // Another storage setting for the same home: Kubernetes refuses to change a claim's class or shrink it.
+    { slug: "rehomed", displayName: "Another home setting", cluster: "testbed-2", storage: { capacity: "500Mi", storageClass: "fast", accessModes: ["ReadWriteMany"] } },
   ],
   startTimeout: ${opts.startTimeout ?? 60},
   pollGracePeriod: 30,
