@@ -69,3 +69,41 @@ test("the written config loads, with KubeSpawner's fields as functions of the sp
   assert.deepEqual(resolveSpawn(config, { user: { name: "bob" }, server: "", profile: "b" }).ctx.spawn.args, ["start.sh", "--x"]);
   assert.equal(a.serviceAccount, false);
 });
+
+test("a values-file key cannot end the report comment and run code in config.ts (attack)", async () => {
+  const attack = "x*/ globalThis.mcksImportInjected = true; /*";
+  const result = importZ2jh({ singleuser: { [attack]: 1 }, hub: { [`a\n*/ globalThis.mcksImportInjected = true; /*`]: 1 } }, OPTS);
+  assert.ok(result.unmapped.some((u) => u.path.includes("*/")), "the key reaches the report");
+  const source = configSource(result, "values*/ globalThis.mcksImportInjected = true; /*.yaml", "4.2.0");
+  await loadConfig(writeConfig(source));
+  assert.equal((globalThis as { mcksImportInjected?: boolean }).mcksImportInjected, undefined, "the key's code did not run");
+  assert.equal(source.indexOf("*/"), source.indexOf("*/\nimport"), "the only end of the comment is the header's own");
+});
+
+test("an imported profile list with repeated slugs and defaults validates: first default kept, the rest reported", async () => {
+  const result = importZ2jh(
+    {
+      singleuser: {
+        profileList: [
+          { display_name: "Small", default: true },
+          { display_name: "small", default: true, profile_options: { image: { display_name: "Image", choices: { a: { display_name: "A", default: true }, b: { display_name: "B", default: true } } } } },
+          { display_name: "SMALL", slug: "small-2" },
+        ],
+      },
+    },
+    OPTS,
+  );
+  const r = Object.fromEntries(result.unmapped.map((u) => [u.path, u.reason]));
+  assert.match(r["singleuser.profileList[1].slug"] ?? "", /"small" is already an earlier profile's slug; it became "small-2"/);
+  assert.match(r["singleuser.profileList[2].slug"] ?? "", /"small-2" is already an earlier profile's slug; it became "small-2-2"/);
+  assert.match(r["singleuser.profileList[1].default"] ?? "", /first default profile \("small"\)/);
+  assert.match(r["singleuser.profileList[1].profile_options.image.choices.b.default"] ?? "", /first default choice \("a"\)/);
+  const { config } = await loadConfig(writeConfig(configSource(result, "values.yaml", "4.2.0")));
+  assert.deepEqual(config.profiles.map((p) => [p.slug, p.default === true]), [["small", true], ["small-2", false], ["small-2-2", false]]);
+});
+
+test("with the chart's dynamic storage, the report says the chart's existing claims are not reused", () => {
+  assert.match(reasons({})["singleuser.storage.dynamic.pvcNameTemplate"] ?? "", /claim-\{username\}.*existing home data.*\(a chart default\)/);
+  assert.match(reasons({ singleuser: { storage: { dynamic: { pvcNameTemplate: "home-{username}" } } } })["singleuser.storage.dynamic.pvcNameTemplate"] ?? "", /<key>-home/);
+  assert.equal(reasons({ singleuser: { storage: { type: "none" } } })["singleuser.storage.dynamic.pvcNameTemplate"], undefined);
+});
