@@ -4,7 +4,7 @@
  * (recursively; `null` removes a key), anything else replaces it. A per-user function is called
  * with the spawn (less `spawn`) where its level applies, and its result checked like a literal.
  */
-import { UserError } from "../errors.ts";
+import { functionFailed, UserError } from "../errors.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { NATIVE_VALUE_SCHEMAS } from "../config/native-schema.ts";
 import type { ResolvedNativeSettings, SettingsContext } from "../config/native-settings.ts";
@@ -35,7 +35,7 @@ function evaluate(key: Key, layer: SettingsLayer, ctx: SettingsContext): unknown
   try {
     value = (raw as (c: SettingsContext) => unknown)(ctx);
   } catch (err) {
-    throw new UserError(`${layer.from}: ${key}: the function threw: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+    throw functionFailed(`${layer.from}: the function of ${key}`, err);
   }
   if (value === undefined) return undefined;
   const checked = NATIVE_VALUE_SCHEMAS[key].safeParse(value, { reportInput: true });

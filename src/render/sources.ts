@@ -4,7 +4,7 @@
  */
 import type { SpawnContext } from "../config/types.ts";
 import type { NamedSource } from "../profile/merge-settings.ts";
-import { UserError } from "../errors.ts";
+import { ConfidentialError, functionFailed, UserError } from "../errors.ts";
 import type { KubeObject } from "../objects/types.ts";
 import { renderTemplate, TemplateError } from "./template.ts";
 
@@ -47,12 +47,12 @@ function checkObject(doc: unknown, what: SourceKind, index: number, count: numbe
   return doc as KubeObject;
 }
 
-function fromFunction(fn: (ctx: SpawnContext) => unknown, ctx: SpawnContext): unknown[] {
+function fromFunction(fn: (ctx: SpawnContext) => unknown, ctx: SpawnContext, where: string): unknown[] {
   let result: unknown;
   try {
     result = fn(ctx);
   } catch (err) {
-    throw new UserError(`the function threw: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+    throw functionFailed(`${where}: the function`, err);
   }
   if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
     throw new UserError("the function returned a Promise; patches and resources must be computed synchronously");
@@ -81,10 +81,11 @@ function fromTemplate(template: string, ctx: SpawnContext): unknown[] {
 export function renderSources(ctx: SpawnContext, sources: readonly NamedSource[], what: SourceKind): RenderedSource[] {
   return sources.map((source) => {
     try {
-      const docs = typeof source.source === "string" ? fromTemplate(source.source, ctx) : fromFunction(source.source, ctx);
+      const docs = typeof source.source === "string" ? fromTemplate(source.source, ctx) : fromFunction(source.source, ctx, describeSource(what, source));
       return { source, objects: docs.map((d, i) => checkObject(d, what, i, docs.length)) };
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      // A function's failure names its source already, and its public part must stay on top.
+      if (!(err instanceof UserError) || err instanceof ConfidentialError) throw err;
       throw new UserError(`${describeSource(what, source)}, ${err.message}`, err.details, { cause: err });
     }
   });

@@ -44,6 +44,8 @@ export default defineConfig({
     { slug: "hasty", displayName: "Hasty", cluster: "testbed-1", image: "testbed/slow-start-4000:1", startTimeout: 2 },
     // A home volume from the storage setting, provisioned by the bed's "standard" class when the pod is scheduled.
     { slug: "homed", displayName: "With a home", cluster: "testbed-2", storage: { capacity: "1Gi", storageClass: "standard" } },
+    // An environment function that throws with the user's auth state (serve-native-settings.test.ts).
+    { slug: "leaky", displayName: "Leaky", cluster: "testbed-1", environment: { API: (ctx) => { throw new Error("refused " + JSON.stringify(ctx.user.authState)); } } },
     // Another storage setting for the same home: Kubernetes refuses to change a claim's class or shrink it.
     { slug: "rehomed", displayName: "Another home setting", cluster: "testbed-2", storage: { capacity: "500Mi", storageClass: "fast", accessModes: ["ReadWriteMany"] } },
   ],

@@ -69,3 +69,17 @@ it("a start with another storage setting keeps and mounts the existing home clai
   assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-mona"), []);
   await client.close();
 });
+
+it("a config function's error with the user's token reaches the hub user only as where it failed; the log has it (attack)", async () => {
+  const client = await serve!.client();
+  const token = "gho_SECRET0123456789";
+  let reference = "";
+  await assert.rejects(client.call("server.start", { user: { name: "nora", authState: { access_token: token } }, profile: "leaky" }), (err: Error) => {
+    assert.doesNotMatch(JSON.stringify({ message: err.message, data: (err as { data?: unknown }).data }), new RegExp(token));
+    assert.match(err.message, /^environment\.API: the function failed; ask an administrator to look up the reference in the daemon's log \(reference (mcks-[0-9a-f]{8})\)$/);
+    reference = /reference (mcks-[0-9a-f]{8})/.exec(err.message)![1]!;
+    return true;
+  });
+  assert.ok(serve!.log().split("\n").some((l) => l.includes(reference) && l.includes(token)), "the daemon's log has the message under the reference");
+  await client.close();
+});
