@@ -4,6 +4,7 @@
  * it (profile/native.ts), so both report the same messages.
  */
 import { z } from "zod";
+import { parseQuantity } from "./kube-quantity.ts";
 
 type Ctx = z.core.$RefinementCtx;
 
@@ -71,15 +72,16 @@ export const affinityShape = {
   podAntiAffinityPreferred: keyedList(fragment({ weight, podAffinityTerm })).optional(),
 };
 
-const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+|[KMGTPE]i?|[mkMGTPE])?$/;
+/** A string Kubernetes reads as a quantity of at least zero. */
+const quantity = (message: string) => z.string().refine((s) => (parseQuantity(s) ?? -1) >= 0, message);
 export const storageShape = {
-  capacity: z.string().regex(QUANTITY, 'expected a Kubernetes quantity like "10Gi"').optional(),
+  capacity: quantity('expected a Kubernetes quantity like "10Gi"').optional(),
   storageClass: name.optional(),
   accessModes: z.array(z.enum(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"])).min(1).optional(),
   mountPath: z.string().startsWith("/", "expected an absolute path like /home/jovyan").optional(),
 };
 
-const resourceMap = nullableMap(z.union([z.string().regex(QUANTITY, 'expected a Kubernetes quantity like "1" or "500Mi"'), z.number().min(0)]));
+const resourceMap = nullableMap(z.union([quantity('expected a Kubernetes quantity like "1" or "500Mi"'), z.number().min(0)]));
 
 /** Shapes of the values (what a per-user function must return, too). */
 export const NATIVE_VALUE_SCHEMAS = {

@@ -8,7 +8,7 @@
 import type { Spawn } from "../profile/resolve-spawn.ts";
 import type { ObjectSet } from "../objects/object-set.ts";
 import type { KubeObject } from "../objects/types.ts";
-import { parseQuantity } from "./kube-quantity.ts";
+import { parseQuantity } from "../config/kube-quantity.ts";
 import { CONTAINER_NAME } from "./pod.ts";
 import { cpuEnv, memoryEnv } from "./quantities.ts";
 

@@ -30,7 +30,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseQuantity } from "../../src/render/kube-quantity.ts";
+import { parseQuantity } from "../../src/config/kube-quantity.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const PYTHON = join(ROOT, "hub/.venv/bin/python");

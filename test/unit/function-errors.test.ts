@@ -46,7 +46,7 @@ const CASES: ReadonlyArray<readonly [what: string, fields: string, where: RegExp
 for (const [what, fields, where] of CASES) {
   test(`${what} that throws the user's token: the user reads where it failed, the log the message`, async () => {
     const config = await configWith(fields);
-    const options = what.includes("unlisted") ? { image: "x" } : {};
+    const options: Record<string, string> = what.includes("unlisted") ? { image: "x" } : {};
     let caught: unknown;
     try {
       describeProfiles(config, user);
