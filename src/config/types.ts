@@ -143,8 +143,11 @@ export interface UnlistedChoice {
   validation: RegExp | string;
   /** Shown when the value does not match. */
   validationMessage?: string;
-  /** Settings from the typed value. */
-  overrides: (value: string) => SpawnSettings;
+  /**
+   * Settings from the typed value. Not `startTimeout`: the daemon judges another daemon's
+   * unfinished starts by the longest timeout the config can give, which free text must not raise.
+   */
+  overrides: (value: string) => Omit<SpawnSettings, "startTimeout">;
 }
 
 export interface ProfileOption {

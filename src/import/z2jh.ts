@@ -275,6 +275,10 @@ function unlisted(option: Obj, path: string, parent: Level, report: Report): Obj
   }
   if (u.display_name_in_choices !== undefined) report(`${path}.unlisted_choice.display_name_in_choices`, "the spawn page labels the free-text choice with display_name");
   const { settings } = level(withValue(u.kubespawner_override ?? {}), `${path}.unlisted_choice.kubespawner_override`, parent, report);
+  if (settings.startTimeout !== undefined) {
+    report(`${path}.unlisted_choice.kubespawner_override.start_timeout`, "mcks takes a start's timeout from the profile or a listed choice, not from free text; set startTimeout on the profile");
+    delete settings.startTimeout;
+  }
   return {
     displayName: String(u.display_name ?? "Other"),
     ...(regex !== undefined ? { validation: regex } : {}),

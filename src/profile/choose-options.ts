@@ -51,6 +51,9 @@ function unlistedSettings(profile: ResolvedProfile, name: string, option: Profil
     throw functionFailed(`${where} for value ${JSON.stringify(value)}`, err);
   }
   const problems = settingsProblems(settings ?? {});
+  if (typeof settings === "object" && settings !== null && "startTimeout" in settings) {
+    problems.push("overrides.startTimeout: a free-text value cannot set the start's timeout (the daemon judges unfinished starts by the longest timeout the config gives); set startTimeout on the profile or on a listed choice");
+  }
   if (problems.length) throw new UserError(`${where} returned invalid settings for value ${JSON.stringify(value)}`, problems);
   return (settings ?? {}) as SpawnSettings;
 }

@@ -107,3 +107,13 @@ test("with the chart's dynamic storage, the report says the chart's existing cla
   assert.match(reasons({ singleuser: { storage: { dynamic: { pvcNameTemplate: "home-{username}" } } } })["singleuser.storage.dynamic.pvcNameTemplate"] ?? "", /<key>-home/);
   assert.equal(reasons({ singleuser: { storage: { type: "none" } } })["singleuser.storage.dynamic.pvcNameTemplate"], undefined);
 });
+
+test("an unlisted choice's start_timeout is reported and left out (mcks refuses it from free text)", async () => {
+  const result = importZ2jh(
+    { singleuser: { profileList: [{ display_name: "A", profile_options: { image: { display_name: "Image", choices: {}, unlisted_choice: { enabled: true, validation_regex: "^.+$", kubespawner_override: { image: "{value}", start_timeout: 900 } } } } }] } },
+    OPTS,
+  );
+  assert.match(Object.fromEntries(result.unmapped.map((u) => [u.path, u.reason]))["singleuser.profileList[0].profile_options.image.unlisted_choice.kubespawner_override.start_timeout"] ?? "", /not from free text/);
+  const { config } = await loadConfig(writeConfig(configSource(result, "values.yaml", "4.2.0")));
+  assert.equal(resolveSpawn(config, { user: { name: "bob" }, server: "", profile: "a", options: { image: "img:1" } }).ctx.spawn.image, "img:1");
+});
