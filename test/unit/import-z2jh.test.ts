@@ -117,3 +117,17 @@ test("an unlisted choice's start_timeout is reported and left out (mcks refuses 
   const { config } = await loadConfig(writeConfig(configSource(result, "values.yaml", "4.2.0")));
   assert.equal(resolveSpawn(config, { user: { name: "bob" }, server: "", profile: "a", options: { image: "img:1" } }).ctx.spawn.image, "img:1");
 });
+
+test("extraEnv as a list of EnvVar: values carried over, only valueFrom entries reported", async () => {
+  const result = importZ2jh(
+    { singleuser: { extraEnv: [{ name: "WORKSPACE", value: "/home/{username}" }, { name: "EMPTY" }, { name: "TOKEN", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }] } },
+    OPTS,
+  );
+  const reported = result.unmapped.filter((u) => u.path.startsWith("singleuser.environment")).map((u) => u.path);
+  assert.deepEqual(reported, ["singleuser.environment.TOKEN"]);
+  const { config } = await loadConfig(writeConfig(configSource(result, "values.yaml", "4.2.0")));
+  const spawn = resolveSpawn(config, { user: { name: "bob" }, server: "" });
+  assert.equal((spawn.ctx.spawn.environment.WORKSPACE as (c: unknown) => string)(spawn.ctx), "/home/bob");
+  assert.equal(spawn.ctx.spawn.environment.EMPTY, "");
+  assert.equal(spawn.ctx.spawn.environment.TOKEN, undefined);
+});
