@@ -7,6 +7,7 @@
  * profile, choice) into mcks settings (traits.ts). Every key it cannot carry over is reported
  * with the reason, and so are chart defaults whose behaviour mcks does not reproduce.
  */
+import { isObj, mergeTree } from "../objects/plain-data.ts";
 import { Code } from "./code.ts";
 import type { Report, Unmapped } from "./code.ts";
 import { withValue } from "./placeholders.ts";
@@ -30,18 +31,6 @@ export interface ImportResult {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** helm's merge of a values file over the chart's: mappings merge, null removes, the rest replaces. */
-export function mergeValues(base: unknown, over: unknown): unknown {
-  if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
-  const out: Obj = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === null) delete out[k];
-    else out[k] = k in base ? mergeValues(base[k], v) : v;
-  }
-  return out;
-}
 
 function get(values: unknown, path: string): unknown {
   let cur = values;
@@ -381,7 +370,7 @@ export function importZ2jh(values: unknown, opts: ImportOptions): ImportResult {
   const unmapped: Unmapped[] = [];
   const report: Report = (path, reason) => unmapped.push({ path, reason });
   const user = isObj(values) ? values : {};
-  const merged = mergeValues(z2jhDefaults(opts.chartVersion), user) as Obj;
+  const merged = mergeTree(z2jhDefaults(opts.chartVersion), user);
   reportUnread(user, report);
   reportDefaults(merged, user, report);
 

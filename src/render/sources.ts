@@ -2,6 +2,7 @@
  * Turns operator `patches` / `resources` (template strings or TS functions) into objects,
  * each error naming the source key and where it is written.
  */
+import { isObj } from "../objects/plain-data.ts";
 import type { SpawnContext } from "../config/types.ts";
 import type { NamedSource } from "../profile/merge-settings.ts";
 import { ConfidentialError, functionFailed, UserError } from "../errors.ts";
@@ -21,21 +22,17 @@ export function describeSource(what: SourceKind, source: NamedSource): string {
   return `${what} "${source.key}"${where ? ` (${where})` : ""}`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
  * Checks one document is an object a later stage can place: kind + metadata.name always,
  * apiVersion for resources (patches may omit it, as upstream's do).
  */
 function checkObject(doc: unknown, what: SourceKind, index: number, count: number): KubeObject {
   const which = count > 1 ? `document ${index + 1}: ` : "";
-  if (!isRecord(doc)) {
+  if (!isObj(doc)) {
     throw new UserError(`${which}expected a Kubernetes object (a mapping with kind and metadata.name), got ${doc === null ? "null" : Array.isArray(doc) ? "a list" : typeof doc}`);
   }
   const meta = doc.metadata;
-  const name = isRecord(meta) ? meta.name : undefined;
+  const name = isObj(meta) ? meta.name : undefined;
   const missing: string[] = [];
   if (typeof doc.kind !== "string" || doc.kind === "") missing.push("kind");
   if (typeof name !== "string" || name === "") missing.push("metadata.name");

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { configSource, importZ2jh, mergeValues } from "../../src/import/z2jh.ts";
+import { configSource, importZ2jh } from "../../src/import/z2jh.ts";
+import { mergeTree } from "../../src/objects/plain-data.ts";
 import { resolveSpawn } from "../../src/profile/resolve-spawn.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
 
@@ -16,8 +17,11 @@ function reasons(values: unknown): Record<string, string> {
   return Object.fromEntries(importZ2jh(values, OPTS).unmapped.map((u) => [u.path, u.reason]));
 }
 
-test("helm's merge: mappings merge, null removes a default, lists replace", () => {
-  assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [9] }), { a: { b: 1, d: 3 }, l: [9] });
+test("helm's merge: mappings merge, null removes a default, lists replace, __proto__ stays data", () => {
+  assert.deepEqual(mergeTree({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [9] }), { a: { b: 1, d: 3 }, l: [9] });
+  const merged = mergeTree({}, JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>);
+  assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+  assert.deepEqual(Object.keys(merged), ["__proto__"]);
 });
 
 test("what cannot be carried over is reported with the reason", () => {
