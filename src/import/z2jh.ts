@@ -148,7 +148,7 @@ function reportDefaults(merged: Obj, user: Obj, report: Report): void {
   // whenever the chart provisions claims, not only when the file names the template.
   const template = "singleuser.storage.dynamic.pvcNameTemplate";
   if (get(merged, "singleuser.storage.type") === "dynamic" && !hasPath(user, template)) {
-    report(template, `${REASONS.find(([p]) => p === template)?.[1]}: the chart's claims (KubeSpawner's default claim-{username}…) keep the users' existing home data, which their first mcks start does not see; copy it over or mount those claims with volumes (a chart default)`);
+    report(template, "mcks names the home volume's claim <key>-home, so the chart's claims (KubeSpawner's default claim-{username}…) are not reused: the users' existing home data stays in them, unseen by their first mcks start; copy it over or mount those claims with volumes (a chart default)");
   }
   if (get(merged, "singleuser.networkPolicy.enabled") === true) {
     report("singleuser.networkPolicy.enabled", `${REASONS.find(([p]) => p === "singleuser.networkPolicy")?.[1]}${fromChart("singleuser.networkPolicy.enabled")}`);

@@ -66,7 +66,7 @@ const FIXTURES_UNDER_TEST: readonly Fixture[] = [
   {
     file: "per-profile-storage.yaml",
     starts: [{ profile: "standard" }, { profile: "large-home" }, { profile: "scratch" }],
-    unmapped: [],
+    unmapped: ["singleuser.storage.dynamic.pvcNameTemplate"],
   },
   {
     file: "static-storage.yaml",
