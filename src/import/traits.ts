@@ -3,6 +3,7 @@
  * The layering needs no translation: mcks merges settings the way KubeSpawner applies overrides
  * (a mapping merges into the mapping before it, anything else replaces it).
  */
+import { isObj } from "../objects/plain-data.ts";
 import type { Report } from "./code.ts";
 import { perUser } from "./placeholders.ts";
 
@@ -105,7 +106,7 @@ function envValue(name: string, value: unknown, path: string, report: Report): u
  * become the mapping's (`{name, value}` → name: value; valueFrom stays, and envValue reports it).
  */
 function envEntries(value: unknown, where: string, report: Report): Array<[string, unknown]> | undefined {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) return Object.entries(value);
+  if (isObj(value)) return Object.entries(value);
   if (!Array.isArray(value)) return undefined;
   const out: Array<[string, unknown]> = [];
   value.forEach((e, i) => {

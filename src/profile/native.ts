@@ -16,7 +16,6 @@ import type { SettingsLayer } from "./choose-options.ts";
 type Obj = Record<string, unknown>;
 type Key = keyof typeof NATIVE_VALUE_SCHEMAS;
 
-
 function evaluate(key: Key, layer: SettingsLayer, ctx: SettingsContext): unknown {
   const raw = (layer.settings as Obj)[key];
   if (typeof raw !== "function") return raw;
