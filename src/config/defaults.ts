@@ -17,6 +17,8 @@ export const DEFAULTS = {
   cluster: {
     namespace: "default",
     createNamespace: false,
+    /** Seconds; what a scheduler's "no node" waits for an autoscaler to answer. */
+    unschedulableTimeout: 120,
   },
   /** Seconds. */
   startTimeout: 300,

@@ -122,6 +122,12 @@ export interface ClusterConfig {
   ingressHost?: string;
   /** Settings for every profile of this cluster, over `defaults` (e.g. its storage class). */
   defaults?: SpawnSettings;
+  /**
+   * Seconds a start waits for a node when the scheduler finds none and no cluster autoscaler
+   * answers (neither `TriggeredScaleUp` nor `NotTriggerScaleUp`); then it fails with the
+   * scheduler's message. Default 120; `null` waits until the start timeout.
+   */
+  unschedulableTimeout?: number | null;
 }
 
 export interface OptionChoice {

@@ -78,6 +78,19 @@ export function parseStatus(code: number, body: string): ApiStatus {
   return { code, reason: String(code), message: text || `HTTP ${code}` };
 }
 
+/**
+ * Which admission plugin refused an object for what it asks of the namespace: the
+ * ResourceQuota ("exceeded quota: …", "failed quota: …") or the LimitRanger ("maximum cpu
+ * usage per Container is …"). An RBAC denial is a 403 too, but says "cannot create".
+ */
+export function namespaceLimitOf(err: unknown): "ResourceQuota" | "LimitRange" | undefined {
+  if (!(err instanceof KubeApiError) || err.status.code !== 403) return undefined;
+  const m = err.status.message;
+  if (/\b(exceeded|failed) quota\b/.test(m)) return "ResourceQuota";
+  if (/ usage per (Container|Pod|PersistentVolumeClaim) is |limit to request ratio per /.test(m)) return "LimitRange";
+  return undefined;
+}
+
 export function isNotFound(err: unknown): boolean {
   return err instanceof KubeApiError && err.status.code === 404;
 }

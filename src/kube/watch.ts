@@ -1,7 +1,9 @@
 /**
- * ONE shared watch per cluster: the managed Pods (label `app.kubernetes.io/managed-by`) and
- * the events about Pods. Every user's progress, readiness, poll and stop-wait is answered
- * from this cache; there is never a watch or a poll loop per user.
+ * ONE shared watch per cluster: the managed Pods (label `app.kubernetes.io/managed-by`), the
+ * managed PersistentVolumeClaims (is a server's volume there yet) and the events about Pods.
+ * Every user's progress, readiness, poll and stop-wait is answered from this cache; there is
+ * never a watch or a poll loop per user. It also times the cluster's scale-ups as it sees them
+ * (cluster-autoscaler's `TriggeredScaleUp` → the Pod scheduled), for the progress message.
  *
  * Events carry no labels, so the API can only narrow them to `involvedObject.kind=Pod` (and
  * the namespace when the cluster uses a fixed one); events of Pods we do not manage are
@@ -13,6 +15,8 @@ import { cacheKey, Informer, type InformerState } from "./informer.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import { NO_OBSERVER, type KubeObserver } from "./observer.ts";
 import { serverStatus, type EventLike, type PodLike, type ServerStatus } from "./pod-status.ts";
+import { describeScaleUps, schedulingVerdict, type ClaimLike, type PodContext, type WaitPolicy } from "./pod-waiting.ts";
+import { DEFAULTS } from "../config/defaults.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_HUB } from "../names/safe-name.ts";
 import { hubSelector, LABEL_KEY, ofHub } from "../objects/labels.ts";
@@ -40,9 +44,11 @@ export interface ClusterWatchOptions {
 
 export interface WaitReadyOptions {
   readonly signal?: AbortSignal;
-  /** Called when the progress bar moves forward (never backwards). */
+  /** Called when the progress moves forward, or its message changes at the same step (never backwards). */
   readonly onProgress?: (event: ProgressEvent) => void;
   readonly timeoutMs?: number;
+  /** When waiting for a node is over (pod-waiting.ts); default: the config's default unschedulableTimeout. */
+  readonly policy?: WaitPolicy;
 }
 
 /** A Pod as deleteServerObjects knows it. */
@@ -58,6 +64,9 @@ type Listener = () => void;
 export const NOT_CONNECTED_YET = "not connected yet";
 
 const EVENTS_PER_POD = 20;
+/** Scale-up durations kept per cluster for "usually about 40 s here". */
+const SCALE_UPS_KEPT = 10;
+const DEFAULT_POLICY: WaitPolicy = { unschedulableTimeoutMs: DEFAULTS.cluster.unschedulableTimeout * 1000 };
 /** Events that arrive before their Pod (two independent streams): kept briefly, bounded. */
 const PENDING_PODS = 1000;
 
@@ -75,12 +84,28 @@ function keepPod(p: PodLike): PodLike {
       deletionTimestamp: m.deletionTimestamp,
       creationTimestamp: m.creationTimestamp,
     },
-    spec: { nodeName: p.spec?.nodeName, containers: p.spec?.containers?.map((c) => ({ name: c.name, image: c.image })) },
+    spec: {
+      nodeName: p.spec?.nodeName,
+      containers: p.spec?.containers?.map((c) => ({ name: c.name, image: c.image })),
+      volumes: p.spec?.volumes?.flatMap((v) => (v.persistentVolumeClaim ? [{ name: v.name, persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName } }] : [])),
+    },
     status: p.status,
   };
 }
 
-/** What progress and failure reasons need of an Event. */
+/** Whether a claim is bound, and whether the scheduler has chosen a node for it. */
+function keepClaim(c: ClaimLike): ClaimLike {
+  const m = c.metadata;
+  return {
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels, annotations: m.annotations },
+    status: { phase: c.status?.phase },
+  };
+}
+
+const claimNames = (p: PodLike | undefined): string[] =>
+  (p?.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
+
+/** What progress and failure reasons need of an Event, and when this daemon received it. */
 function keepEvent(e: EventLike): EventLike {
   return {
     metadata: { name: e.metadata.name, namespace: e.metadata.namespace, uid: e.metadata.uid, resourceVersion: e.metadata.resourceVersion },
@@ -88,9 +113,11 @@ function keepEvent(e: EventLike): EventLike {
     reason: e.reason,
     message: e.message,
     type: e.type,
+    firstTimestamp: e.firstTimestamp,
     lastTimestamp: e.lastTimestamp,
     eventTime: e.eventTime,
     count: e.count,
+    lastSeen: Date.now(),
   };
 }
 
@@ -126,7 +153,12 @@ export class ClusterWatch {
   readonly namespace: string | undefined;
   readonly hubId: string;
   readonly #pods: Informer<PodLike>;
+  readonly #claims: Informer<ClaimLike>;
   readonly #events: Informer<EventLike>;
+  /** claim cache key → pod cache keys of the Pods that mount it. */
+  readonly #claimUsers = new Map<string, Set<string>>();
+  /** Recent scale-up durations (ms), oldest first. */
+  readonly #scaleUps: number[] = [];
   /**
    * key → cache keys of the Pods named `key` (one per namespace). A Pod is a server's only if
    * it is named after the key label it carries, in the namespace that server lives in: anyone
@@ -167,6 +199,11 @@ export class ClusterWatch {
         restarted: (reason) => observer.watchRestart(client.name, "pods", reason),
       },
     );
+    this.#claims = new Informer<ClaimLike>(
+      client.http,
+      { name: `claims of cluster "${client.name}"`, path: `/api/v1${ns}/persistentvolumeclaims`, labelSelector: hubSelector(this.hubId), keep: keepClaim },
+      { add: (c) => this.#claimChanged(c), update: (c) => this.#claimChanged(c), delete: (c) => this.#claimChanged(c) },
+    );
     this.#events = new Informer<EventLike>(
       client.http,
       { name: `events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=Pod", cache: false, keep: keepEvent },
@@ -176,6 +213,7 @@ export class ClusterWatch {
 
   start(): void {
     this.#pods.start();
+    this.#claims.start();
     this.#events.start();
     if (this.#probeIntervalMs > 0) {
       void this.#probe(); // the version at once, for `mcks status`
@@ -186,7 +224,7 @@ export class ClusterWatch {
 
   async stop(): Promise<void> {
     clearInterval(this.#probeTimer);
-    await Promise.all([this.#pods.stop(), this.#events.stop()]);
+    await Promise.all([this.#pods.stop(), this.#claims.stop(), this.#events.stop()]);
   }
 
   /** Resolves once the managed Pods are listed (the cache is then authoritative). */
@@ -202,7 +240,20 @@ export class ClusterWatch {
   get(key: string, namespace: string): ServerStatus | undefined {
     const pod = this.#pods.get(namespace, key);
     if (!pod || pod.metadata.labels?.[LABEL_KEY] !== key || !ofHub(pod.metadata.labels, this.hubId)) return undefined;
-    return serverStatus(pod, this.#podEvents.get(cacheKey(pod.metadata)) ?? []);
+    return serverStatus(pod, this.#podEvents.get(cacheKey(pod.metadata)) ?? [], this.#context());
+  }
+
+  /** How long the scale-ups this watch saw took (ms, oldest first; the last few only). */
+  scaleUpDurations(): readonly number[] {
+    return this.#scaleUps;
+  }
+
+  #context(): PodContext {
+    return {
+      cluster: this.client.name,
+      claim: (namespace, name) => this.#claims.get(namespace, name),
+      scaleUpNote: describeScaleUps(this.#scaleUps),
+    };
   }
 
   /** Every managed server with a Pod on this cluster (a Pod named after its key), in every namespace. */
@@ -249,15 +300,19 @@ export class ClusterWatch {
   waitReady(key: string, namespace: string, opts: WaitReadyOptions = {}): Promise<ServerStatus> {
     return new Promise((resolve, reject) => {
       let best = -1;
+      let told = "";
       /** uid of the live (not terminating) Pod we have seen: a leftover terminating Pod of
        * an earlier start is not ours to wait for, but ours being deleted ends the wait. */
       let liveUid: string | undefined;
       let last: ServerStatus | undefined;
-      const cleanup: (() => void)[] = [];
+      /** Looks again when a wait for a node may be over without anything changing. */
+      let recheck: NodeJS.Timeout | undefined;
+      const cleanup: (() => void)[] = [() => clearTimeout(recheck)];
       const finish = (fn: () => void) => {
         for (const c of cleanup.splice(0)) c();
         fn();
       };
+      const policy = opts.policy ?? DEFAULT_POLICY;
       const check = (s: ServerStatus | undefined) => {
         if (!s || (s.phase === "terminating" && s.uid === liveUid)) {
           if (liveUid !== undefined) finish(() => reject(new ServerFailedError(`Pod/${last?.podName ?? key} was deleted while starting`, "Deleted")));
@@ -273,8 +328,18 @@ export class ClusterWatch {
         if (s.phase === "succeeded") {
           return finish(() => reject(new ServerFailedError(`Pod/${s.podName} exited (code ${s.exitCode ?? "?"}) before it was ready`, "Completed")));
         }
-        if (s.progress.progress > best) {
+        const verdict = schedulingVerdict(s.waiting, Date.now(), policy, this.client.name);
+        if (verdict.failure) {
+          const f = verdict.failure;
+          return finish(() => reject(new ServerFailedError(`Pod/${s.podName} cannot start: ${f.reason}: ${f.message}`, f.reason)));
+        }
+        clearTimeout(recheck);
+        if (verdict.recheckAt !== undefined) recheck = setTimeout(() => check(this.get(key, namespace)), Math.max(0, verdict.recheckAt - Date.now()) + 10);
+        // News at the same step counts too (the scheduler's message changes as nodes join);
+        // a step back (a volume bound, the Pod not yet placed) is not news.
+        if (s.progress.progress > best || (s.progress.progress === best && s.progress.message !== told)) {
           best = s.progress.progress;
+          told = s.progress.message;
           opts.onProgress?.(s.progress);
         }
         if (s.ready) finish(() => resolve(s));
@@ -377,6 +442,8 @@ export class ClusterWatch {
       this.#pendingEvents.delete(ck);
       for (const e of pending) this.#addEvent(ck, pod, e);
     }
+    this.#indexClaims(ck, old, pod);
+    if (old && !old.spec?.nodeName && pod.spec?.nodeName) this.#timeScaleUp(ck);
     if (!key || pod.metadata.name !== key || !ofHub(pod.metadata.labels, this.hubId)) return;
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, (set = new Set()));
@@ -386,6 +453,7 @@ export class ClusterWatch {
 
   #podDeleted(pod: PodLike): void {
     const ck = cacheKey(pod.metadata);
+    this.#indexClaims(ck, pod, undefined);
     this.#podEvents.delete(ck);
     const uid = pod.metadata.uid;
     if (uid) {
@@ -430,9 +498,44 @@ export class ClusterWatch {
 
   #addEvent(ck: string, pod: PodLike, e: EventLike): void {
     if (e.involvedObject?.uid && pod.metadata.uid && e.involvedObject.uid !== pod.metadata.uid) return;
-    const list = (this.#podEvents.get(ck) ?? []).filter((x) => x.metadata.name !== e.metadata.name);
-    list.push(e);
+    const before = this.#podEvents.get(ck) ?? [];
+    // A repeated event (same object, count + 1) keeps when it was first seen.
+    const firstSeen = before.find((x) => x.metadata.name === e.metadata.name)?.firstSeen ?? e.lastSeen;
+    const list = before.filter((x) => x.metadata.name !== e.metadata.name);
+    list.push({ ...e, firstSeen });
     this.#podEvents.set(ck, list.slice(-EVENTS_PER_POD));
+  }
+
+  /** A Pod of a scale-up was scheduled: the scale-up took from its `TriggeredScaleUp` until now. */
+  #timeScaleUp(ck: string): void {
+    const triggered = this.#podEvents.get(ck)?.find((e) => e.reason === "TriggeredScaleUp");
+    if (triggered?.firstSeen === undefined) return;
+    this.#scaleUps.push(Date.now() - triggered.firstSeen);
+    if (this.#scaleUps.length > SCALE_UPS_KEPT) this.#scaleUps.shift();
+  }
+
+  #indexClaims(ck: string, old: PodLike | undefined, pod: PodLike | undefined): void {
+    const ns = (pod ?? old)?.metadata.namespace;
+    for (const name of claimNames(old)) {
+      const k = cacheKey({ namespace: ns, name });
+      const set = this.#claimUsers.get(k);
+      set?.delete(ck);
+      if (set?.size === 0) this.#claimUsers.delete(k);
+    }
+    for (const name of claimNames(pod)) {
+      const k = cacheKey({ namespace: ns, name });
+      let set = this.#claimUsers.get(k);
+      if (!set) this.#claimUsers.set(k, (set = new Set()));
+      set.add(ck);
+    }
+  }
+
+  #claimChanged(claim: ClaimLike): void {
+    for (const ck of this.#claimUsers.get(cacheKey(claim.metadata)) ?? []) {
+      const [ns, name] = splitCacheKey(ck);
+      const key = this.#pods.get(ns, name)?.metadata.labels?.[LABEL_KEY];
+      if (key) this.#notify(key);
+    }
   }
 
   #notify(key: string): void {

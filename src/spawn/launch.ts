@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HookLog } from "../config/types.ts";
 import { UserError } from "../errors.ts";
-import { applyObjects, ClusterUnreachableError, KubeApiError, markStarted, ServerFailedError } from "../kube/index.ts";
+import { applyObjects, ClusterUnreachableError, KubeApiError, markStarted, namespaceLimitOf, ServerFailedError } from "../kube/index.ts";
 import type { Kube } from "../kube/index.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
 import type { SpawnRequest } from "../profile/resolve-spawn.ts";
@@ -81,11 +81,17 @@ export async function launchServer(
 
   emit({ progress: 10, message: `Creating ${objects.length} objects in namespace ${ctx.namespace}` });
   trace.applied = true;
-  await applyObjects(cluster.client, objects, { signal });
+  await applyObjects(cluster.client, objects, { signal }).catch((err: unknown) => {
+    throw namespaceLimitError(err, ctx.cluster.name, ctx.namespace) ?? err;
+  });
   emit({ progress: 25, message: "Objects created; waiting for the server's Pod" });
 
+  // A node may be on its way (a scale-up) or a volume being provisioned: the watch waits for
+  // them and fails fast only when the cluster says it will not happen (kube/pod-waiting.ts).
+  const { unschedulableTimeout } = planned.spawn.cluster;
   const status = await cluster.watch.waitReady(ctx.key, ctx.namespace, {
     signal,
+    policy: { unschedulableTimeoutMs: unschedulableTimeout === null ? null : unschedulableTimeout * 1000 },
     onProgress: (e) => emit({ progress: 25 + Math.round((Math.min(100, Math.max(0, e.progress)) * 55) / 100), message: e.message }),
   });
   emit({ progress: 80, message: "Server running; waiting for the ingress route" });
@@ -107,6 +113,21 @@ export async function launchServer(
   await markStarted(cluster.client, ctx.namespace, status.podName);
   emit({ progress: 100, message: `Server ready at ${url} (${where})` });
   return { url, state: { cluster: ctx.cluster.name, namespace: ctx.namespace, key: ctx.key, profile: ctx.profile.slug } };
+}
+
+/**
+ * A namespace's ResourceQuota or LimitRange refused one of the objects: say so, with the
+ * cluster's message, and what the user or operator can do (the API's status is kept, so the
+ * metrics count it as `Forbidden`). Undefined for other errors.
+ */
+export function namespaceLimitError(err: unknown, cluster: string, namespace: string): KubeApiError | undefined {
+  const limit = namespaceLimitOf(err);
+  if (!limit || !(err instanceof KubeApiError)) return undefined;
+  const fix =
+    limit === "ResourceQuota"
+      ? "stop another server there, choose a smaller profile, or ask the operator to raise the namespace's ResourceQuota"
+      : "choose a profile within the limits, or ask the operator to change the namespace's LimitRange";
+  return new KubeApiError(`cluster ${cluster} has no room for this server in namespace ${namespace} (its ${limit}): ${err.message}; ${fix}`, err.status, { cause: err });
 }
 
 /**

@@ -50,6 +50,8 @@ profiles.push(
     description: `testbed-2's gpu pool, scaled up from zero on demand; answers through ${gpuCluster.ingressUrl}`,
     cluster: gpuCluster.name,
     patches: { "10-gpu": gpuPatch(1) },
+    // Its node is added on demand: a start may take a scale-up (minutes on a real cloud).
+    startTimeout: 300,
   },
   {
     slug: "testbed-2-gpu-x4",
@@ -57,6 +59,7 @@ profiles.push(
     description: "More GPUs than any node of testbed-2's gpu pool has: never fits",
     cluster: gpuCluster.name,
     patches: { "10-gpu": gpuPatch(4) },
+    startTimeout: 300,
   },
 );
 
