@@ -141,7 +141,6 @@ export const pluginSchema = z.strictObject({
   readiness: checked(isFunction, "a function"),
 });
 
-
 export const userConfigSchema = z.strictObject({
   clusters: z.record(z.string(), clusterSchema),
   defaults: settingsSchema.optional(),

@@ -1,9 +1,9 @@
 /**
  * What a server's Pod (and the events about it) mean for the hub: ready, failed for a reason
  * that will not fix itself, how far the start has come, as `{progress, message}`, what the
- * cluster is still working on (a node, a scale-up, a volume) and when waiting for it must end
- * (`schedulingVerdict`), and why a running server ended (`endedBecause`).
- * Pure functions of the objects and a clock reading: unit-tested without a cluster.
+ * cluster is still working on (a node, a scale-up, a volume: pod-waiting.ts) and why a Pod the
+ * cluster ended is gone (`endReason`).
+ * Pure functions of the objects: unit-tested without a cluster.
  */
 import { ANNOTATION_SERVERNAME, ANNOTATION_STARTED_AT, ANNOTATION_USERNAME, LABEL_KEY } from "../objects/labels.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
@@ -59,7 +59,6 @@ export interface EventLike {
   firstSeen?: number;
   lastSeen?: number;
 }
-
 
 export type ServerPhase = "pending" | "running" | "ready" | "failed" | "succeeded" | "terminating";
 

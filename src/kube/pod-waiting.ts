@@ -98,8 +98,13 @@ export function parseScaleUpGroups(message: string): ScaleUpGroup[] {
   }));
 }
 
+/** The claims a Pod mounts. */
+export function claimNamesOf(pod: PodLike | undefined): string[] {
+  return (pod?.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
+}
+
 function pendingClaim(pod: PodLike, context: PodContext, schedulerMessage: string | undefined): string | undefined {
-  const names = (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
+  const names = claimNamesOf(pod);
   const ns = pod.metadata.namespace ?? "";
   for (const name of names) {
     const claim = context.claim?.(ns, name);
@@ -108,7 +113,7 @@ function pendingClaim(pod: PodLike, context: PodContext, schedulerMessage: strin
     if (claim && claim.status?.phase !== "Bound" && claim.metadata.annotations?.[SELECTED_NODE]) return name;
   }
   if (schedulerMessage && UNBOUND_IMMEDIATE.test(schedulerMessage)) {
-    return names.find((n) => context.claim?.(ns, n)?.status?.phase !== "Bound") ?? names[0] ?? "of this server";
+    return names.find((n) => context.claim?.(ns, n)?.status?.phase !== "Bound") ?? names[0];
   }
   return undefined;
 }

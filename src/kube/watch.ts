@@ -15,7 +15,7 @@ import { cacheKey, Informer, type InformerState } from "./informer.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import { NO_OBSERVER, type KubeObserver } from "./observer.ts";
 import { serverStatus, type EventLike, type PodLike, type ServerStatus } from "./pod-status.ts";
-import { describeScaleUps, schedulingVerdict, type ClaimLike, type PodContext, type WaitPolicy } from "./pod-waiting.ts";
+import { claimNamesOf, describeScaleUps, schedulingVerdict, type ClaimLike, type PodContext, type WaitPolicy } from "./pod-waiting.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_HUB } from "../names/safe-name.ts";
@@ -97,13 +97,10 @@ function keepPod(p: PodLike): PodLike {
 function keepClaim(c: ClaimLike): ClaimLike {
   const m = c.metadata;
   return {
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels, annotations: m.annotations },
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, annotations: m.annotations },
     status: { phase: c.status?.phase },
   };
 }
-
-const claimNames = (p: PodLike | undefined): string[] =>
-  (p?.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
 
 /** What progress and failure reasons need of an Event, and when this daemon received it. */
 function keepEvent(e: EventLike): EventLike {
@@ -516,13 +513,13 @@ export class ClusterWatch {
 
   #indexClaims(ck: string, old: PodLike | undefined, pod: PodLike | undefined): void {
     const ns = (pod ?? old)?.metadata.namespace;
-    for (const name of claimNames(old)) {
+    for (const name of claimNamesOf(old)) {
       const k = cacheKey({ namespace: ns, name });
       const set = this.#claimUsers.get(k);
       set?.delete(ck);
       if (set?.size === 0) this.#claimUsers.delete(k);
     }
-    for (const name of claimNames(pod)) {
+    for (const name of claimNamesOf(pod)) {
       const k = cacheKey({ namespace: ns, name });
       let set = this.#claimUsers.get(k);
       if (!set) this.#claimUsers.set(k, (set = new Set()));
