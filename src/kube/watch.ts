@@ -199,7 +199,12 @@ export class ClusterWatch {
     this.#claims = new Informer<ClaimLike>(
       client.http,
       { name: `claims of cluster "${client.name}"`, path: `/api/v1${ns}/persistentvolumeclaims`, labelSelector: hubSelector(this.hubId), keep: keepClaim },
-      { add: (c) => this.#claimChanged(c), update: (c) => this.#claimChanged(c), delete: (c) => this.#claimChanged(c) },
+      {
+        add: (c) => this.#claimChanged(c),
+        update: (c) => this.#claimChanged(c),
+        delete: (c) => this.#claimChanged(c),
+        restarted: (reason) => observer.watchRestart(client.name, "persistentvolumeclaims", reason),
+      },
     );
     this.#events = new Informer<EventLike>(
       client.http,
