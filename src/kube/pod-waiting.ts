@@ -22,21 +22,22 @@ import type { EventLike, PodLike } from "./pod-status.ts";
 /** How long `NotTriggerScaleUp` must stay the autoscaler's last word before the start fails. */
 export const NO_SCALE_UP_SETTLE_MS = 10_000;
 
-/** The annotation the scheduler puts on a WaitForFirstConsumer claim once it chose a node. */
-const SELECTED_NODE = "volume.kubernetes.io/selected-node";
 /** The scheduler's VolumeBinding plugin, for a pod whose Immediate claim is not bound yet. */
 const UNBOUND_IMMEDIATE = /unbound immediate PersistentVolumeClaims/;
+/**
+ * A claim's events while its volume is made (the PV controller's `ExternalProvisioning`, the
+ * provisioner's `Provisioning`, `ProvisioningFailed` while it retries) and once it is
+ * (`ProvisioningSucceeded`). A WaitForFirstConsumer claim gets `ExternalProvisioning` only once
+ * the scheduler chose a node for its Pod; before that, its `WaitForFirstConsumer` event means the
+ * Pod's node is what is awaited.
+ */
+const PROVISIONING = new Set(["ExternalProvisioning", "Provisioning", "ProvisioningFailed"]);
+const VOLUME_EVENTS = new Set([...PROVISIONING, "ProvisioningSucceeded", "WaitForFirstConsumer"]);
 
-/** A PersistentVolumeClaim, as far as "is the volume there yet" goes. */
-export interface ClaimLike {
-  metadata: ObjectMeta;
-  status?: { phase?: string };
-}
-
-/** What the watch knows around a Pod (its cluster, its claims, recent scale-ups there). */
+/** What the watch knows around a Pod (its cluster, its claims' events, recent scale-ups there). */
 export interface PodContext {
   readonly cluster?: string;
-  readonly claim?: (namespace: string, name: string) => ClaimLike | undefined;
+  readonly claimEvents?: (namespace: string, name: string) => readonly EventLike[];
   /** How long scale-ups on this cluster took lately, for people ("usually about 40 s here"). */
   readonly scaleUpNote?: string | undefined;
 }
@@ -54,7 +55,8 @@ export interface ScaleUpGroup {
  * daemon's clock when it saw the event) from which the fail-fast limits count.
  */
 export type Waiting =
-  | { readonly for: "volume"; readonly claim: string }
+  /** `message`: the provisioner's, when it failed and retries. */
+  | { readonly for: "volume"; readonly claim: string; readonly message?: string }
   /** The scheduler found no node and no autoscaler has answered. */
   | { readonly for: "node"; readonly since: number; readonly scheduler: string }
   /** cluster-autoscaler is adding nodes (`TriggeredScaleUp`). */
@@ -81,10 +83,10 @@ const WAITING_PROGRESS: Readonly<Record<Waiting["for"], number>> = {
 const firstSeen = (e: EventLike): number => e.firstSeen ?? Date.parse(e.firstTimestamp ?? e.eventTime ?? e.lastTimestamp ?? "");
 const lastSeen = (e: EventLike): number => e.lastSeen ?? Date.parse(e.lastTimestamp ?? e.eventTime ?? "");
 
-/** The event of `reason` seen last (events the watch got later win ties). */
-function latest(events: readonly EventLike[], reason: string): EventLike | undefined {
+/** The event seen last (of `reason`, if given); events the watch got later win ties. */
+function latest(events: readonly EventLike[], reason?: string): EventLike | undefined {
   let best: EventLike | undefined;
-  for (const e of events) if (e.reason === reason && (!best || !(lastSeen(e) < lastSeen(best)))) best = e;
+  for (const e of events) if ((reason === undefined || e.reason === reason) && (!best || !(lastSeen(e) < lastSeen(best)))) best = e;
   return best;
 }
 
@@ -103,17 +105,25 @@ export function claimNamesOf(pod: PodLike | undefined): string[] {
   return (pod?.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
 }
 
-function pendingClaim(pod: PodLike, context: PodContext, schedulerMessage: string | undefined): string | undefined {
+/** A claim whose volume is being made, and the provisioner's complaint if its last try failed. */
+function provisioning(events: readonly EventLike[]): { message?: string } | undefined {
+  const last = latest(events.filter((e) => e.reason !== undefined && VOLUME_EVENTS.has(e.reason)));
+  if (!last?.reason || !PROVISIONING.has(last.reason)) return undefined;
+  return last.reason === "ProvisioningFailed" && last.message ? { message: last.message } : {};
+}
+
+function pendingClaim(pod: PodLike, context: PodContext, schedulerMessage: string | undefined): Waiting | undefined {
   const names = claimNamesOf(pod);
   const ns = pod.metadata.namespace ?? "";
+  const eventsOf = (name: string) => context.claimEvents?.(ns, name) ?? [];
   for (const name of names) {
-    const claim = context.claim?.(ns, name);
-    // A WaitForFirstConsumer claim is only this Pod's wait once the scheduler picked its node;
-    // before that, "pending" just means nobody chose a node yet.
-    if (claim && claim.status?.phase !== "Bound" && claim.metadata.annotations?.[SELECTED_NODE]) return name;
+    const p = provisioning(eventsOf(name));
+    if (p) return { for: "volume", claim: name, ...p };
   }
-  if (schedulerMessage && UNBOUND_IMMEDIATE.test(schedulerMessage)) {
-    return names.find((n) => context.claim?.(ns, n)?.status?.phase !== "Bound") ?? names[0];
+  const first = names[0];
+  if (first !== undefined && schedulerMessage && UNBOUND_IMMEDIATE.test(schedulerMessage)) {
+    const unfinished = names.find((n) => !eventsOf(n).some((e) => e.reason === "ProvisioningSucceeded"));
+    return { for: "volume", claim: unfinished ?? first };
   }
   return undefined;
 }
@@ -125,8 +135,8 @@ export function waitingOf(pod: PodLike, events: readonly EventLike[], context: P
   const cond = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
   const unschedulable = cond?.status === "False" && cond.reason === "Unschedulable";
   const scheduler = failed?.message ?? (unschedulable ? cond.message : undefined);
-  const claim = pendingClaim(pod, context, scheduler);
-  if (claim !== undefined) return { for: "volume", claim };
+  const volume = pendingClaim(pod, context, scheduler);
+  if (volume) return volume;
   if (!failed && !unschedulable) return undefined;
   const said = scheduler ?? "no node can run this pod";
   // From the scheduler's first "no" (its message changes as nodes come and go).
@@ -157,7 +167,7 @@ export function waitingMessage(w: Waiting, context: PodContext = {}): ProgressEv
   const progress = WAITING_PROGRESS[w.for];
   switch (w.for) {
     case "volume":
-      return { progress, message: `Waiting for volume ${w.claim}` };
+      return { progress, message: `Waiting for volume ${w.claim}${w.message ? `: ${w.message}` : ""}` };
     case "node":
       return { progress, message: `Waiting for a node: ${w.scheduler}` };
     case "no-scale-up":

@@ -1,8 +1,9 @@
 /**
  * ONE shared watch per cluster: the managed Pods (label `app.kubernetes.io/managed-by`), the
- * managed PersistentVolumeClaims (is a server's volume there yet) and the events about Pods.
- * Every user's progress, readiness, poll and stop-wait is answered from this cache; there is
- * never a watch or a poll loop per user. It also times the cluster's scale-ups as it sees them
+ * events about Pods and the events about PersistentVolumeClaims (is a server's volume being
+ * provisioned: events need no more RBAC than mcks has, a watch of the claims would). Every
+ * user's progress, readiness, poll and stop-wait is answered from this cache; there is never a
+ * watch or a poll loop per user. It also times the cluster's scale-ups as it sees them
  * (cluster-autoscaler's `TriggeredScaleUp` → the Pod scheduled), for the progress message.
  *
  * Events carry no labels, so the API can only narrow them to `involvedObject.kind=Pod` (and
@@ -15,7 +16,7 @@ import { cacheKey, Informer, type InformerState } from "./informer.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import { NO_OBSERVER, type KubeObserver } from "./observer.ts";
 import { serverStatus, type EventLike, type PodLike, type ServerStatus } from "./pod-status.ts";
-import { claimNamesOf, describeScaleUps, schedulingVerdict, type ClaimLike, type PodContext, type WaitPolicy } from "./pod-waiting.ts";
+import { claimNamesOf, describeScaleUps, schedulingVerdict, type PodContext, type WaitPolicy } from "./pod-waiting.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_HUB } from "../names/safe-name.ts";
@@ -64,6 +65,9 @@ type Listener = () => void;
 export const NOT_CONNECTED_YET = "not connected yet";
 
 const EVENTS_PER_POD = 20;
+/** Claims whose recent events are kept (their provisioning is what a start may wait for). */
+const CLAIMS_KEPT = 1000;
+const EVENTS_PER_CLAIM = 5;
 /** Scale-up durations kept per cluster for "usually about 40 s here". */
 const SCALE_UPS_KEPT = 10;
 const DEFAULT_POLICY: WaitPolicy = { unschedulableTimeoutMs: DEFAULTS.cluster.unschedulableTimeout * 1000 };
@@ -90,15 +94,6 @@ function keepPod(p: PodLike): PodLike {
       volumes: p.spec?.volumes?.flatMap((v) => (v.persistentVolumeClaim ? [{ name: v.name, persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName } }] : [])),
     },
     status: p.status,
-  };
-}
-
-/** Whether a claim is bound, and whether the scheduler has chosen a node for it. */
-function keepClaim(c: ClaimLike): ClaimLike {
-  const m = c.metadata;
-  return {
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, annotations: m.annotations },
-    status: { phase: c.status?.phase },
   };
 }
 
@@ -150,10 +145,12 @@ export class ClusterWatch {
   readonly namespace: string | undefined;
   readonly hubId: string;
   readonly #pods: Informer<PodLike>;
-  readonly #claims: Informer<ClaimLike>;
+  readonly #claimEvents: Informer<EventLike>;
   readonly #events: Informer<EventLike>;
   /** claim cache key → pod cache keys of the Pods that mount it. */
   readonly #claimUsers = new Map<string, Set<string>>();
+  /** claim cache key → its recent events (claims of any Pod: they come before the Pod; bounded). */
+  readonly #claimEventsOf = new Map<string, EventLike[]>();
   /** Recent scale-up durations (ms), oldest first. */
   readonly #scaleUps: number[] = [];
   /**
@@ -196,15 +193,10 @@ export class ClusterWatch {
         restarted: (reason) => observer.watchRestart(client.name, "pods", reason),
       },
     );
-    this.#claims = new Informer<ClaimLike>(
+    this.#claimEvents = new Informer<EventLike>(
       client.http,
-      { name: `claims of cluster "${client.name}"`, path: `/api/v1${ns}/persistentvolumeclaims`, labelSelector: hubSelector(this.hubId), keep: keepClaim },
-      {
-        add: (c) => this.#claimChanged(c),
-        update: (c) => this.#claimChanged(c),
-        delete: (c) => this.#claimChanged(c),
-        restarted: (reason) => observer.watchRestart(client.name, "persistentvolumeclaims", reason),
-      },
+      { name: `claim events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=PersistentVolumeClaim", cache: false, keep: keepEvent },
+      { add: (e) => this.#claimEvent(e), update: (e) => this.#claimEvent(e), restarted: (reason) => observer.watchRestart(client.name, "events", reason) },
     );
     this.#events = new Informer<EventLike>(
       client.http,
@@ -215,7 +207,7 @@ export class ClusterWatch {
 
   start(): void {
     this.#pods.start();
-    this.#claims.start();
+    this.#claimEvents.start();
     this.#events.start();
     if (this.#probeIntervalMs > 0) {
       void this.#probe(); // the version at once, for `mcks status`
@@ -226,7 +218,7 @@ export class ClusterWatch {
 
   async stop(): Promise<void> {
     clearInterval(this.#probeTimer);
-    await Promise.all([this.#pods.stop(), this.#claims.stop(), this.#events.stop()]);
+    await Promise.all([this.#pods.stop(), this.#claimEvents.stop(), this.#events.stop()]);
   }
 
   /** Resolves once the managed Pods are listed (the cache is then authoritative). */
@@ -253,7 +245,7 @@ export class ClusterWatch {
   #context(): PodContext {
     return {
       cluster: this.client.name,
-      claim: (namespace, name) => this.#claims.get(namespace, name),
+      claimEvents: (namespace, name) => this.#claimEventsOf.get(cacheKey({ namespace, name })) ?? [],
       scaleUpNote: describeScaleUps(this.#scaleUps),
     };
   }
@@ -532,8 +524,20 @@ export class ClusterWatch {
     }
   }
 
-  #claimChanged(claim: ClaimLike): void {
-    for (const ck of this.#claimUsers.get(cacheKey(claim.metadata)) ?? []) {
+  #claimEvent(e: EventLike): void {
+    const io = e.involvedObject;
+    if (!io?.name) return;
+    const k = cacheKey({ namespace: io.namespace ?? e.metadata.namespace, name: io.name });
+    const list = (this.#claimEventsOf.get(k) ?? []).filter((x) => x.metadata.name !== e.metadata.name);
+    list.push(e);
+    // Most recently touched last, so the oldest claim goes first when the map is full.
+    this.#claimEventsOf.delete(k);
+    this.#claimEventsOf.set(k, list.slice(-EVENTS_PER_CLAIM));
+    if (this.#claimEventsOf.size > CLAIMS_KEPT) {
+      const oldest = this.#claimEventsOf.keys().next().value;
+      if (oldest !== undefined) this.#claimEventsOf.delete(oldest);
+    }
+    for (const ck of this.#claimUsers.get(k) ?? []) {
       const [ns, name] = splitCacheKey(ck);
       const key = this.#pods.get(ns, name)?.metadata.labels?.[LABEL_KEY];
       if (key) this.#notify(key);

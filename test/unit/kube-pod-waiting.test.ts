@@ -14,7 +14,6 @@ import {
   schedulingVerdict,
   waitingMessage,
   waitingOf,
-  type ClaimLike,
   type PodContext,
 } from "../../src/kube/pod-waiting.ts";
 
@@ -43,11 +42,15 @@ function ev(reason: string, message: string, firstSeen: number, lastSeen = first
   return { metadata: { name: `${reason}-${firstSeen}` }, involvedObject: { kind: "Pod", name: "jupyter-alice", uid: "u1" }, reason, message, firstSeen, lastSeen };
 }
 
-const claims = (c: Record<string, ClaimLike>): PodContext => ({ cluster: "eu", claim: (_ns, name) => c[name] });
-const claim = (phase: string, selectedNode?: string): ClaimLike => ({
-  metadata: { name: "x", annotations: selectedNode ? { "volume.kubernetes.io/selected-node": selectedNode } : {} },
-  status: { phase },
+/** A claim's events, as the watch keeps them. */
+const claimEv = (claim: string, reason: string, at: number, message = reason): EventLike => ({
+  metadata: { name: `${claim}.${reason}-${at}` },
+  involvedObject: { kind: "PersistentVolumeClaim", name: claim },
+  reason,
+  message,
+  lastSeen: at,
 });
+const claims = (c: Record<string, EventLike[]>): PodContext => ({ cluster: "eu", claimEvents: (_ns, name) => c[name] ?? [] });
 
 describe("what an unscheduled pod waits for", () => {
   test("nothing yet, or scheduled: no wait", () => {
@@ -85,15 +88,29 @@ describe("what an unscheduled pod waits for", () => {
     assert.equal(yes?.for, "scale-up");
   });
 
-  test("a volume: a WaitForFirstConsumer claim once the scheduler chose its node, an Immediate one the scheduler waits for", () => {
-    const ctx = claims({ home: claim("Pending", "node-1"), data: claim("Bound") });
+  test("a volume: a claim whose provisioning is under way, an Immediate one the scheduler waits for", () => {
+    const ctx = claims({
+      home: [claimEv("home", "WaitForFirstConsumer", 1000), claimEv("home", "ExternalProvisioning", 2000), claimEv("home", "Provisioning", 2500)],
+      data: [claimEv("data", "ExternalProvisioning", 1000), claimEv("data", "ProvisioningSucceeded", 1500)],
+    });
     assert.deepEqual(waitingOf(pod({ claims: ["data", "home"] }), [], ctx), { for: "volume", claim: "home" });
-    // Pending without a chosen node: the scheduler has not got to it, or no node fits (then that is the wait).
-    const wffc = claims({ home: claim("Pending") });
+    // WaitForFirstConsumer as the last word: the scheduler has not chosen a node yet, or no node fits (then that is the wait).
+    const wffc = claims({ home: [claimEv("home", "WaitForFirstConsumer", 1000)] });
     assert.equal(waitingOf(pod({ claims: ["home"] }), [], wffc), undefined);
     assert.equal(waitingOf(pod({ claims: ["home"] }), [ev("FailedScheduling", SCHED, 1000)], wffc)?.for, "node");
     const immediate = "0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.";
     assert.deepEqual(waitingOf(pod({ claims: ["home"] }), [ev("FailedScheduling", immediate, 1000)], wffc), { for: "volume", claim: "home" });
+    // Events of other kinds on the claim say nothing about its volume.
+    const other = claims({ home: [claimEv("home", "Provisioning", 1000), claimEv("home", "ProvisioningSucceeded", 2000), claimEv("home", "Resizing", 3000)] });
+    assert.equal(waitingOf(pod({ claims: ["home"] }), [], other), undefined);
+  });
+
+  test("a provisioner that failed and retries: its complaint is the wait's", () => {
+    const msg = 'failed to get target node: node "gone" not found';
+    const ctx = claims({ home: [claimEv("home", "Provisioning", 1000), claimEv("home", "ProvisioningFailed", 2000, msg)] });
+    const w = waitingOf(pod({ claims: ["home"] }), [], ctx);
+    assert.deepEqual(w, { for: "volume", claim: "home", message: msg });
+    assert.equal(w && waitingMessage(w).message, `Waiting for volume home: ${msg}`);
   });
 });
 
