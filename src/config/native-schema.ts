@@ -116,10 +116,7 @@ export const NATIVE_VALUE_SCHEMAS = {
   defaultUrl: z.string().startsWith("/", 'expected a path like "/lab"'),
 } as const;
 
-export type NativeKey = keyof typeof NATIVE_VALUE_SCHEMAS | "startTimeout";
+export type NativeKey = keyof typeof NATIVE_VALUE_SCHEMAS;
 
-/** The settings' shape entries (merged into config/schema.ts's settingsShape). */
-export const nativeSettingsShape = {
-  ...Object.fromEntries(Object.entries(NATIVE_VALUE_SCHEMAS).map(([k, s]) => [k, perUser(s)])),
-  startTimeout: z.number().positive("expected a number of seconds greater than 0").optional(),
-} as unknown as Record<NativeKey, z.ZodType>;
+/** The settings' shape entries (merged into config/schema.ts's settingsShape, which adds startTimeout as seconds like the config's). */
+export const nativeSettingsShape = Object.fromEntries(Object.entries(NATIVE_VALUE_SCHEMAS).map(([k, s]) => [k, perUser(s)])) as unknown as Record<NativeKey, z.ZodType>;

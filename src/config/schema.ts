@@ -82,6 +82,7 @@ export const settingsShape = {
   patches: z.record(z.string(), objectSource).optional(),
   resources: z.record(z.string(), objectSource).optional(),
   ...nativeSettingsShape,
+  startTimeout: seconds(),
 };
 export const settingsSchema = z.strictObject(settingsShape);
 

@@ -1,12 +1,12 @@
 /**
- * How long a start may wait: `startTimeout` from the config, a profile or an option choice
- * (last level wins), and a cluster's `unschedulableTimeout` (default 120 s, null = none).
+ * How long a start may wait: the longest `startTimeout` of a config, and a cluster's
+ * `unschedulableTimeout` (default 120 s, null = none).
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import type { ResolvedConfig } from "../../src/config/resolve.ts";
-import { longestStartTimeout, resolveSpawn, startTimeoutOf } from "../../src/profile/resolve-spawn.ts";
+import { longestStartTimeout } from "../../src/profile/resolve-spawn.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
 
 const CONFIG = `import { defineConfig } from "multicluster-kubespawner";
@@ -39,21 +39,10 @@ let config: ResolvedConfig;
 before(async () => {
   config = (await loadConfig(writeConfig(CONFIG))).config;
 });
-const req = (profile: string, options: Record<string, string> = {}) => ({ user: { name: "alice" }, server: "", profile, options });
 
+// Which level's startTimeout a start gets is in native-settings.test.ts.
 describe("startTimeout", () => {
-  it("is the config's, a profile's, or an option choice's: the last level that sets it", () => {
-    assert.equal(resolveSpawn(config, req("small")).ctx.spawn.startTimeout, 120);
-    assert.equal(resolveSpawn(config, req("gpu")).ctx.spawn.startTimeout, 600);
-    assert.equal(resolveSpawn(config, req("gpu", { size: "eight" })).ctx.spawn.startTimeout, 900);
-    assert.equal(startTimeoutOf(config, req("gpu", { size: "eight" })), 900);
-  });
-
-  it("a request that does not resolve gets the config's (its start then fails with why)", () => {
-    assert.equal(startTimeoutOf(config, req("no-such-profile")), 120);
-  });
-
-  it("the longest any start may take bounds another daemon's incomplete starts", () => {
+  it("the longest any start may take (a choice's) bounds another daemon's incomplete starts", () => {
     assert.equal(longestStartTimeout(config), 900);
   });
 });
