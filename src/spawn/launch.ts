@@ -127,7 +127,10 @@ export function namespaceLimitError(err: unknown, cluster: string, namespace: st
     limit === "ResourceQuota"
       ? "stop another server there, choose a smaller profile, or ask the operator to raise the namespace's ResourceQuota"
       : "choose a profile within the limits, or ask the operator to change the namespace's LimitRange";
-  return new KubeApiError(`cluster ${cluster} has no room for this server in namespace ${namespace} (its ${limit}): ${err.message}; ${fix}`, err.status, { cause: err });
+  // No `cause`: the refusal is a 403, whose public stand-in ("mcks is not allowed…", for RBAC
+  // denials that name mcks's identity) would replace this message; admission's words name only
+  // the namespace's limits, which are the user's business.
+  return new KubeApiError(`cluster ${cluster} has no room for this server in namespace ${namespace} (its ${limit}): ${err.message}; ${fix}`, err.status);
 }
 
 /**

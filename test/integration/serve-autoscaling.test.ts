@@ -57,36 +57,6 @@ async function start(name: string, profile: string) {
   return client.call("server.start", { user: user(name), profile });
 }
 
-/** The home volume of `class`, kept across stops as config.example.ts has it. */
-const home = (storageClass: string) => `
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: "{{key}}-home"
-  labels:
-    mcks.hub.jupyter.org/lifetime: user
-spec:
-  storageClassName: ${storageClass}
-  accessModes: [ReadWriteOnce]
-  resources:
-    requests:
-      storage: 1Gi
-`;
-const mountHome = `
-kind: Pod
-metadata:
-  name: "{{key}}"
-spec:
-  volumes:
-  - name: home
-    persistentVolumeClaim:
-      claimName: "{{key}}-home"
-  containers:
-  - name: notebook
-    volumeMounts:
-    - name: home
-      mountPath: /home/jovyan
-`;
 /** Required affinity to pods nobody runs: the scheduler places it nowhere, and the bed's autoscaler (which knows no pod affinity) says nothing. */
 const affinityToNobody = `
 kind: Pod
@@ -106,7 +76,7 @@ before(async () => {
   bed = await ensureBed({ clusters: 3 });
   cleanKeys(bed, USERS.map(key));
   for (const c of bed.clusters) kubectl(bed, c.context, ["delete", "pvc", "-l", `mcks.hub.jupyter.org/key in (${USERS.map(key).join(",")})`, "--ignore-not-found", "--wait=true"]);
-  // The bed's own config (the GPU profiles), with volume and affinity profiles added and a short
+  // The bed's own config (the GPU profiles), with home-volume (the storage setting) and affinity profiles added and a short
   // unschedulableTimeout on testbed-1.
   const dir = tempDir("mcks-autoscaling-");
   const configPath = join(dir, "config.ts");
@@ -119,8 +89,8 @@ export default defineConfig({
   clusters: { ...base.clusters, "testbed-1": { ...base.clusters["testbed-1"], unschedulableTimeout: ${UNSCHEDULABLE_TIMEOUT} } },
   profiles: [
     ...base.profiles,
-    { slug: "home-standard", displayName: "Home (standard)", cluster: "testbed-1", resources: { "00-home": ${JSON.stringify(home("standard"))} }, patches: { "10-home": ${JSON.stringify(mountHome)} } },
-    { slug: "home-immediate", displayName: "Home (immediate)", cluster: "testbed-1", resources: { "00-home": ${JSON.stringify(home("immediate"))} }, patches: { "10-home": ${JSON.stringify(mountHome)} } },
+    { slug: "home-standard", displayName: "Home (standard)", cluster: "testbed-1", storage: { capacity: "1Gi", storageClass: "standard" } },
+    { slug: "home-immediate", displayName: "Home (immediate)", cluster: "testbed-1", storage: { capacity: "1Gi", storageClass: "immediate" } },
     { slug: "nowhere", displayName: "Nowhere", cluster: "testbed-1", patches: { "10-affinity": ${JSON.stringify(affinityToNobody)} } },
   ],
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { ClusterUnreachableError, KubeApiError, ServerFailedError } from "../../src/kube/index.ts";
-import { UserError } from "../../src/errors.ts";
+import { publicMessageOf, UserError } from "../../src/errors.ts";
 import { operatorKinds } from "../../src/spawn/kinds.ts";
 import { namespaceLimitError, publicUrl, startFailureMessage, startFailureReason } from "../../src/spawn/launch.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
@@ -41,7 +41,9 @@ describe("serve: why a start failed, as a metric label", () => {
 });
 
 describe("serve: a namespace's quota or limits refuse the server at apply", () => {
-  const forbidden = (message: string) => new KubeApiError(`Pod/jupyter-a: ${message}`, { code: 403, reason: "Forbidden", message });
+  // As kube/http.ts makes them: a 403's public stand-in hides the API's words from the hub user.
+  const forbidden = (message: string) =>
+    new KubeApiError(`Pod/jupyter-a: ${message}`, { code: 403, reason: "Forbidden", message }, { publicMessage: 'mcks is not allowed to do this on cluster "eu"' });
   it("a ResourceQuota: the cluster's message and what to do", () => {
     const k8s = 'pods "jupyter-a" is forbidden: exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=7, limited: requests.cpu=8';
     assert.equal(
@@ -50,6 +52,7 @@ describe("serve: a namespace's quota or limits refuse the server at apply", () =
     );
     assert.match(namespaceLimitError(forbidden('pods "jupyter-a" is forbidden: failed quota: compute: must specify limits.cpu'), "eu", "jhub")?.message ?? "", /\(its ResourceQuota\)/);
     assert.equal(startFailureReason(namespaceLimitError(forbidden(k8s), "eu", "jhub"), false), "Forbidden", "the metrics keep the API's reason");
+    assert.equal(publicMessageOf(namespaceLimitError(forbidden(k8s), "eu", "jhub")), undefined, "the hub user reads the quota's words, not the 403's stand-in");
   });
   it("a LimitRange", () => {
     const k8s = 'pods "jupyter-a" is forbidden: maximum cpu usage per Container is 2, but limit is 4';
@@ -122,5 +125,25 @@ export default defineConfig({
 `);
     const { config } = await loadConfig(path);
     assert.deepEqual(operatorKinds(config).map((k) => `${k.apiVersion}/${k.kind}`).sort(), ["batch/v1/Job", "example.org/v1/Queue", "v1/ConfigMap"]);
+  });
+
+  it("finds the storage setting's claim (a delete after a stop must find the home volume), from a cluster's defaults too", async () => {
+    const path = writeConfig(`
+import { defineConfig } from "multicluster-kubespawner";
+export default defineConfig({
+  clusters: {
+    a: { context: "a", ingressPublicUrl: "http://127.0.0.1:1" },
+    b: { context: "b", ingressPublicUrl: "http://127.0.0.1:2", defaults: { storage: { capacity: "1Gi" } } },
+  },
+  profiles: [{ slug: "plain", displayName: "Plain", cluster: "a" }, { slug: "homed", displayName: "Homed", cluster: "b" }],
+});
+`);
+    const { config } = await loadConfig(path);
+    assert.deepEqual(operatorKinds(config).map((k) => `${k.apiVersion}/${k.kind}`), ["v1/PersistentVolumeClaim"]);
+    const none = await loadConfig(writeConfig(`
+import { defineConfig } from "multicluster-kubespawner";
+export default defineConfig({ clusters: { a: { context: "a", ingressPublicUrl: "http://127.0.0.1:1" } }, profiles: [{ slug: "plain", displayName: "Plain", cluster: "a" }] });
+`));
+    assert.deepEqual(operatorKinds(none.config), []);
   });
 });
