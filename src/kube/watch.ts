@@ -237,11 +237,6 @@ export class ClusterWatch {
     return serverStatus(pod, this.#podEvents.get(cacheKey(pod.metadata)) ?? [], this.#context());
   }
 
-  /** How long the scale-ups this watch saw took (ms, oldest first; the last few only). */
-  scaleUpDurations(): readonly number[] {
-    return this.#scaleUps;
-  }
-
   #context(): PodContext {
     return {
       cluster: this.client.name,
