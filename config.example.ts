@@ -24,6 +24,9 @@ export default defineConfig({
       ingressClass: "contour",
       // Settings for every profile on this cluster, over `defaults`.
       defaults: { storage: { storageClass: "standard-rwo" } },
+      // Its GPU pool scales from zero: a pod no node takes waits this long for the autoscaler to
+      // answer (TriggeredScaleUp / NotTriggerScaleUp) before the start fails.
+      unschedulableTimeout: 120,
     },
     "eks-us-east-1": {
       context: "arn:aws:eks:us-east-1:123456789012:cluster/compute",
@@ -198,7 +201,7 @@ export default defineConfig({
       extraResourceLimits: { "nvidia.com/gpu": 1 },
       nodeSelector: { "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" },
       tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
-      // Pulling a GPU image and scaling up a GPU node take longer.
+      // A scale-up of the GPU pool from zero may take minutes before the image is even pulled.
       startTimeout: 900,
     },
     {

@@ -33,7 +33,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { ensureVenv } from "../test/e2e/hub-stack.ts";
+import { ensureVenv, loopbackHubConfig, stopLeftoverProxy } from "../test/e2e/hub-stack.ts";
 import { freePort, httpOk, start, stop, unixSocketAccepts, waitReady, type Running } from "../test/e2e/processes.ts";
 import { ensureTokens } from "../test/testbed/certs.ts";
 import { ensureBed, type Bed } from "../test/testbed/bed.ts";
@@ -104,19 +104,7 @@ function kubeconfigFor(bed: Bed, context: string, file: string): string {
 }
 
 function hubConfig(o: { url: string; hubPort: number; apiPort: number; dir: string; token: string; users: number; spawner: string }): string {
-  return `
-c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
-c.JupyterHub.bind_url = "${o.url}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:${o.hubPort}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${o.apiPort}"
-c.ConfigurableHTTPProxy.auth_token = "${randomBytes(24).toString("hex")}"
-c.JupyterHub.db_url = "sqlite:///${join(o.dir, "jupyterhub.sqlite")}"
-c.JupyterHub.cookie_secret_file = "${join(o.dir, "cookie_secret")}"
-c.JupyterHub.pid_file = "${join(o.dir, "jupyterhub.pid")}"
-c.ConfigurableHTTPProxy.pid_file = "${join(o.dir, "proxy.pid")}"
-c.JupyterHub.services = [{"name": "bench", "api_token": "${o.token}"}]
-c.JupyterHub.load_roles = [{"name": "bench", "scopes": ["admin:users", "admin:servers"], "services": ["bench"]}]
+  return `${loopbackHubConfig({ ...o, service: "bench", scopes: ["admin:users", "admin:servers"] })}
 # N spawns at once: no limit below N, and a POST/DELETE answers when the spawn/stop has finished.
 c.JupyterHub.concurrent_spawn_limit = ${o.users + 10}
 c.JupyterHub.active_server_limit = 0
@@ -293,15 +281,7 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
     };
   } finally {
     if (hub) await stop(hub, "SIGTERM");
-    // The hub stops its proxy; if it could not, the proxy goes by the pid it wrote.
-    const proxyPid = Number(spawnSync("cat", [join(dir, "proxy.pid")], { encoding: "utf8" }).stdout.trim());
-    if (proxyPid > 0) {
-      try {
-        process.kill(proxyPid, "SIGTERM");
-      } catch {
-        // already gone: the usual case
-      }
-    }
+    stopLeftoverProxy(dir);
     if (daemon) await stop(daemon, "SIGTERM");
   }
 }

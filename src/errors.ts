@@ -26,6 +26,16 @@ export class ConfidentialError extends UserError {
   }
 }
 
+/**
+ * An operator's function in the config (`allowed`, `overrides`, a setting's, a resource's) threw.
+ * Its message may hold whatever the function saw, the user's auth state included: the hub user
+ * reads which function failed (`where`: its config path), the daemon's log the message.
+ */
+export function functionFailed(where: string, err: unknown): ConfidentialError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new ConfidentialError(`${where} threw: ${message}`, `${where} failed; ask an administrator to look up the reference in the daemon's log`, { cause: err });
+}
+
 /** The public message of the first confidential error in `err`'s cause chain, if any. */
 export function publicMessageOf(err: unknown): string | undefined {
   const seen = new Set<unknown>();

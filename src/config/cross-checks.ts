@@ -6,12 +6,12 @@ import { didYouMean } from "./did-you-mean.ts";
 import { jinjaProblem } from "./jinja.ts";
 import { isDnsLabel, literalPrefixProblem, NAMESPACE_PLACEHOLDERS, renderNamespace, unknownPlaceholders } from "./namespace-template.ts";
 import type { Problem } from "./problems.ts";
+import { isObj } from "../objects/plain-data.ts";
 import { parseBytes, parseCpu } from "./quantity.ts";
 import { patternProblem } from "./option-pattern.ts";
 import { describeValue, isRegExp } from "./schema.ts";
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const entries = (v: unknown): [string, unknown][] => (isObj(v) ? Object.entries(v) : []);
 const quoteList = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x)).join(", ");
 

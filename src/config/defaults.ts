@@ -18,6 +18,8 @@ export const DEFAULTS = {
     routing: "ingress",
     namespace: "default",
     createNamespace: false,
+    /** Seconds; what a scheduler's "no node" waits for an autoscaler to answer. */
+    unschedulableTimeout: 120,
   },
   /** Seconds. */
   startTimeout: 300,

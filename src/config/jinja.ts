@@ -12,7 +12,13 @@ export interface JinjaProblem {
   readonly message: string;
 }
 
-const STATEMENT = /\{%-?\s*(if|elif|else|endif|for|endfor|set|endset|macro|endmacro|block|endblock|raw|endraw|include|import|from|with|endwith|filter|endfilter|call|endcall|extends)\b[^]*?%\}/;
+/**
+ * Any statement tag, whatever its name (`{% do %}`, `{% trans %}`, an extension's own) and
+ * whitespace control (`{%- `, `{%+ `): listing names would let the next one through.
+ */
+const STATEMENT = /\{%[-+]?\s*[A-Za-z_]\w*[^]*?%\}/;
+/** Any eta tag: its body is JavaScript, where `{% x %}` or `{# #}` can only be inside a string. */
+const ETA_TAG = /\{\{[^]*?\}\}/g;
 /** `{# … #}`, but not eta's `{{# … }}`. */
 const COMMENT = /(?<!\{)\{#[^]*?#\}/;
 /** An eta interpolation or raw tag's body: `{{ x }}`, `{{~ x }}`, trim markers allowed; not `{{# }}`. */
@@ -53,15 +59,17 @@ function excerpt(s: string): string {
 /** The first Jinja construct in `template`, or undefined. */
 export function jinjaProblem(template: string): JinjaProblem | undefined {
   const found: Array<{ index: number; message: string }> = [];
-  const st = STATEMENT.exec(template);
+  // Eta tags blanked at the same length, so indexes still match `template`.
+  const outside = template.replace(ETA_TAG, (tag) => `{{${" ".repeat(tag.length - 4)}}}`);
+  const st = STATEMENT.exec(outside);
   if (st) {
     found.push({
       index: st.index,
-      message: `Jinja statement ${excerpt(st[0])} is not supported; templates use eta tags with JavaScript: {{# if (cond) { }} … {{# } else { }} … {{# } }}, {{# for (const x of list) { }} … {{# } }}`,
+      message: `Jinja statement ${excerpt(template.slice(st.index, st.index + st[0].length))} is not supported; templates use eta tags with JavaScript: {{# if (cond) { }} … {{# } else { }} … {{# } }}, {{# for (const x of list) { }} … {{# } }}`,
     });
   }
-  const cm = COMMENT.exec(template);
-  if (cm) found.push({ index: cm.index, message: `Jinja comment ${excerpt(cm[0])} is not supported; write a YAML comment (# …) or {{# /* … */ }}` });
+  const cm = COMMENT.exec(outside);
+  if (cm) found.push({ index: cm.index, message: `Jinja comment ${excerpt(template.slice(cm.index, cm.index + cm[0].length))} is not supported; write a YAML comment (# …) or {{# /* … */ }}` });
   for (const tag of template.matchAll(OUTPUT_TAG)) {
     const raw = tag[1] ?? "";
     // Strings blanked out at the same length, so a "|" inside one is no filter and indexes still match `raw`.

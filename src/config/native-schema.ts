@@ -4,6 +4,7 @@
  * it (profile/native.ts), so both report the same messages.
  */
 import { z } from "zod";
+import { parseQuantity } from "./kube-quantity.ts";
 
 type Ctx = z.core.$RefinementCtx;
 
@@ -71,15 +72,16 @@ export const affinityShape = {
   podAntiAffinityPreferred: keyedList(fragment({ weight, podAffinityTerm })).optional(),
 };
 
-const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+|[KMGTPE]i?|[mkMGTPE])?$/;
+/** A string Kubernetes reads as a quantity of at least zero. */
+const quantity = (message: string) => z.string().refine((s) => (parseQuantity(s) ?? -1) >= 0, message);
 export const storageShape = {
-  capacity: z.string().regex(QUANTITY, 'expected a Kubernetes quantity like "10Gi"').optional(),
+  capacity: quantity('expected a Kubernetes quantity like "10Gi"').optional(),
   storageClass: name.optional(),
   accessModes: z.array(z.enum(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"])).min(1).optional(),
   mountPath: z.string().startsWith("/", "expected an absolute path like /home/jovyan").optional(),
 };
 
-const resourceMap = nullableMap(z.union([z.string().regex(QUANTITY, 'expected a Kubernetes quantity like "1" or "500Mi"'), z.number().min(0)]));
+const resourceMap = nullableMap(z.union([quantity('expected a Kubernetes quantity like "1" or "500Mi"'), z.number().min(0)]));
 
 /** Shapes of the values (what a per-user function must return, too). */
 export const NATIVE_VALUE_SCHEMAS = {
@@ -114,10 +116,7 @@ export const NATIVE_VALUE_SCHEMAS = {
   defaultUrl: z.string().startsWith("/", 'expected a path like "/lab"'),
 } as const;
 
-export type NativeKey = keyof typeof NATIVE_VALUE_SCHEMAS | "startTimeout";
+export type NativeKey = keyof typeof NATIVE_VALUE_SCHEMAS;
 
-/** The settings' shape entries (merged into config/schema.ts's settingsShape). */
-export const nativeSettingsShape = {
-  ...Object.fromEntries(Object.entries(NATIVE_VALUE_SCHEMAS).map(([k, s]) => [k, perUser(s)])),
-  startTimeout: z.number().positive("expected a number of seconds greater than 0").optional(),
-} as unknown as Record<NativeKey, z.ZodType>;
+/** The settings' shape entries (merged into config/schema.ts's settingsShape, which adds startTimeout as seconds like the config's). */
+export const nativeSettingsShape = Object.fromEntries(Object.entries(NATIVE_VALUE_SCHEMAS).map(([k, s]) => [k, perUser(s)])) as unknown as Record<NativeKey, z.ZodType>;

@@ -101,7 +101,7 @@ export interface NativeSettings {
   extraContainerConfig?: PerUser<Mergeable<unknown>>;
   /** Where the user lands (`/lab`, `/tree`), as JupyterHub's `default_url`; wins over the hub's. */
   defaultUrl?: PerUser<string>;
-  /** Seconds a start may take before it fails and is cleaned up. Default: the config's `startTimeout`. */
+  /** Seconds a start may take before it fails and is cleaned up (a GPU profile whose pool scales up from zero may need 900). Default: the config's `startTimeout`. */
   startTimeout?: number;
 }
 

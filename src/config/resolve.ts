@@ -24,6 +24,8 @@ export interface ResolvedCluster {
   readonly ingressHost: string | undefined;
   /** The cluster's own settings, between `defaults` and the profile's. */
   readonly defaults: SpawnSettings;
+  /** Seconds; null = wait until the start timeout. */
+  readonly unschedulableTimeout: number | null;
 }
 
 export interface ResolvedProfile {
@@ -92,6 +94,7 @@ export function resolveConfig(user: UserConfig, path: string, index: SourceIndex
         kubeconfig: c.kubeconfig === undefined ? undefined : resolve(root, c.kubeconfig),
         ingressHost: c.ingressHost,
         defaults: Object.freeze({ ...c.defaults }),
+        unschedulableTimeout: c.unschedulableTimeout === undefined ? DEFAULTS.cluster.unschedulableTimeout : c.unschedulableTimeout,
       }),
     );
   }

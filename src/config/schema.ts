@@ -51,6 +51,12 @@ const byteQuantity = checked((v) => parseBytes(v) !== undefined, 'a quantity lik
 const cpuQuantity = checked((v) => parseCpu(v) !== undefined, 'a CPU quantity like 0.5, 2 or "500m"');
 const objectSource = checked(isStringOrFunction, "a template string or a function returning objects");
 const stringList = z.array(z.string());
+/** A positive number of seconds; `nullable`: null (= no limit of its own) is allowed too. */
+const seconds = (nullable = false) =>
+  checked(
+    (v) => (nullable && v === null) || (typeof v === "number" && Number.isFinite(v) && v > 0),
+    nullable ? "a number of seconds greater than 0, or null" : "a number of seconds greater than 0",
+  );
 
 export const settingsShape = {
   image: z.string().min(1).optional(),
@@ -76,6 +82,7 @@ export const settingsShape = {
   patches: z.record(z.string(), objectSource).optional(),
   resources: z.record(z.string(), objectSource).optional(),
   ...nativeSettingsShape,
+  startTimeout: seconds(),
 };
 export const settingsSchema = z.strictObject(settingsShape);
 
@@ -90,6 +97,7 @@ export const clusterSchema = z.strictObject({
   kubeconfig: z.string().min(1).optional(),
   ingressHost: checked((v) => typeof v === "string" && DNS_NAME.test(v), 'a DNS host name like "eu.hub.example.org"'),
   defaults: settingsSchema.optional(),
+  unschedulableTimeout: seconds(true),
 });
 
 const choiceSchema = z.strictObject({
@@ -136,15 +144,13 @@ export const pluginSchema = z.strictObject({
   readiness: checked(isFunction, "a function"),
 });
 
-const seconds = checked((v) => typeof v === "number" && Number.isFinite(v) && v > 0, "a number of seconds greater than 0");
-
 export const userConfigSchema = z.strictObject({
   clusters: z.record(z.string(), clusterSchema),
   defaults: settingsSchema.optional(),
   profiles: z.array(profileSchema).min(1, { message: "at least one profile is needed" }),
   plugins: z.array(pluginSchema).optional(),
-  startTimeout: seconds,
-  pollGracePeriod: seconds,
+  startTimeout: seconds(),
+  pollGracePeriod: seconds(),
   hubId: checked((v) => typeof v === "string" && HUB_ID.test(v), 'lowercase letters and digits, at most 20, like "hubeu" (it starts every object name of this hub)'),
 });
 

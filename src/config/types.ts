@@ -137,6 +137,12 @@ export interface ClusterConfig {
   ingressHost?: string;
   /** Settings for every profile of this cluster, over `defaults` (e.g. its storage class). */
   defaults?: SpawnSettings;
+  /**
+   * Seconds a start waits for a node when the scheduler finds none and no cluster autoscaler
+   * answers (neither `TriggeredScaleUp` nor `NotTriggerScaleUp`); then it fails with the
+   * scheduler's message. Default 120; `null` waits until the start timeout.
+   */
+  unschedulableTimeout?: number | null;
 }
 
 export interface OptionChoice {
@@ -158,8 +164,11 @@ export interface UnlistedChoice {
   validation: RegExp | string;
   /** Shown when the value does not match. */
   validationMessage?: string;
-  /** Settings from the typed value. */
-  overrides: (value: string) => SpawnSettings;
+  /**
+   * Settings from the typed value. Not `startTimeout`: the daemon judges another daemon's
+   * unfinished starts by the longest timeout the config can give, which free text must not raise.
+   */
+  overrides: (value: string) => Omit<SpawnSettings, "startTimeout">;
 }
 
 export interface ProfileOption {

@@ -3,6 +3,7 @@
  * The layering needs no translation: mcks merges settings the way KubeSpawner applies overrides
  * (a mapping merges into the mapping before it, anything else replaces it).
  */
+import { isObj } from "../objects/plain-data.ts";
 import type { Report } from "./code.ts";
 import { perUser } from "./placeholders.ts";
 
@@ -100,6 +101,22 @@ function envValue(name: string, value: unknown, path: string, report: Report): u
   return undefined;
 }
 
+/**
+ * The chart takes extraEnv as a mapping or as a list of Kubernetes EnvVar: a list's entries
+ * become the mapping's (`{name, value}` → name: value; valueFrom stays, and envValue reports it).
+ */
+function envEntries(value: unknown, where: string, report: Report): Array<[string, unknown]> | undefined {
+  if (isObj(value)) return Object.entries(value);
+  if (!Array.isArray(value)) return undefined;
+  const out: Array<[string, unknown]> = [];
+  value.forEach((e, i) => {
+    const v = e as { name?: unknown; value?: unknown; valueFrom?: unknown } | null;
+    if (typeof v !== "object" || v === null || typeof v.name !== "string") report(`${where}[${i}]`, "expected an EnvVar with a name");
+    else out.push([v.name, v.valueFrom !== undefined ? { valueFrom: v.valueFrom } : (v.value ?? "")]);
+  });
+  return out;
+}
+
 function storageOf(traits: Record<string, unknown>): Record<string, unknown> | false | undefined {
   if (traits.storage_pvc_ensure === false) return false;
   const out: Record<string, unknown> = {};
@@ -126,14 +143,15 @@ export function settingsFromTraits(traits: Record<string, unknown>, path: string
     else if (trait === "privileged") {
       if (value === true) settings.containerSecurityContext = { privileged: true, ...(settings.containerSecurityContext as object | undefined) };
     } else if (trait === "environment") {
-      if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const entries = envEntries(value, where, report);
+      if (entries) {
         const env: Record<string, unknown> = {};
-        for (const [name, v] of Object.entries(value)) {
+        for (const [name, v] of entries) {
           const e = envValue(name, v, where, report);
           if (e !== undefined) env[name] = e;
         }
         settings.environment = env;
-      } else report(where, "expected a mapping of variable names to values");
+      } else report(where, "expected a mapping of variable names to values, or a list of EnvVar ({name, value})");
     } else if (trait in STORAGE || trait === "storage_pvc_ensure") continue;
     else report(where, NOT_MAPPED[trait] ?? "no mcks setting; a strategic-merge patch on the Pod can set any field");
   }

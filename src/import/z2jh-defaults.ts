@@ -1,7 +1,7 @@
 /**
  * The zero-to-jupyterhub chart's defaults for the parts of a values file `mcks import` reads
  * (`singleuser`, `scheduling.userPods`, the image pull secrets), as its values.yaml sets them.
- * A values file only holds what differs from these; helm merges the two (mergeValues) before
+ * A values file only holds what differs from these; helm merges the two (objects/plain-data.ts mergeTree) before
  * the hub reads them, and so does `mcks import`. Image tags the chart fills in at release time
  * come from `--chart-version`.
  */

@@ -7,6 +7,7 @@
  * profile, choice) into mcks settings (traits.ts). Every key it cannot carry over is reported
  * with the reason, and so are chart defaults whose behaviour mcks does not reproduce.
  */
+import { isObj, mergeTree } from "../objects/plain-data.ts";
 import { Code } from "./code.ts";
 import type { Report, Unmapped } from "./code.ts";
 import { withValue } from "./placeholders.ts";
@@ -30,18 +31,6 @@ export interface ImportResult {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** helm's merge of a values file over the chart's: mappings merge, null removes, the rest replaces. */
-export function mergeValues(base: unknown, over: unknown): unknown {
-  if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
-  const out: Obj = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === null) delete out[k];
-    else out[k] = k in base ? mergeValues(base[k], v) : v;
-  }
-  return out;
-}
 
 function get(values: unknown, path: string): unknown {
   let cur = values;
@@ -127,6 +116,13 @@ function leaves(value: unknown, path: string): string[] {
   return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
 }
 
+/** Whether the file sets `path`, null included (null removes a chart default). */
+function hasPath(values: unknown, path: string): boolean {
+  const parts = path.split(".");
+  const parent = get(values, parts.slice(0, -1).join("."));
+  return isObj(parent) && (parts.at(-1) as string) in parent;
+}
+
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`);
 
 function reportUnread(values: Obj, report: Report): void {
@@ -147,6 +143,12 @@ function reportDefaults(merged: Obj, user: Obj, report: Report): void {
   const fromChart = (path: string) => (get(user, path) === undefined ? " (a chart default)" : "");
   if (get(merged, "scheduling.userScheduler.enabled") === true) {
     report("scheduling.userScheduler.enabled", `${REASONS.find(([p]) => p === "scheduling.userScheduler")?.[1]}${fromChart("scheduling.userScheduler.enabled")}`);
+  }
+  // The chart's claims hold the users' home data; mcks's claim has another name, so say so
+  // whenever the chart provisions claims, not only when the file names the template.
+  const template = "singleuser.storage.dynamic.pvcNameTemplate";
+  if (get(merged, "singleuser.storage.type") === "dynamic" && !hasPath(user, template)) {
+    report(template, "mcks names the home volume's claim <key>-home, so the chart's claims (KubeSpawner's default claim-{username}…) are not reused: the users' existing home data stays in them, unseen by their first mcks start; copy it over or mount those claims with volumes (a chart default)");
   }
   if (get(merged, "singleuser.networkPolicy.enabled") === true) {
     report("singleuser.networkPolicy.enabled", `${REASONS.find(([p]) => p === "singleuser.networkPolicy")?.[1]}${fromChart("singleuser.networkPolicy.enabled")}`);
@@ -262,6 +264,10 @@ function unlisted(option: Obj, path: string, parent: Level, report: Report): Obj
   }
   if (u.display_name_in_choices !== undefined) report(`${path}.unlisted_choice.display_name_in_choices`, "the spawn page labels the free-text choice with display_name");
   const { settings } = level(withValue(u.kubespawner_override ?? {}), `${path}.unlisted_choice.kubespawner_override`, parent, report);
+  if (settings.startTimeout !== undefined) {
+    report(`${path}.unlisted_choice.kubespawner_override.start_timeout`, "mcks takes a start's timeout from the profile or a listed choice, not from free text; set startTimeout on the profile");
+    delete settings.startTimeout;
+  }
   return {
     displayName: String(u.display_name ?? "Other"),
     ...(regex !== undefined ? { validation: regex } : {}),
@@ -280,12 +286,15 @@ function options(profileOptions: unknown, path: string, parent: Level, report: R
       continue;
     }
     const choices: Obj = {};
+    let defaultChoice: string | undefined;
     for (const [slug, c] of Object.entries(isObj(raw.choices) ? raw.choices : {})) {
       if (!isObj(c)) continue;
       const { settings } = level(c.kubespawner_override, `${where}.choices.${slug}.kubespawner_override`, parent, report);
+      const isDefault = c.default === true && firstDefault(defaultChoice, `${where}.choices.${slug}.default`, "choice", report);
+      if (isDefault) defaultChoice = slug;
       choices[slug] = {
         displayName: String(c.display_name ?? slug),
-        ...(c.default === true ? { default: true } : {}),
+        ...(isDefault ? { default: true } : {}),
         ...(Object.keys(settings).length ? { overrides: settings } : {}),
       };
     }
@@ -293,6 +302,13 @@ function options(profileOptions: unknown, path: string, parent: Level, report: R
     out[name] = { displayName: String(raw.display_name ?? name), choices, ...(u ? { unlisted: u } : {}) };
   }
   return out;
+}
+
+/** KubeSpawner takes the first default it finds; mcks allows one, so later ones are reported and dropped. */
+function firstDefault(earlier: string | undefined, path: string, what: string, report: Report): boolean {
+  if (earlier === undefined) return true;
+  report(path, `KubeSpawner uses the first default ${what} (${JSON.stringify(earlier)}); mcks allows one, so this one is not the default`);
+  return false;
 }
 
 function profiles(list: unknown, cluster: string, top: Level, report: Report): Obj[] {
@@ -303,6 +319,8 @@ function profiles(list: unknown, cluster: string, top: Level, report: Report): O
       : [];
   if (entries.length === 0) return [{ slug: "default", displayName: "Default", cluster }];
   const out: Obj[] = [];
+  const slugs = new Set<string>();
+  let defaultProfile: string | undefined;
   for (const [path, p] of entries) {
     if (!isObj(p)) {
       report(path, "expected a profile (a mapping with display_name)");
@@ -315,6 +333,15 @@ function profiles(list: unknown, cluster: string, top: Level, report: Report): O
       report(`${path}.slug`, `${JSON.stringify(slug)} is not an mcks slug (lowercase letters, digits, dashes); it became ${JSON.stringify(fixed)}, so REST calls must send that`);
       slug = fixed;
     }
+    if (slugs.has(slug)) {
+      let n = 2;
+      while (slugs.has(`${slug}-${n}`)) n++;
+      report(`${path}.slug`, `${JSON.stringify(slug)} is already an earlier profile's slug; it became ${JSON.stringify(`${slug}-${n}`)}, so REST calls must send that`);
+      slug = `${slug}-${n}`;
+    }
+    slugs.add(slug);
+    const isDefault = p.default === true && firstDefault(defaultProfile, `${path}.default`, "profile", report);
+    if (isDefault) defaultProfile = slug;
     for (const k of Object.keys(p)) {
       if (!["display_name", "slug", "description", "default", "kubespawner_override", "profile_options"].includes(k)) report(`${path}.${k}`, "not a KubeSpawner profile key mcks knows");
     }
@@ -324,7 +351,7 @@ function profiles(list: unknown, cluster: string, top: Level, report: Report): O
       slug,
       displayName,
       ...(typeof p.description === "string" ? { description: p.description } : {}),
-      ...(p.default === true ? { default: true } : {}),
+      ...(isDefault ? { default: true } : {}),
       cluster,
       ...settings,
       ...(opts ? { options: opts } : {}),
@@ -343,7 +370,7 @@ export function importZ2jh(values: unknown, opts: ImportOptions): ImportResult {
   const unmapped: Unmapped[] = [];
   const report: Report = (path, reason) => unmapped.push({ path, reason });
   const user = isObj(values) ? values : {};
-  const merged = mergeValues(z2jhDefaults(opts.chartVersion), user) as Obj;
+  const merged = mergeTree(z2jhDefaults(opts.chartVersion), user);
   reportUnread(user, report);
   reportDefaults(merged, user, report);
 
@@ -366,16 +393,24 @@ export function importZ2jh(values: unknown, opts: ImportOptions): ImportResult {
   return { config, unmapped };
 }
 
+/**
+ * Text from the values file (its keys, the file's name) as one line of a block comment: control
+ * characters escaped as in JSON, and no `*\/` that would end the comment and run what follows.
+ */
+function commentText(text: string): string {
+  return JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/\*\//g, "*\\/");
+}
+
 /** The config.ts text: what was not carried over, as a comment, then the config. */
 export function configSource(result: ImportResult, from: string, chartVersion: string): string {
   const lines = [
     "/**",
-    ` * Generated by \`mcks import --from z2jh ${from}\` (zero-to-jupyterhub chart ${chartVersion} defaults).`,
+    ` * Generated by \`mcks import --from z2jh ${commentText(from)}\` (zero-to-jupyterhub chart ${commentText(chartVersion)} defaults).`,
     " * Set the cluster's context and ingressPublicUrl, then check it: mcks validate -c config.ts",
   ];
   if (result.unmapped.length) {
     lines.push(" *", ` * Not carried over (${result.unmapped.length}):`);
-    for (const u of result.unmapped) lines.push(` *   - ${u.path}: ${u.reason.replace(/\*\//g, "* /")}`);
+    for (const u of result.unmapped) lines.push(` *   - ${commentText(u.path)}: ${commentText(u.reason)}`);
   }
   lines.push(" */", 'import { defineConfig } from "multicluster-kubespawner";', "", `export default defineConfig(${printTs(result.config)});`, "");
   return lines.join("\n");

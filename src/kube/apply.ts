@@ -9,11 +9,12 @@
 import { describe } from "../objects/identity.ts";
 import { applyRank, applyWave } from "../objects/kinds.ts";
 import { goesWithOwner, isServerOwner, withOwner, type OwnerReference } from "../objects/owner.ts";
+import { ANNOTATION_CREATE_ONLY } from "../objects/labels.ts";
 import type { KubeObject, ObjectRef } from "../objects/types.ts";
 import { UserError } from "../errors.ts";
 import type { KubeClient } from "./clients.ts";
 import { ClusterUnreachableError, KubeApiError } from "./errors.ts";
-import { objectPath } from "./resources.ts";
+import { collectionPath, objectPath } from "./resources.ts";
 
 /** The field manager of every server-side apply (`kubectl get --show-managed-fields` shows it). */
 const FIELD_MANAGER = "multicluster-kubespawner";
@@ -85,14 +86,19 @@ async function applyOne(client: KubeClient, obj: KubeObject, owner: AppliedOwner
   const placed = type.namespaced && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
   const owned = owner !== undefined && goesWithOwner(placed, owner.namespace);
   const body = owned ? withOwner(placed, owner) : placed;
-  const res = await client.http.json<AppliedBody>({
-    method: "PATCH",
-    path: objectPath(type, namespace, obj.metadata.name),
-    query: { fieldManager: FIELD_MANAGER, force: true, dryRun: opts.dryRun ? "All" : undefined },
-    body,
-    contentType: "application/apply-patch+yaml",
-    signal: opts.signal,
-  });
+  const dryRun = opts.dryRun ? "All" : undefined;
+  const path = objectPath(type, namespace, obj.metadata.name);
+  const res =
+    obj.metadata.annotations?.[ANNOTATION_CREATE_ONLY] === "true"
+      ? await createOrKeep(client, collectionPath(type, namespace), path, body, dryRun, opts.signal)
+      : await client.http.json<AppliedBody>({
+          method: "PATCH",
+          path,
+          query: { fieldManager: FIELD_MANAGER, force: true, dryRun },
+          body,
+          contentType: "application/apply-patch+yaml",
+          signal: opts.signal,
+        });
   return {
     apiVersion: res.apiVersion ?? type.apiVersion,
     kind: res.kind ?? obj.kind,
@@ -102,6 +108,16 @@ async function applyOne(client: KubeClient, obj: KubeObject, owner: AppliedOwner
     resourceVersion: res.metadata?.resourceVersion ?? "",
     owned,
   };
+}
+
+/** Create (ANNOTATION_CREATE_ONLY); when the object exists already, what the cluster holds, unchanged. */
+async function createOrKeep(client: KubeClient, collection: string, path: string, body: KubeObject, dryRun: string | undefined, signal: AbortSignal | undefined): Promise<AppliedBody> {
+  try {
+    return await client.http.json<AppliedBody>({ method: "POST", path: collection, query: { fieldManager: FIELD_MANAGER, dryRun }, body, signal });
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.status.code === 409)) throw err;
+    return await client.http.json<AppliedBody>({ method: "GET", path, signal });
+  }
 }
 
 /**

@@ -47,6 +47,13 @@ export class ClusterUnreachableError extends ConfidentialError {
   }
 }
 
+/** The kubeconfig's exec credential plugin failed; its output (account, key ids…) is for the daemon's log only. */
+export class ExecCredentialError extends ConfidentialError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "mcks could not get credentials for the cluster; ask an administrator to look up the reference in the daemon's log", options);
+  }
+}
+
 /** A server's Pod failed for a reason that will not fix itself (bad image, unschedulable…). */
 export class ServerFailedError extends UserError {
   /** Kubernetes reason, e.g. `ErrImagePull`, `Unschedulable`, `CrashLoopBackOff`. */
@@ -69,6 +76,19 @@ export function parseStatus(code: number, body: string): ApiStatus {
   }
   const text = body.trim().slice(0, 300);
   return { code, reason: String(code), message: text || `HTTP ${code}` };
+}
+
+/**
+ * Which admission plugin refused an object for what it asks of the namespace: the
+ * ResourceQuota ("exceeded quota: …", "failed quota: …") or the LimitRanger ("maximum cpu
+ * usage per Container is …"). An RBAC denial is a 403 too, but says "cannot create".
+ */
+export function namespaceLimitOf(err: unknown): "ResourceQuota" | "LimitRange" | undefined {
+  if (!(err instanceof KubeApiError) || err.status.code !== 403) return undefined;
+  const m = err.status.message;
+  if (/\b(exceeded|failed) quota\b/.test(m)) return "ResourceQuota";
+  if (/ usage per (Container|Pod|PersistentVolumeClaim) is |limit to request ratio per /.test(m)) return "LimitRange";
+  return undefined;
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -99,6 +119,7 @@ export function shortReason(err: unknown): string {
   }
   let e: unknown = err;
   for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof ExecCredentialError) return "could not get credentials";
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === "string") {
       if (NETWORK_REASONS[code]) return NETWORK_REASONS[code];

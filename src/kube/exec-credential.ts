@@ -8,7 +8,8 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { ConfidentialError, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
+import { ExecCredentialError } from "./errors.ts";
 
 export interface ExecConfig {
   readonly apiVersion?: string;
@@ -34,8 +35,6 @@ interface ClusterInfo {
 }
 
 const EXEC_TIMEOUT_MS = 60_000;
-/** What the hub user reads when the plugin fails; its stderr (account and key ids…) goes to the log only. */
-const PUBLIC = "mcks could not get credentials for the cluster; ask an administrator to look up the reference in the daemon's log";
 
 /** Refresh this long before expiry, but never more than a quarter of the credential's life. */
 function refreshAt(fetchedAt: number, expiresAt: number): number {
@@ -115,13 +114,13 @@ export class ExecCredential {
       child.on("error", (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const hint = e.code === "ENOENT" && this.#exec.installHint ? ` (${this.#exec.installHint.trim()})` : "";
-        reject(new ConfidentialError(`exec credential plugin "${command}" could not run: ${e.message}${hint}`, PUBLIC, { cause: e }));
+        reject(new ExecCredentialError(`exec credential plugin "${command}" could not run: ${e.message}${hint}`, { cause: e }));
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         if (code === 0) return resolve(out);
         const why = signal ? `was killed by ${signal}` : `exited with ${code}`;
-        reject(new ConfidentialError(`exec credential plugin "${command}" ${why}: ${err.trim().slice(0, 500) || "(no output)"}`, PUBLIC));
+        reject(new ExecCredentialError(`exec credential plugin "${command}" ${why}: ${err.trim().slice(0, 500) || "(no output)"}`));
       });
     });
   }
@@ -134,24 +133,24 @@ export function parseExecOutput(stdout: string, command: string): ExecResult {
     doc = JSON.parse(stdout);
   } catch {
     // Not its output itself: it may hold a token.
-    throw new ConfidentialError(`exec credential plugin "${command}" printed something that is not JSON (${stdout.length} characters)`, PUBLIC);
+    throw new ExecCredentialError(`exec credential plugin "${command}" printed something that is not JSON (${stdout.length} characters)`);
   }
   const status = (doc as { status?: Record<string, unknown> } | null)?.status;
   if (!status || typeof status !== "object") {
-    throw new ConfidentialError(`exec credential plugin "${command}" printed no "status" (expected an ExecCredential)`, PUBLIC);
+    throw new ExecCredentialError(`exec credential plugin "${command}" printed no "status" (expected an ExecCredential)`);
   }
   const str = (k: string): string | undefined => (typeof status[k] === "string" && status[k] !== "" ? (status[k] as string) : undefined);
   const token = str("token");
   const clientCertificateData = str("clientCertificateData");
   const clientKeyData = str("clientKeyData");
   if (!token && !(clientCertificateData && clientKeyData)) {
-    throw new ConfidentialError(`exec credential plugin "${command}" returned neither a token nor a client certificate and key`, PUBLIC);
+    throw new ExecCredentialError(`exec credential plugin "${command}" returned neither a token nor a client certificate and key`);
   }
   const ts = str("expirationTimestamp");
   let expiresAt: number | undefined;
   if (ts !== undefined) {
     expiresAt = Date.parse(ts);
-    if (Number.isNaN(expiresAt)) throw new ConfidentialError(`exec credential plugin "${command}" returned a bad expirationTimestamp "${ts}"`, PUBLIC);
+    if (Number.isNaN(expiresAt)) throw new ExecCredentialError(`exec credential plugin "${command}" returned a bad expirationTimestamp "${ts}"`);
   }
   return { token, clientCertificateData, clientKeyData, expiresAt };
 }

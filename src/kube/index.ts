@@ -112,6 +112,6 @@ export type { KubeCluster } from "./cluster.ts";
 export { ClusterWatch, NOT_CONNECTED_YET, type ConnectionState, type WaitReadyOptions } from "./watch.ts";
 export type { KubeObserver, WatchRestartReason } from "./observer.ts";
 export type { ServerStatus, ServerPhase } from "./pod-status.ts";
-export { KubeApiError, ClusterUnreachableError, ServerFailedError } from "./errors.ts";
+export { KubeApiError, ClusterUnreachableError, ServerFailedError, namespaceLimitOf } from "./errors.ts";
 export type { CredentialsOverride } from "./credentials.ts";
 export type { KubeClient, ClusterTarget } from "./clients.ts";

@@ -1,12 +1,15 @@
 /**
  * What a server's Pod (and the events about it) mean for the hub: ready, failed for a reason
- * that will not fix itself, or how far the start has come, as `{progress, message}`.
+ * that will not fix itself, how far the start has come, as `{progress, message}`, what the
+ * cluster is still working on (a node, a scale-up, a volume: pod-waiting.ts) and why a Pod the
+ * cluster ended is gone (`endReason`).
  * Pure functions of the objects: unit-tested without a cluster.
  */
 import { ANNOTATION_SERVERNAME, ANNOTATION_USERNAME, LABEL_KEY } from "../objects/labels.ts";
 import { ownerUidOf } from "../objects/owner.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import type { ObjectMeta } from "./informer.ts";
+import { waitingMessage, waitingOf, type PodContext, type Waiting } from "./pod-waiting.ts";
 
 interface ContainerState {
   waiting?: { reason?: string; message?: string };
@@ -24,13 +27,17 @@ interface ContainerStatus {
 
 export interface PodLike {
   metadata: ObjectMeta;
-  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
+  spec?: {
+    nodeName?: string;
+    containers?: { name: string; image?: string }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  };
   status?: {
     phase?: string;
     reason?: string;
     message?: string;
     podIP?: string;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
     containerStatuses?: ContainerStatus[];
     initContainerStatuses?: ContainerStatus[];
   };
@@ -42,9 +49,16 @@ export interface EventLike {
   reason?: string;
   message?: string;
   type?: string;
+  firstTimestamp?: string | null;
   lastTimestamp?: string | null;
   eventTime?: string | null;
   count?: number;
+  /**
+   * When the daemon's watch first and last received this event (ms, its own clock): waits are
+   * timed by them, so a cluster whose clock is off cannot cut them short or stretch them.
+   */
+  firstSeen?: number;
+  lastSeen?: number;
 }
 
 export type ServerPhase = "pending" | "running" | "ready" | "failed" | "succeeded" | "terminating";
@@ -75,6 +89,10 @@ export interface ServerStatus {
   readonly server: string | undefined;
   /** The Pod's `creationTimestamp` (ISO). */
   readonly createdAt: string | undefined;
+  /** What the cluster is still working on before the Pod can run on a node; undefined once scheduled. */
+  readonly waiting: Waiting | undefined;
+  /** Why the Pod is ending or ended, when the cluster says (eviction, node loss, failure). */
+  readonly endReason: string | undefined;
 }
 
 /** Waiting reasons that mean the container will not start without a change of spec. */
@@ -86,9 +104,11 @@ export const FATAL_WAITING_REASONS = new Set([
   "CrashLoopBackOff",
 ]);
 
-/** Event reasons worth telling the user, with their place on the progress bar. */
+/**
+ * Event reasons worth telling the user, with their place on the progress bar. (`Scheduled` is
+ * not: the Pod's node, which arrives first, says it.)
+ */
 const EVENT_PROGRESS: Readonly<Record<string, number>> = {
-  Scheduled: 30,
   Pulling: 40,
   Pulled: 60,
   Created: 70,
@@ -109,19 +129,43 @@ function fatalContainer(statuses: readonly ContainerStatus[] | undefined) {
   return undefined;
 }
 
-function failureOf(pod: PodLike, events: readonly EventLike[]): ServerStatus["failure"] {
+function failureOf(pod: PodLike): ServerStatus["failure"] {
   const containers = fatalContainer(pod.status?.initContainerStatuses) ?? fatalContainer(pod.status?.containerStatuses);
   if (containers) return containers;
-  const scheduled = condition(pod, "PodScheduled");
-  if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
-    return { reason: "Unschedulable", message: scheduled.message ?? "no node can run this pod" };
-  }
-  // The scheduler reports through an event before (or without) the condition.
-  const fs = [...events].reverse().find((e) => e.reason === "FailedScheduling");
-  if (fs && !pod.spec?.nodeName) return { reason: "Unschedulable", message: fs.message ?? "no node can run this pod" };
+  // No node yet is not a failure: a cluster autoscaler may add one, a volume may be on its way
+  // (waitingOf); schedulingVerdict decides when waiting is over.
   if (pod.status?.phase === "Failed") {
     return { reason: pod.status.reason ?? "Failed", message: pod.status.message ?? terminatedMessage(pod) ?? "the pod failed" };
   }
+  return undefined;
+}
+
+/** The `DisruptionTarget` condition's reasons (k8s.io/api core/v1), in people's words. */
+function disruption(reason: string, node: string): string {
+  switch (reason) {
+    case "EvictionByEvictionAPI":
+      return "it was evicted through the Eviction API (a node drain or another disruption)";
+    case "DeletionByTaintManager":
+      return `its node ${node} became unreachable or not ready, and Kubernetes evicted it`;
+    case "DeletionByPodGC":
+      return `its node ${node} is gone, and the pod garbage collector deleted it`;
+    case "PreemptionByScheduler":
+      return "the scheduler preempted it for a pod of higher priority";
+    case "TerminationByKubelet":
+      return `the kubelet of node ${node} stopped it (node pressure or shutdown)`;
+    default:
+      return `Kubernetes ended it (${reason})`;
+  }
+}
+
+function endReasonOf(pod: PodLike, failure: ServerStatus["failure"]): string | undefined {
+  const target = condition(pod, "DisruptionTarget");
+  if (target?.status === "True" && target.reason) {
+    return `${disruption(target.reason, pod.spec?.nodeName ?? "?")}${target.message ? ` (${target.message})` : ""}`;
+  }
+  if (failure) return `${failure.reason}: ${failure.message}`;
+  if (pod.status?.phase === "Succeeded") return `the server exited (code ${exitCodeOf(pod) ?? "?"})`;
+  if (pod.metadata.deletionTimestamp) return "its Pod was deleted";
   return undefined;
 }
 
@@ -141,13 +185,14 @@ function exitCodeOf(pod: PodLike): number | undefined {
   return undefined;
 }
 
-function progressOf(pod: PodLike, phase: ServerPhase, events: readonly EventLike[]): ProgressEvent {
+function progressOf(pod: PodLike, phase: ServerPhase, events: readonly EventLike[], waiting: Waiting | undefined, context: PodContext): ProgressEvent {
   if (phase === "ready") return { progress: 90, message: "Server is ready, waiting for its route to answer" };
   if (phase === "terminating") return { progress: 0, message: "Server is stopping" };
   let best: ProgressEvent = { progress: 10, message: "Pod created, waiting to be scheduled" };
   const consider = (p: ProgressEvent) => {
     if (p.progress >= best.progress) best = p;
   };
+  if (waiting) consider(waitingMessage(waiting, context));
   if (pod.spec?.nodeName || condition(pod, "PodScheduled")?.status === "True") {
     consider({ progress: 30, message: `Scheduled on node ${pod.spec?.nodeName ?? "?"}` });
   }
@@ -162,9 +207,9 @@ function progressOf(pod: PodLike, phase: ServerPhase, events: readonly EventLike
 }
 
 /** The server's status from its Pod and the recent events about that Pod. */
-
-export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): ServerStatus {
-  const failure = pod.metadata.deletionTimestamp ? undefined : failureOf(pod, events);
+export function serverStatus(pod: PodLike, events: readonly EventLike[] = [], context: PodContext = {}): ServerStatus {
+  const failure = pod.metadata.deletionTimestamp ? undefined : failureOf(pod);
+  const waiting = pod.metadata.deletionTimestamp ? undefined : waitingOf(pod, events, context);
   const ready = condition(pod, "Ready")?.status === "True";
   let phase: ServerPhase;
   if (pod.metadata.deletionTimestamp) phase = "terminating";
@@ -183,7 +228,7 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
     ready: phase === "ready",
     failure,
     exitCode: exitCodeOf(pod),
-    progress: failure ? { progress: 100, message: `${failure.reason}: ${failure.message}` } : progressOf(pod, phase, events),
+    progress: failure ? { progress: 100, message: `${failure.reason}: ${failure.message}` } : progressOf(pod, phase, events, waiting, context),
     started: pod.status?.phase !== undefined && pod.status.phase !== "Pending",
     ownerUid: ownerUidOf(pod.metadata, key),
     nodeName: pod.spec?.nodeName,
@@ -191,5 +236,7 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = []): S
     user: pod.metadata.annotations?.[ANNOTATION_USERNAME],
     server: pod.metadata.annotations?.[ANNOTATION_SERVERNAME],
     createdAt: typeof pod.metadata.creationTimestamp === "string" ? pod.metadata.creationTimestamp : undefined,
+    waiting,
+    endReason: endReasonOf(pod, failure ?? (pod.metadata.deletionTimestamp ? failureOf(pod) : undefined)),
   };
 }

@@ -1,7 +1,10 @@
 /**
- * ONE shared watch per cluster: the managed Pods (label `app.kubernetes.io/managed-by`) and
- * the events about Pods. Every user's progress, readiness, poll and stop-wait is answered
- * from this cache; there is never a watch or a poll loop per user.
+ * ONE shared watch per cluster: the managed Pods (label `app.kubernetes.io/managed-by`), the
+ * events about Pods and the events about PersistentVolumeClaims (is a server's volume being
+ * provisioned: events need no more RBAC than mcks has, a watch of the claims would). Every
+ * user's progress, readiness, poll and stop-wait is answered from this cache; there is never a
+ * watch or a poll loop per user. It also times the cluster's scale-ups as it sees them
+ * (cluster-autoscaler's `TriggeredScaleUp` → the Pod scheduled), for the progress message.
  *
  * Events carry no labels, so the API can only narrow them to `involvedObject.kind=Pod` (and
  * the namespace when the cluster uses a fixed one); events of Pods we do not manage are
@@ -13,6 +16,8 @@ import { cacheKey, Informer, type InformerState } from "./informer.ts";
 import type { ProgressEvent } from "../rpc/protocol.ts";
 import { NO_OBSERVER, type KubeObserver } from "./observer.ts";
 import { serverStatus, type EventLike, type PodLike, type ServerStatus } from "./pod-status.ts";
+import { claimNamesOf, describeScaleUps, schedulingVerdict, type PodContext, type WaitPolicy } from "./pod-waiting.ts";
+import { DEFAULTS } from "../config/defaults.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_HUB } from "../names/safe-name.ts";
 import { hubSelector, LABEL_KEY, ofHub } from "../objects/labels.ts";
@@ -40,9 +45,11 @@ export interface ClusterWatchOptions {
 
 export interface WaitReadyOptions {
   readonly signal?: AbortSignal;
-  /** Called when the progress bar moves forward (never backwards). */
+  /** Called when the progress moves forward, or its message changes at the same step (never backwards). */
   readonly onProgress?: (event: ProgressEvent) => void;
   readonly timeoutMs?: number;
+  /** When waiting for a node is over (pod-waiting.ts); default: the config's default unschedulableTimeout. */
+  readonly policy?: WaitPolicy;
 }
 
 /** A Pod as deleteServerObjects knows it. */
@@ -58,6 +65,12 @@ type Listener = () => void;
 export const NOT_CONNECTED_YET = "not connected yet";
 
 const EVENTS_PER_POD = 20;
+/** Claims whose recent events are kept (their provisioning is what a start may wait for). */
+const CLAIMS_KEPT = 1000;
+const EVENTS_PER_CLAIM = 5;
+/** Scale-up durations kept per cluster for "usually about 40 s here". */
+const SCALE_UPS_KEPT = 10;
+const DEFAULT_POLICY: WaitPolicy = { unschedulableTimeoutMs: DEFAULTS.cluster.unschedulableTimeout * 1000 };
 /** Events that arrive before their Pod (two independent streams): kept briefly, bounded. */
 const PENDING_PODS = 1000;
 
@@ -76,12 +89,16 @@ function keepPod(p: PodLike): PodLike {
       creationTimestamp: m.creationTimestamp,
       ownerReferences: m.ownerReferences,
     },
-    spec: { nodeName: p.spec?.nodeName, containers: p.spec?.containers?.map((c) => ({ name: c.name, image: c.image })) },
+    spec: {
+      nodeName: p.spec?.nodeName,
+      containers: p.spec?.containers?.map((c) => ({ name: c.name, image: c.image })),
+      volumes: p.spec?.volumes?.flatMap((v) => (v.persistentVolumeClaim ? [{ name: v.name, persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName } }] : [])),
+    },
     status: p.status,
   };
 }
 
-/** What progress and failure reasons need of an Event. */
+/** What progress and failure reasons need of an Event, and when this daemon received it. */
 function keepEvent(e: EventLike): EventLike {
   return {
     metadata: { name: e.metadata.name, namespace: e.metadata.namespace, uid: e.metadata.uid, resourceVersion: e.metadata.resourceVersion },
@@ -89,9 +106,11 @@ function keepEvent(e: EventLike): EventLike {
     reason: e.reason,
     message: e.message,
     type: e.type,
+    firstTimestamp: e.firstTimestamp,
     lastTimestamp: e.lastTimestamp,
     eventTime: e.eventTime,
     count: e.count,
+    lastSeen: Date.now(),
   };
 }
 
@@ -127,7 +146,14 @@ export class ClusterWatch {
   readonly namespace: string | undefined;
   readonly hubId: string;
   readonly #pods: Informer<PodLike>;
+  readonly #claimEvents: Informer<EventLike>;
   readonly #events: Informer<EventLike>;
+  /** claim cache key → pod cache keys of the Pods that mount it. */
+  readonly #claimUsers = new Map<string, Set<string>>();
+  /** claim cache key → its recent events (claims of any Pod: they come before the Pod; bounded). */
+  readonly #claimEventsOf = new Map<string, EventLike[]>();
+  /** Recent scale-up durations (ms), oldest first. */
+  readonly #scaleUps: number[] = [];
   /**
    * key → cache keys of the Pods named `key` (one per namespace). A Pod is a server's only if
    * it is named after the key label it carries, in the namespace that server lives in: anyone
@@ -168,6 +194,11 @@ export class ClusterWatch {
         restarted: (reason) => observer.watchRestart(client.name, "pods", reason),
       },
     );
+    this.#claimEvents = new Informer<EventLike>(
+      client.http,
+      { name: `claim events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=PersistentVolumeClaim", cache: false, keep: keepEvent },
+      { add: (e) => this.#claimEvent(e), update: (e) => this.#claimEvent(e), restarted: (reason) => observer.watchRestart(client.name, "events", reason) },
+    );
     this.#events = new Informer<EventLike>(
       client.http,
       { name: `events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=Pod", cache: false, keep: keepEvent },
@@ -177,6 +208,7 @@ export class ClusterWatch {
 
   start(): void {
     this.#pods.start();
+    this.#claimEvents.start();
     this.#events.start();
     if (this.#probeIntervalMs > 0) {
       void this.#probe(); // the version at once, for `mcks status`
@@ -187,7 +219,7 @@ export class ClusterWatch {
 
   async stop(): Promise<void> {
     clearInterval(this.#probeTimer);
-    await Promise.all([this.#pods.stop(), this.#events.stop()]);
+    await Promise.all([this.#pods.stop(), this.#claimEvents.stop(), this.#events.stop()]);
   }
 
   /** Resolves once the managed Pods are listed (the cache is then authoritative). */
@@ -203,7 +235,15 @@ export class ClusterWatch {
   get(key: string, namespace: string): ServerStatus | undefined {
     const pod = this.#pods.get(namespace, key);
     if (!pod || pod.metadata.labels?.[LABEL_KEY] !== key || !ofHub(pod.metadata.labels, this.hubId)) return undefined;
-    return serverStatus(pod, this.#podEvents.get(cacheKey(pod.metadata)) ?? []);
+    return serverStatus(pod, this.#podEvents.get(cacheKey(pod.metadata)) ?? [], this.#context());
+  }
+
+  #context(): PodContext {
+    return {
+      cluster: this.client.name,
+      claimEvents: (namespace, name) => this.#claimEventsOf.get(cacheKey({ namespace, name })) ?? [],
+      scaleUpNote: describeScaleUps(this.#scaleUps),
+    };
   }
 
   /** Every managed server with a Pod on this cluster (a Pod named after its key), in every namespace. */
@@ -250,15 +290,19 @@ export class ClusterWatch {
   waitReady(key: string, namespace: string, opts: WaitReadyOptions = {}): Promise<ServerStatus> {
     return new Promise((resolve, reject) => {
       let best = -1;
+      let told = "";
       /** uid of the live (not terminating) Pod we have seen: a leftover terminating Pod of
        * an earlier start is not ours to wait for, but ours being deleted ends the wait. */
       let liveUid: string | undefined;
       let last: ServerStatus | undefined;
-      const cleanup: (() => void)[] = [];
+      /** Looks again when a wait for a node may be over without anything changing. */
+      let recheck: NodeJS.Timeout | undefined;
+      const cleanup: (() => void)[] = [() => clearTimeout(recheck)];
       const finish = (fn: () => void) => {
         for (const c of cleanup.splice(0)) c();
         fn();
       };
+      const policy = opts.policy ?? DEFAULT_POLICY;
       const check = (s: ServerStatus | undefined) => {
         if (!s || (s.phase === "terminating" && s.uid === liveUid)) {
           if (liveUid !== undefined) finish(() => reject(new ServerFailedError(`Pod/${last?.podName ?? key} was deleted while starting`, "Deleted")));
@@ -274,8 +318,18 @@ export class ClusterWatch {
         if (s.phase === "succeeded") {
           return finish(() => reject(new ServerFailedError(`Pod/${s.podName} exited (code ${s.exitCode ?? "?"}) before it was ready`, "Completed")));
         }
-        if (s.progress.progress > best) {
+        const verdict = schedulingVerdict(s.waiting, Date.now(), policy, this.client.name);
+        if (verdict.failure) {
+          const f = verdict.failure;
+          return finish(() => reject(new ServerFailedError(`Pod/${s.podName} cannot start: ${f.reason}: ${f.message}`, f.reason)));
+        }
+        clearTimeout(recheck);
+        if (verdict.recheckAt !== undefined) recheck = setTimeout(() => check(this.get(key, namespace)), Math.max(0, verdict.recheckAt - Date.now()) + 10);
+        // News at the same step counts too (the scheduler's message changes as nodes join);
+        // a step back (a volume bound, the Pod not yet placed) is not news.
+        if (s.progress.progress > best || (s.progress.progress === best && s.progress.message !== told)) {
           best = s.progress.progress;
+          told = s.progress.message;
           opts.onProgress?.(s.progress);
         }
         if (s.ready) finish(() => resolve(s));
@@ -378,6 +432,8 @@ export class ClusterWatch {
       this.#pendingEvents.delete(ck);
       for (const e of pending) this.#addEvent(ck, pod, e);
     }
+    this.#indexClaims(ck, old, pod);
+    if (old && !old.spec?.nodeName && pod.spec?.nodeName) this.#timeScaleUp(ck);
     if (!key || pod.metadata.name !== key || !ofHub(pod.metadata.labels, this.hubId)) return;
     let set = this.#byKey.get(key);
     if (!set) this.#byKey.set(key, (set = new Set()));
@@ -387,6 +443,7 @@ export class ClusterWatch {
 
   #podDeleted(pod: PodLike): void {
     const ck = cacheKey(pod.metadata);
+    this.#indexClaims(ck, pod, undefined);
     this.#podEvents.delete(ck);
     const uid = pod.metadata.uid;
     if (uid) {
@@ -431,9 +488,56 @@ export class ClusterWatch {
 
   #addEvent(ck: string, pod: PodLike, e: EventLike): void {
     if (e.involvedObject?.uid && pod.metadata.uid && e.involvedObject.uid !== pod.metadata.uid) return;
-    const list = (this.#podEvents.get(ck) ?? []).filter((x) => x.metadata.name !== e.metadata.name);
-    list.push(e);
+    const before = this.#podEvents.get(ck) ?? [];
+    // A repeated event (same object, count + 1) keeps when it was first seen.
+    const firstSeen = before.find((x) => x.metadata.name === e.metadata.name)?.firstSeen ?? e.lastSeen;
+    const list = before.filter((x) => x.metadata.name !== e.metadata.name);
+    list.push({ ...e, firstSeen });
     this.#podEvents.set(ck, list.slice(-EVENTS_PER_POD));
+  }
+
+  /** A Pod of a scale-up was scheduled: the scale-up took from its `TriggeredScaleUp` until now. */
+  #timeScaleUp(ck: string): void {
+    const triggered = this.#podEvents.get(ck)?.find((e) => e.reason === "TriggeredScaleUp");
+    if (triggered?.firstSeen === undefined) return;
+    this.#scaleUps.push(Date.now() - triggered.firstSeen);
+    if (this.#scaleUps.length > SCALE_UPS_KEPT) this.#scaleUps.shift();
+  }
+
+  #indexClaims(ck: string, old: PodLike | undefined, pod: PodLike | undefined): void {
+    const ns = (pod ?? old)?.metadata.namespace;
+    for (const name of claimNamesOf(old)) {
+      const k = cacheKey({ namespace: ns, name });
+      const set = this.#claimUsers.get(k);
+      set?.delete(ck);
+      if (set?.size === 0) this.#claimUsers.delete(k);
+    }
+    for (const name of claimNamesOf(pod)) {
+      const k = cacheKey({ namespace: ns, name });
+      let set = this.#claimUsers.get(k);
+      if (!set) this.#claimUsers.set(k, (set = new Set()));
+      set.add(ck);
+    }
+  }
+
+  #claimEvent(e: EventLike): void {
+    const io = e.involvedObject;
+    if (!io?.name) return;
+    const k = cacheKey({ namespace: io.namespace ?? e.metadata.namespace, name: io.name });
+    const list = (this.#claimEventsOf.get(k) ?? []).filter((x) => x.metadata.name !== e.metadata.name);
+    list.push(e);
+    // Most recently touched last, so the oldest claim goes first when the map is full.
+    this.#claimEventsOf.delete(k);
+    this.#claimEventsOf.set(k, list.slice(-EVENTS_PER_CLAIM));
+    if (this.#claimEventsOf.size > CLAIMS_KEPT) {
+      const oldest = this.#claimEventsOf.keys().next().value;
+      if (oldest !== undefined) this.#claimEventsOf.delete(oldest);
+    }
+    for (const ck of this.#claimUsers.get(k) ?? []) {
+      const [ns, name] = splitCacheKey(ck);
+      const key = this.#pods.get(ns, name)?.metadata.labels?.[LABEL_KEY];
+      if (key) this.#notify(key);
+    }
   }
 
   #notify(key: string): void {

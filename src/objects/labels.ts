@@ -20,6 +20,13 @@ export const ANNOTATION_USERNAME = "hub.jupyter.org/username";
 export const ANNOTATION_SERVERNAME = "hub.jupyter.org/servername";
 export const MANAGED_BY = "multicluster-kubespawner";
 
+/**
+ * Marks an object kube creates when missing and otherwise leaves as the cluster holds it (the
+ * home claim: Kubernetes refuses to change a claim's class or access modes or to shrink it,
+ * and its data must survive a start with another storage setting, as KubeSpawner's does).
+ */
+export const ANNOTATION_CREATE_ONLY = "mcks.hub.jupyter.org/create-only";
+
 /** `server`: deleted on stop. `user`: kept until the server/user is deleted (a home PVC). */
 export type Lifetime = "server" | "user";
 

@@ -3,6 +3,7 @@
  * then the profile's, then the options' — the order the resolver gives), is applied to the
  * object with the same kind and metadata.name, like upstream's `kubectl patch`.
  */
+import { isObj } from "../objects/plain-data.ts";
 import { UserError } from "../errors.ts";
 import { describe } from "../objects/identity.ts";
 import type { ObjectSet } from "../objects/object-set.ts";
@@ -11,10 +12,6 @@ import { identityOf, lifetimeOf, withIdentity } from "../objects/labels.ts";
 import { describeSource } from "../render/sources.ts";
 import type { RenderedSource } from "../render/sources.ts";
 import { defaultPatchType, patchObject } from "./index.ts";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** The objects a patch that matched nothing could have meant: same kind, or same name. */
 function candidates(set: ObjectSet, patch: KubeObject): string {
@@ -46,7 +43,7 @@ export function applyPatches(set: ObjectSet, rendered: ReadonlyArray<RenderedSou
       } catch (err) {
         throw new UserError(`${name} could not be applied to ${describe(target)}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
       }
-      if (!isRecord(patched) || !isRecord(patched.metadata)) {
+      if (!isObj(patched) || !isObj(patched.metadata)) {
         throw new UserError(`${name} turned ${describe(target)} into something that is not an object with metadata`);
       }
       // Labels are a contract (stop and GC select by them): whatever a patch did to the

@@ -4,7 +4,7 @@
  * no control characters, linear-time matching). Options not sent (or sent empty) take their default choice
  * (or the first).
  */
-import { UserError } from "../errors.ts";
+import { functionFailed, UserError } from "../errors.ts";
 import { NO_MATCH, valueProblem } from "../config/option-pattern.ts";
 import { settingsProblems } from "../config/validate.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
@@ -30,7 +30,7 @@ export function allowedChoices(option: ProfileOption, user: HubUser, where: stri
     try {
       return c.allowed(user) === true;
     } catch (err) {
-      throw new UserError(`${where}.choices.${slug}: allowed() threw for user ${JSON.stringify(user.name)}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+      throw functionFailed(`${where}.choices.${slug}: allowed() for user ${JSON.stringify(user.name)}`, err);
     }
   });
 }
@@ -48,9 +48,12 @@ function unlistedSettings(profile: ResolvedProfile, name: string, option: Profil
   try {
     settings = unlisted.overrides(value);
   } catch (err) {
-    throw new UserError(`${where} threw for value ${JSON.stringify(value)}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+    throw functionFailed(`${where} for value ${JSON.stringify(value)}`, err);
   }
   const problems = settingsProblems(settings ?? {});
+  if (typeof settings === "object" && settings !== null && "startTimeout" in settings) {
+    problems.push("overrides.startTimeout: a free-text value cannot set the start's timeout (the daemon judges unfinished starts by the longest timeout the config gives); set startTimeout on the profile or on a listed choice");
+  }
   if (problems.length) throw new UserError(`${where} returned invalid settings for value ${JSON.stringify(value)}`, problems);
   return (settings ?? {}) as SpawnSettings;
 }

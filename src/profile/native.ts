@@ -4,29 +4,17 @@
  * (recursively; `null` removes a key), anything else replaces it. A per-user function is called
  * with the spawn (less `spawn`) where its level applies, and its result checked like a literal.
  */
-import { UserError } from "../errors.ts";
+import { functionFailed, UserError } from "../errors.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { NATIVE_VALUE_SCHEMAS } from "../config/native-schema.ts";
 import type { ResolvedNativeSettings, SettingsContext } from "../config/native-settings.ts";
 import type { KubeFields } from "../config/kube-shapes.ts";
 import { formatPath } from "../config/problems.ts";
+import { isObj, mergeTree } from "../objects/plain-data.ts";
 import type { SettingsLayer } from "./choose-options.ts";
 
 type Obj = Record<string, unknown>;
 type Key = keyof typeof NATIVE_VALUE_SCHEMAS;
-
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** KubeSpawner's recursive_update, on copies: `over` merged into `base`, null deleting. */
-function mergeInto(base: Obj, over: Obj): Obj {
-  const out: Obj = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === null) delete out[k];
-    else if (isObj(v)) out[k] = mergeInto(isObj(out[k]) ? (out[k] as Obj) : {}, v);
-    else out[k] = structuredClone(v);
-  }
-  return out;
-}
 
 function evaluate(key: Key, layer: SettingsLayer, ctx: SettingsContext): unknown {
   const raw = (layer.settings as Obj)[key];
@@ -35,7 +23,7 @@ function evaluate(key: Key, layer: SettingsLayer, ctx: SettingsContext): unknown
   try {
     value = (raw as (c: SettingsContext) => unknown)(ctx);
   } catch (err) {
-    throw new UserError(`${layer.from}: ${key}: the function threw: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+    throw functionFailed(`${layer.from}: the function of ${key}`, err);
   }
   if (value === undefined) return undefined;
   const checked = NATIVE_VALUE_SCHEMAS[key].safeParse(value, { reportInput: true });
@@ -52,7 +40,7 @@ function merged(key: Key, layers: readonly SettingsLayer[], ctx: SettingsContext
   for (const layer of layers) {
     const v = evaluate(key, layer, ctx);
     if (v === undefined) continue;
-    value = isObj(v) && isObj(value) ? mergeInto(value, v) : isObj(v) ? mergeInto({}, v) : structuredClone(v);
+    value = isObj(v) ? mergeTree(isObj(value) ? value : {}, v) : structuredClone(v);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 /** Which profiles a user may use, and which one a spawn request means. */
-import { UserError } from "../errors.ts";
+import { functionFailed, UserError } from "../errors.ts";
 import type { ResolvedConfig, ResolvedProfile } from "../config/resolve.ts";
 import type { HubUser } from "../config/types.ts";
 
@@ -9,7 +9,7 @@ export function profilesFor(config: ResolvedConfig, user: HubUser): ResolvedProf
     try {
       return p.allowed(user) === true;
     } catch (err) {
-      throw new UserError(`${p.path} (${p.slug}): allowed() threw for user ${JSON.stringify(user.name)}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+      throw functionFailed(`${p.path} (${p.slug}): allowed() for user ${JSON.stringify(user.name)}`, err);
     }
   });
 }

@@ -8,7 +8,8 @@
 import type { Spawn } from "../profile/resolve-spawn.ts";
 import type { ObjectSet } from "../objects/object-set.ts";
 import type { KubeObject } from "../objects/types.ts";
-import { parseQuantity } from "./kube-quantity.ts";
+import { isObj } from "../objects/plain-data.ts";
+import { parseQuantity } from "../config/kube-quantity.ts";
 import { CONTAINER_NAME } from "./pod.ts";
 import { cpuEnv, memoryEnv } from "./quantities.ts";
 
@@ -16,7 +17,6 @@ import { cpuEnv, memoryEnv } from "./quantities.ts";
 export const CONTAINER_ENV_NAMES = ["JUPYTER_IMAGE", "JUPYTER_IMAGE_SPEC", "MEM_LIMIT", "MEM_GUARANTEE", "CPU_LIMIT", "CPU_GUARANTEE"] as const;
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function fromResources(container: Obj): Array<[string, string]> {
   const res = isObj(container.resources) ? container.resources : {};

@@ -8,7 +8,7 @@
  * the patches (container-env.ts); the hub's own values of those are dropped here.
  */
 import type { Spawn } from "../profile/resolve-spawn.ts";
-import { UserError } from "../errors.ts";
+import { functionFailed, UserError } from "../errors.ts";
 import { CONTAINER_ENV_NAMES } from "./container-env.ts";
 
 export interface EnvVar {
@@ -81,7 +81,7 @@ function operatorValue(spawn: Spawn, name: string): { value: string; secret: boo
     try {
       value = v(spawn.ctx);
     } catch (err) {
-      throw new UserError(`environment.${name}: the function threw: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+      throw functionFailed(`environment.${name}: the function`, err);
     }
   }
   if (typeof value === "number" || typeof value === "boolean") return { value: String(value), secret };

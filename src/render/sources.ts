@@ -2,9 +2,10 @@
  * Turns operator `patches` / `resources` (template strings or TS functions) into objects,
  * each error naming the source key and where it is written.
  */
+import { isObj } from "../objects/plain-data.ts";
 import type { SpawnContext } from "../config/types.ts";
 import type { NamedSource } from "../profile/merge-settings.ts";
-import { UserError } from "../errors.ts";
+import { ConfidentialError, functionFailed, UserError } from "../errors.ts";
 import type { KubeObject } from "../objects/types.ts";
 import { renderTemplate, TemplateError } from "./template.ts";
 
@@ -21,21 +22,17 @@ export function describeSource(what: SourceKind, source: NamedSource): string {
   return `${what} "${source.key}"${where ? ` (${where})` : ""}`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
  * Checks one document is an object a later stage can place: kind + metadata.name always,
  * apiVersion for resources (patches may omit it, as upstream's do).
  */
 function checkObject(doc: unknown, what: SourceKind, index: number, count: number): KubeObject {
   const which = count > 1 ? `document ${index + 1}: ` : "";
-  if (!isRecord(doc)) {
+  if (!isObj(doc)) {
     throw new UserError(`${which}expected a Kubernetes object (a mapping with kind and metadata.name), got ${doc === null ? "null" : Array.isArray(doc) ? "a list" : typeof doc}`);
   }
   const meta = doc.metadata;
-  const name = isRecord(meta) ? meta.name : undefined;
+  const name = isObj(meta) ? meta.name : undefined;
   const missing: string[] = [];
   if (typeof doc.kind !== "string" || doc.kind === "") missing.push("kind");
   if (typeof name !== "string" || name === "") missing.push("metadata.name");
@@ -47,12 +44,12 @@ function checkObject(doc: unknown, what: SourceKind, index: number, count: numbe
   return doc as KubeObject;
 }
 
-function fromFunction(fn: (ctx: SpawnContext) => unknown, ctx: SpawnContext): unknown[] {
+function fromFunction(fn: (ctx: SpawnContext) => unknown, ctx: SpawnContext, where: string): unknown[] {
   let result: unknown;
   try {
     result = fn(ctx);
   } catch (err) {
-    throw new UserError(`the function threw: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+    throw functionFailed(`${where}: the function`, err);
   }
   if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
     throw new UserError("the function returned a Promise; patches and resources must be computed synchronously");
@@ -81,10 +78,11 @@ function fromTemplate(template: string, ctx: SpawnContext): unknown[] {
 export function renderSources(ctx: SpawnContext, sources: readonly NamedSource[], what: SourceKind): RenderedSource[] {
   return sources.map((source) => {
     try {
-      const docs = typeof source.source === "string" ? fromTemplate(source.source, ctx) : fromFunction(source.source, ctx);
+      const docs = typeof source.source === "string" ? fromTemplate(source.source, ctx) : fromFunction(source.source, ctx, describeSource(what, source));
       return { source, objects: docs.map((d, i) => checkObject(d, what, i, docs.length)) };
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      // A function's failure names its source already, and its public part must stay on top.
+      if (!(err instanceof UserError) || err instanceof ConfidentialError) throw err;
       throw new UserError(`${describeSource(what, source)}, ${err.message}`, err.details, { cause: err });
     }
   });

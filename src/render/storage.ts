@@ -1,4 +1,5 @@
 import type { Spawn } from "../profile/resolve-spawn.ts";
+import { ANNOTATION_CREATE_ONLY } from "../objects/labels.ts";
 import type { KubeObject } from "../objects/types.ts";
 
 /** The home volume's name in the Pod, and its claim's name (`<key>-home`). */
@@ -10,7 +11,8 @@ export function homeClaimName(key: string): string {
 /**
  * The `storage` setting's PersistentVolumeClaim. Its lifetime is "user" (the caller labels it):
  * a stop keeps it, deleting the server or the user removes it. Without a storageClass the
- * cluster's default class provisions it.
+ * cluster's default class provisions it. It is created once and never updated (ANNOTATION_CREATE_ONLY):
+ * a later start with another storage setting mounts the claim that exists.
  */
 export function homeClaim(spawn: Spawn): KubeObject | undefined {
   const storage = spawn.ctx.spawn.storage;
@@ -20,7 +22,7 @@ export function homeClaim(spawn: Spawn): KubeObject | undefined {
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
-    metadata: { name: homeClaimName(spawn.ctx.key), namespace: spawn.ctx.namespace },
+    metadata: { name: homeClaimName(spawn.ctx.key), namespace: spawn.ctx.namespace, annotations: { [ANNOTATION_CREATE_ONLY]: "true" } },
     spec,
   };
 }

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HubUser } from "../config/types.ts";
 import { ConfidentialError, UserError } from "../errors.ts";
 import { cleanupIncomplete, recoverState, stopServer } from "../kube/index.ts";
-import type { Kube, KubeCluster, ManagedServer, StopFacts } from "../kube/index.ts";
+import type { Kube, KubeCluster, ManagedServer, ServerStatus, StopFacts } from "../kube/index.ts";
 import { serverKey } from "../names/safe-name.ts";
 import { uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { longestStartTimeout, serverNamespace, spawnKey, startTimeoutOf, type SpawnRequest } from "../profile/resolve-spawn.ts";
@@ -37,6 +37,8 @@ export class ServerManager {
   readonly #startedAt = Date.now();
   /** Told how each start it ran ended (the metrics). */
   readonly #onSpawned: (s: SpawnObservation) => void;
+  /** Per running server, its subscription to the watch (see `#running`). */
+  readonly #lossWatches = new Map<string, () => void>();
 
   constructor(config: ResolvedConfig, kube: Kube, log: ServeLog, onSpawned: (s: SpawnObservation) => void = () => {}) {
     this.#config = config;
@@ -140,7 +142,7 @@ export class ServerManager {
       if (!s.started || !s.pod || this.#registry.get(s.key)) continue;
       const cluster = this.#config.clusters.get(s.cluster);
       if (!cluster) continue;
-      this.#registry.set(serverRecord(s.key, "running", { cluster: s.cluster, namespace: s.namespace, extraKinds: this.#extraKinds, stop: stopFactsOf(s) }));
+      this.#running(serverRecord(s.key, "running", { cluster: s.cluster, namespace: s.namespace, extraKinds: this.#extraKinds, stop: stopFactsOf(s) }));
       running += 1;
     }
     // An incomplete start younger than the start timeout may still be under way in another
@@ -255,7 +257,7 @@ export class ServerManager {
     try {
       const result = await started;
       const { cluster, namespace, profile } = result.state;
-      this.#registry.set(serverRecord(key, "running", { ...names, cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds, message: last, stop: trace }));
+      this.#running(serverRecord(key, "running", { ...names, cluster, namespace, profile, url: result.url, extraKinds: trace.extraKinds, message: last, stop: trace }));
       log.with({ cluster }).info(`started ${key} on ${cluster} in ${Date.now() - t0} ms`);
       spawned("success");
       return result;
@@ -343,11 +345,59 @@ export class ServerManager {
     if (status.phase === "failed" || status.phase === "succeeded") return status.exitCode ?? 1;
     if (!record && status.started) {
       // Started by an earlier daemon and not yet in the registry (its cluster was down at startup).
-      this.#registry.set(
+      this.#running(
         serverRecord(key, "running", { cluster: cluster.name, namespace: status.namespace, profile: ref.state?.profile ?? "", extraKinds: this.#extraKinds }),
       );
     }
     return null;
+  }
+
+  /**
+   * Registers a running server and follows its Pod: when the cluster ends it without a stop
+   * (evicted, deleted by someone else, lost with its node, failed), the daemon logs why and
+   * removes the server's objects (those with lifetime `user` stay), so the poll reports it
+   * stopped and nothing of it is left behind.
+   */
+  #running(record: ServerRecord): void {
+    this.#registry.set(record);
+    this.#lossWatches.get(record.key)?.();
+    const cluster = this.#clusterOrUndefined(record.cluster);
+    if (!cluster) return;
+    const off = cluster.watch.subscribe(record.key, () => {
+      if (this.#registry.get(record.key) !== record || record.phase !== "running") {
+        unwatch();
+        return;
+      }
+      const status = cluster.watch.get(record.key, record.namespace);
+      if (status && status.phase !== "terminating" && status.phase !== "failed" && status.phase !== "succeeded") return;
+      unwatch();
+      this.#lost(record, status);
+    });
+    const unwatch = () => {
+      off();
+      if (this.#lossWatches.get(record.key) === unwatch) this.#lossWatches.delete(record.key);
+    };
+    this.#lossWatches.set(record.key, unwatch);
+  }
+
+  #lost(record: ServerRecord, status: ServerStatus | undefined): void {
+    const why = status?.endReason ?? "its Pod was deleted";
+    const log = this.#log.with({ cluster: record.cluster, key: record.key });
+    log.warn(`${record.key} on ${record.cluster} ended without a stop: ${why}; removing its objects`);
+    record.phase = "stopping";
+    // `now`: the cluster has already ended the Pod; one stuck on a lost node would otherwise stay
+    // Terminating until the node returns, and block the next start of this server.
+    record.stopped = this.#remove(
+      record.cluster,
+      record.namespace || undefined,
+      record.key,
+      [...record.extraKinds, ...this.#extraKinds],
+      { includePersistent: false, now: true },
+      record.stop,
+    )
+      .then(() => log.info(`removed the objects of ${record.key} on ${record.cluster}`))
+      .catch((e: unknown) => log.error(`cleanup after ${record.key} ended: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => this.#registry.delete(record));
   }
 
   /** `server.stop`: cancel a start under way, delete the server's objects except persistent ones, wait until gone. */

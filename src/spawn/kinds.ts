@@ -2,6 +2,7 @@ import type { ResolvedConfig, ResolvedProfile } from "../config/resolve.ts";
 import { extraKinds, uniqueKinds, type KindRef } from "../objects/kinds.ts";
 import { probeSpawn, type Spawn } from "../profile/resolve-spawn.ts";
 import { renderSources } from "../render/index.ts";
+import { homeClaim } from "../render/storage.ts";
 
 const PROBE_USER = { name: "mcks-kind-probe" };
 const NAMESPACE: KindRef = { apiVersion: "v1", kind: "Namespace" };
@@ -14,7 +15,7 @@ function choiceSets(profile: ResolvedProfile): Record<string, string>[] {
 
 /**
  * The kinds, besides SERVER_KINDS (objects/kinds.ts), that a config's servers may own: its
- * operator resources (a DaskCluster…) and the namespace it creates. Stop and startup recovery
+ * operator resources (a DaskCluster…), the `storage` setting's claim and the namespace it creates. Stop and startup recovery
  * must look for these kinds too, or a server's extra objects would be orphaned.
  *
  * A resource's kind is only known once its template or function has run, so every profile
@@ -35,6 +36,9 @@ export function operatorKinds(config: ResolvedConfig): KindRef[] {
       } catch {
         continue; // a namespace template the probe user cannot fill, say
       }
+      // The `storage` setting's claim outlives a stop, so a later delete must look for it.
+      const claim = homeClaim(spawn);
+      if (claim) found.push(extraKinds([claim]));
       for (const source of spawn.resources) {
         try {
           found.push(extraKinds(renderSources(spawn.ctx, [source], "resource").flatMap((r) => r.objects)));

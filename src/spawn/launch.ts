@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { HookLog, SpawnContext } from "../config/types.ts";
 import { UserError } from "../errors.ts";
-import { applyObjects, ApplyError, ClusterUnreachableError, KubeApiError, ServerFailedError } from "../kube/index.ts";
+import { applyObjects, ApplyError, ClusterUnreachableError, KubeApiError, namespaceLimitOf, ServerFailedError } from "../kube/index.ts";
 import type { AppliedObject, Kube, ServerStatus, StopFacts } from "../kube/index.ts";
 import { identity } from "../objects/identity.ts";
 import { extraKinds, type KindRef } from "../objects/kinds.ts";
@@ -144,12 +144,16 @@ export async function launchServer(
   } catch (err) {
     // An ApplyError settled every request of its wave; anything else may have cut one short.
     if (!(err instanceof ApplyError)) trace.unowned = undefined;
-    throw err;
+    throw namespaceLimitError(err, ctx.cluster.name, ctx.namespace) ?? err;
   }
   emit({ progress: 25, message: "Objects created; waiting for the server's Pod" });
 
+  // A node may be on its way (a scale-up) or a volume being provisioned: the watch waits for
+  // them and fails fast only when the cluster says it will not happen (kube/pod-waiting.ts).
+  const { unschedulableTimeout } = planned.spawn.cluster;
   const status = await cluster.watch.waitReady(ctx.key, ctx.namespace, {
     signal,
+    policy: { unschedulableTimeoutMs: unschedulableTimeout === null ? null : unschedulableTimeout * 1000 },
     onProgress: (e) => emit({ progress: 25 + Math.round((Math.min(100, Math.max(0, e.progress)) * 55) / 100), message: e.message }),
   });
   const url = await waitRoute(ctx, status, emit, hookLog, signal);
@@ -160,6 +164,24 @@ export async function launchServer(
 
   emit({ progress: 100, message: `Server ready at ${url} (${where})` });
   return { url, state: { cluster: ctx.cluster.name, namespace: ctx.namespace, key: ctx.key, profile: ctx.profile.slug } };
+}
+
+/**
+ * A namespace's ResourceQuota or LimitRange refused one of the objects: say so, with the
+ * cluster's message, and what the user or operator can do (the API's status is kept, so the
+ * metrics count it as `Forbidden`). Undefined for other errors.
+ */
+export function namespaceLimitError(err: unknown, cluster: string, namespace: string): KubeApiError | undefined {
+  const limit = namespaceLimitOf(err);
+  if (!limit || !(err instanceof KubeApiError)) return undefined;
+  const fix =
+    limit === "ResourceQuota"
+      ? "stop another server there, choose a smaller profile, or ask the operator to raise the namespace's ResourceQuota"
+      : "choose a profile within the limits, or ask the operator to change the namespace's LimitRange";
+  // No `cause`: the refusal is a 403, whose public stand-in ("mcks is not allowed…", for RBAC
+  // denials that name mcks's identity) would replace this message; admission's words name only
+  // the namespace's limits, which are the user's business.
+  return new KubeApiError(`cluster ${cluster} has no room for this server in namespace ${namespace} (its ${limit}): ${err.message}; ${fix}`, err.status);
 }
 
 /**

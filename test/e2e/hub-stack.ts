@@ -68,6 +68,58 @@ export async function fetchFresh(url: string, init: RequestInit): Promise<Respon
   }
 }
 
+/** Where a loopback test hub listens and keeps its files, and the service whose token drives it. */
+export interface LoopbackHub {
+  /** The proxy's public URL. */
+  readonly url: string;
+  readonly hubPort: number;
+  readonly apiPort: number;
+  /** Its database, cookie secret and pid files. */
+  readonly dir: string;
+  /** A service holding `token` with `scopes`, for the REST API. */
+  readonly service: string;
+  readonly token: string;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * The jupyterhub_config.py lines every test hub on loopback shares (the E2E stack, the upgrade
+ * test, the hub bench): DummyAuthenticator for anyone, its addresses, its files in `dir`, and an
+ * API token; the spawner's lines come on top.
+ */
+export function loopbackHubConfig(o: LoopbackHub): string {
+  return `
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allow_all = True
+c.JupyterHub.bind_url = ${pyString(o.url)}
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:${o.hubPort}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${o.apiPort}"
+c.ConfigurableHTTPProxy.auth_token = ${pyString(randomBytes(24).toString("hex"))}
+c.JupyterHub.db_url = ${pyString(`sqlite:///${join(o.dir, "jupyterhub.sqlite")}`)}
+c.JupyterHub.cookie_secret_file = ${pyString(join(o.dir, "cookie_secret"))}
+c.JupyterHub.pid_file = ${pyString(join(o.dir, "jupyterhub.pid"))}
+c.ConfigurableHTTPProxy.pid_file = ${pyString(join(o.dir, "proxy.pid"))}
+c.JupyterHub.services = [{"name": ${pyString(o.service)}, "api_token": ${pyString(o.token)}}]
+c.JupyterHub.load_roles = [{"name": ${pyString(o.service)}, "scopes": ${JSON.stringify(o.scopes)}, "services": [${pyString(o.service)}]}]
+`;
+}
+
+/**
+ * The hub stops the proxy it started; if it could not (killed, or killed mid-shutdown), this
+ * does, by the pid it wrote in `dir` (loopbackHubConfig), so the next hub gets a fresh proxy and
+ * no proxy outlives the test.
+ */
+export function stopLeftoverProxy(dir: string): void {
+  const pid = Number(readFileIfAny(join(dir, "proxy.pid")));
+  if (pid > 0) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone: the usual case
+    }
+  }
+}
+
 export interface HubStackOptions {
   /** Appended to jupyterhub_config.py. */
   readonly extraConfig?: string;
@@ -94,22 +146,10 @@ c.JupyterHub.spawner_class = "multicluster"
 c.MultiClusterKubeSpawner.socket_path = ${pyString(socket)}
 # Pods in the clusters reach the hub's API here (the bed's pods live on loopback).
 c.MultiClusterKubeSpawner.hub_connect_url = "http://127.0.0.1:${hubPort}"
-
-c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
+${loopbackHubConfig({ url, hubPort, apiPort, dir, service: "e2e", token, scopes: ["admin:users", "admin:servers", "access:servers", "proxy"] })}
 c.Authenticator.admin_users = {"admin"}
-c.JupyterHub.bind_url = "${url}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:${hubPort}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${apiPort}"
-c.ConfigurableHTTPProxy.auth_token = ${pyString(randomBytes(24).toString("hex"))}
-c.JupyterHub.db_url = ${pyString(`sqlite:///${join(dir, "jupyterhub.sqlite")}`)}
-c.JupyterHub.cookie_secret_file = ${pyString(join(dir, "cookie_secret"))}
-c.JupyterHub.pid_file = ${pyString(join(dir, "jupyterhub.pid"))}
-c.ConfigurableHTTPProxy.pid_file = ${pyString(join(dir, "proxy.pid"))}
 c.JupyterHub.cleanup_servers = False
 c.JupyterHub.allow_named_servers = True
-c.JupyterHub.services = [{"name": "e2e", "api_token": ${pyString(token)}}]
-c.JupyterHub.load_roles = [{"name": "e2e", "scopes": ["admin:users", "admin:servers", "access:servers", "proxy"], "services": ["e2e"]}]
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 60
 c.Spawner.default_url = "/lab"
@@ -155,16 +195,7 @@ ${opts.extraConfig ?? ""}
     },
     async stopHub() {
       if (hub) await stop(hub, "SIGTERM");
-      // The hub stops the proxy it started; if it could not (killed mid-shutdown), we do, by the
-      // pid it wrote, so the next hub gets a fresh proxy and no proxy outlives the test.
-      const proxyPid = Number(readFileIfAny(join(dir, "proxy.pid")));
-      if (proxyPid > 0) {
-        try {
-          process.kill(proxyPid, "SIGTERM");
-        } catch {
-          // already gone: the usual case
-        }
-      }
+      stopLeftoverProxy(dir);
     },
     api: hubApi(url, token),
     async close() {

@@ -34,16 +34,18 @@ after(async () => {
   await kube?.close();
 });
 
-const cases: { name: string; image: string; nodeSelector?: Record<string, string>; reasons: string[]; message: RegExp }[] = [
-  { name: "fail-pull", image: "testbed/fail-pull:latest", reasons: ["ErrImagePull", "ImagePullBackOff"], message: /fail-pull/ },
+const cases: { name: string; image: string; nodeSelector?: Record<string, string>; reasons: string[]; message: RegExp; withinMs: number }[] = [
+  { name: "fail-pull", image: "testbed/fail-pull:latest", reasons: ["ErrImagePull", "ImagePullBackOff"], message: /fail-pull/, withinMs: 10_000 },
   {
+    // The scheduler's no is waited on; the cluster autoscaler's no (after its settle time) ends the wait.
     name: "no-node",
     image: "testbed/singleuser:latest",
     nodeSelector: { "mcks.testbed/pool": "no-such-pool" },
-    reasons: ["Unschedulable"],
-    message: /0\/\d+ nodes are available: \d+ node\(s\) didn't match Pod's node affinity\/selector/,
+    reasons: ["NotTriggerScaleUp"],
+    message: /pod didn't trigger scale-up: \d+ node\(s\) didn't match Pod's node affinity\/selector.*the scheduler: 0\/\d+ nodes are available: \d+ node\(s\) didn't match Pod's node affinity\/selector/,
+    withinMs: 30_000,
   },
-  { name: "crashloop", image: "testbed/crashloop:latest", reasons: ["CrashLoopBackOff"], message: /back-off/i },
+  { name: "crashloop", image: "testbed/crashloop:latest", reasons: ["CrashLoopBackOff"], message: /back-off/i, withinMs: 10_000 },
 ];
 
 describe("failures surface with the Kubernetes reason", () => {
@@ -55,7 +57,7 @@ describe("failures surface with the Kubernetes reason", () => {
       await kubeMod.applyObjects(cluster.client, serverObjects(key, { image: c.image, ...(c.nodeSelector ? { nodeSelector: c.nodeSelector } : {}) }));
       const progress: string[] = [];
       await assert.rejects(
-        cluster.watch.waitReady(key, "default", { timeoutMs: 30_000, onProgress: (p) => progress.push(`${p.progress}`) }),
+        cluster.watch.waitReady(key, "default", { timeoutMs: 60_000, onProgress: (p) => progress.push(`${p.progress}`) }),
         (e: unknown) => {
           assert.ok(e instanceof kubeMod.ServerFailedError, `expected ServerFailedError, got ${String(e)}`);
           assert.ok(c.reasons.includes(e.reason), `reason ${e.reason}`);
@@ -66,9 +68,9 @@ describe("failures surface with the Kubernetes reason", () => {
       );
       const ms = performance.now() - started;
       t.diagnostic(`${c.name}: failed after ${ms.toFixed(0)} ms (progress ${progress.join(" → ") || "none"})`);
-      assert.ok(ms < 10_000, `took ${ms} ms`);
-      const status = cluster.watch.get(key, "default");
-      assert.equal(status?.phase, "failed");
+      assert.ok(ms < c.withinMs, `took ${ms} ms`);
+      // A failed container is the Pod's own state; a no from the autoscaler is the wait's verdict.
+      if (c.name !== "no-node") assert.equal(cluster.watch.get(key, "default")?.phase, "failed");
       await kubeMod.deleteServerObjects(cluster, "default", key, { includePersistent: true, gracePeriodSeconds: 0, extraKinds: FIXTURE_KINDS });
       assert.deepEqual(objectsOnCluster(bed, c3.context, key), []);
     });

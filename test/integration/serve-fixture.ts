@@ -46,6 +46,10 @@ export default defineConfig({
     { slug: "homed", displayName: "With a home", cluster: "testbed-2", storage: { capacity: "1Gi", storageClass: "standard" } },
     // Pending (ContainerCreating) for longer than any test: a start that never gets its server up.
     { slug: "stuck", displayName: "Stuck", cluster: "testbed-1", image: "testbed/slow-start-600000:1" },
+    // An environment function that throws with the user's auth state (serve-native-settings.test.ts).
+    { slug: "leaky", displayName: "Leaky", cluster: "testbed-1", environment: { API: (ctx) => { throw new Error("refused " + JSON.stringify(ctx.user.authState)); } } },
+    // Another storage setting for the same home: Kubernetes refuses to change a claim's class or shrink it.
+    { slug: "rehomed", displayName: "Another home setting", cluster: "testbed-2", storage: { capacity: "500Mi", storageClass: "fast", accessModes: ["ReadWriteMany"] } },
   ],
   startTimeout: ${opts.startTimeout ?? 60},
   pollGracePeriod: 30,

@@ -5,14 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { cleanKeys, ensureBed, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
+import { cleanKeys, ensureBed, kubectl, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
 
 let bed: Bed;
 let serve: ServeProcess | undefined;
 
 before(async () => {
   bed = await ensureBed({ clusters: 3 });
-  cleanKeys(bed, ["jupyter-kira", "jupyter-lena"]);
+  cleanKeys(bed, ["jupyter-kira", "jupyter-lena", "jupyter-mona"]);
   serve = await startServe(writeServeConfig(bed, tempDir("mcks-serve-timeout-"), { startTimeout: 60 }));
 });
 
@@ -40,5 +40,46 @@ it("the home claim of storage is kept across a stop, reused by the next start, a
   assert.equal((await fetch(`${second.url}api`)).status, 200);
   await client.call("server.delete", { user, state: second.state });
   assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-lena"), []);
+  await client.close();
+});
+
+it("a start with another storage setting keeps and mounts the existing home claim as it is", async () => {
+  const client = await serve!.client();
+  const user = { name: "mona" };
+  const claim = () => JSON.parse(kubectl(bed, "testbed-2", ["get", "pvc", "jupyter-mona-home", "-n", "default", "-o", "json"])) as {
+    metadata: { uid: string };
+    spec: { storageClassName: string; accessModes: string[]; resources: { requests: { storage: string } } };
+  };
+  const first = await client.call("server.start", { user, profile: "homed" });
+  const before = claim();
+  await client.call("server.stop", { user, state: first.state });
+  const second = await client.call("server.start", { user, profile: "rehomed" });
+  assert.equal((await fetch(`${second.url}api`)).status, 200);
+  const kept = claim();
+  assert.equal(kept.metadata.uid, before.metadata.uid);
+  assert.deepEqual(
+    [kept.spec.storageClassName, kept.spec.accessModes, kept.spec.resources.requests.storage],
+    ["standard", ["ReadWriteOnce"], "1Gi"],
+  );
+  const pod = JSON.parse(kubectl(bed, "testbed-2", ["get", "pod", "jupyter-mona", "-n", "default", "-o", "json"])) as {
+    spec: { volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] };
+  };
+  assert.ok(pod.spec.volumes.some((v) => v.persistentVolumeClaim?.claimName === "jupyter-mona-home"));
+  await client.call("server.delete", { user, state: second.state });
+  assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-mona"), []);
+  await client.close();
+});
+
+it("a config function's error with the user's token reaches the hub user only as where it failed; the log has it (attack)", async () => {
+  const client = await serve!.client();
+  const token = "gho_SECRET0123456789";
+  let reference = "";
+  await assert.rejects(client.call("server.start", { user: { name: "nora", authState: { access_token: token } }, profile: "leaky" }), (err: Error) => {
+    assert.doesNotMatch(JSON.stringify({ message: err.message, data: (err as { data?: unknown }).data }), new RegExp(token));
+    assert.match(err.message, /^environment\.API: the function failed; ask an administrator to look up the reference in the daemon's log \(reference (mcks-[0-9a-f]{8})\)$/);
+    reference = /reference (mcks-[0-9a-f]{8})/.exec(err.message)![1]!;
+    return true;
+  });
+  assert.ok(serve!.log().split("\n").some((l) => l.includes(reference) && l.includes(token)), "the daemon's log has the message under the reference");
   await client.close();
 });

@@ -30,14 +30,14 @@ import { execFile, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseQuantity } from "../../src/render/kube-quantity.ts";
+import { parseQuantity } from "../../src/config/kube-quantity.ts";
+import { isObj } from "../../src/objects/plain-data.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const PYTHON = join(ROOT, "hub/.venv/bin/python");
 const run = promisify(execFile);
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export interface KubeSpawnerCase {
   readonly id: string;
@@ -68,24 +68,23 @@ export function kubeSpawnerPods(cases: readonly KubeSpawnerCase[]): Record<strin
   return out as Record<string, KubeSpawnerResult>;
 }
 
-/** The command that runs mcks: the built binary when the suite gives one, else the sources. */
-function mcks(): [string, string[]] {
+/** Runs mcks with `args`: the built binary when the suite gives one (or dist/ has it), else the sources. */
+export function mcks(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
   const bin = process.env.MCKS_BIN ?? (existsSync(join(ROOT, "dist/mcks")) ? join(ROOT, "dist/mcks") : undefined);
-  return bin ? [bin, []] : [process.execPath, [join(ROOT, "src/main.ts")]];
+  const [cmd, head] = bin ? [bin, []] : [process.execPath, [join(ROOT, "src/main.ts")]];
+  return run(cmd, [...head, ...args], { maxBuffer: 16 * 1024 * 1024 });
 }
 
 /** `mcks dry-run -c <config> … -o json`: the printed objects. */
 export async function dryRun(config: string, args: readonly string[]): Promise<Obj[]> {
-  const [cmd, head] = mcks();
-  const { stdout } = await run(cmd, [...head, "dry-run", "-c", config, "-o", "json", ...args], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await mcks(["dry-run", "-c", config, "-o", "json", ...args]);
   const parsed = JSON.parse(stdout) as unknown;
   return (Array.isArray(parsed) ? parsed : isObj(parsed) && Array.isArray(parsed.items) ? parsed.items : [parsed]) as Obj[];
 }
 
 /** The header line of a YAML dry-run (it says the start timeout the start would use). */
 export async function dryRunHeader(config: string, args: readonly string[]): Promise<string> {
-  const [cmd, head] = mcks();
-  const { stdout } = await run(cmd, [...head, "dry-run", "-c", config, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await mcks(["dry-run", "-c", config, ...args]);
   return stdout.split("\n")[0] ?? "";
 }
 

@@ -6,22 +6,19 @@
  * configures it (kubespawner_pods.py `traits_from_z2jh`). harness.ts lists what is normalised.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
 import { z2jhDefaults } from "../../src/import/z2jh-defaults.ts";
-import { mergeValues } from "../../src/import/z2jh.ts";
+import { mergeTree } from "../../src/objects/plain-data.ts";
 import { parseKubectlYaml } from "../../src/patch/kubectl-yaml.ts";
-import { dryRun, inPairs, kubeSpawnerPods, normalizeClaim, normalizePod } from "./harness.ts";
+import { dryRun, inPairs, kubeSpawnerPods, mcks, normalizeClaim, normalizePod } from "./harness.ts";
 import type { KubeSpawnerCase } from "./harness.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const FIXTURES = join(ROOT, "test/fixtures/z2jh");
 const CHART = "4.2.0";
-const run = promisify(execFile);
 
 type Obj = Record<string, unknown>;
 
@@ -69,7 +66,7 @@ const FIXTURES_UNDER_TEST: readonly Fixture[] = [
   {
     file: "per-profile-storage.yaml",
     starts: [{ profile: "standard" }, { profile: "large-home" }, { profile: "scratch" }],
-    unmapped: [],
+    unmapped: ["singleuser.storage.dynamic.pvcNameTemplate"],
   },
   {
     file: "static-storage.yaml",
@@ -77,11 +74,6 @@ const FIXTURES_UNDER_TEST: readonly Fixture[] = [
     unmapped: [],
   },
 ];
-
-async function mcks(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
-  const bin = process.env.MCKS_BIN;
-  return bin ? run(bin, [...args]) : run(process.execPath, [join(ROOT, "src/main.ts"), ...args]);
-}
 
 for (const fx of FIXTURES_UNDER_TEST) {
   test(`mcks import ${fx.file}: validates, reports what it leaves out, and its pods equal KubeSpawner's`, async () => {
@@ -93,7 +85,7 @@ for (const fx of FIXTURES_UNDER_TEST) {
     const validated = await mcks(["validate", "-c", config]);
     assert.match(validated.stdout, /ok/);
 
-    const merged = mergeValues(z2jhDefaults(CHART), parseKubectlYaml(readFileSync(values, "utf8"), values));
+    const merged = mergeTree(z2jhDefaults(CHART), parseKubectlYaml(readFileSync(values, "utf8"), values) as Record<string, unknown>);
     const cases: KubeSpawnerCase[] = fx.starts.map((s, i) => ({ id: `start-${i}`, user: "alice", z2jh: merged, user_options: { profile: s.profile, ...s.userOptions } }));
     const reference = kubeSpawnerPods(cases);
     const printed = await inPairs(

@@ -3,15 +3,19 @@
  * or a container engine: the values fragment merged into the hub Deployment the way the chart's
  * template does (z2jh.ts), validated by a real kube-apiserver of the test bed (`kubectl apply
  * --dry-run=server --validate=strict`); its parts agree with each other (socket path, user, the
- * daemon's flags); the daemon image's Containerfile names the release's files, and its base holds
- * every shared library the binaries need.
+ * daemon's flags); the Containerfiles name the release's files, the hub image installs the
+ * wheel as root, and the daemon image's base holds every shared library the binaries need; a
+ * config.ts importing a plugin loads from the note's Secret with `items` as the kubelet lays it out.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
-import { docBlock, ensureRelease, type Release } from "./fixture.ts";
+import { ROOT } from "../../build/paths.ts";
+import { docBlock, ensureRelease, tempDir, type Release } from "./fixture.ts";
 import { hubDeployment, podOf } from "./z2jh.ts";
 
 // Parsed YAML and rendered manifests, read by path in assertions.
@@ -122,6 +126,41 @@ describe("docs/deploy.md: zero-to-jupyterhub", () => {
     assert.match(containerfile, new RegExp(`^ENTRYPOINT \\["${copy[2]}"\\]$`, "m"));
     const wheel = rel.files.wheel.slice(rel.dir.length + 1);
     assert.ok(hubContainerfile.includes(`COPY ${wheel} `) && hubContainerfile.includes(`pip install --no-cache-dir /tmp/${wheel}`), hubContainerfile);
+    // The chart's hub image ends as its user jovyan (1000, the hub container's runAsUser), who
+    // cannot write to the system's site-packages: pip runs as root, the image ends as jovyan again.
+    const steps = hubContainerfile.split("\n").filter((l) => /^(USER|RUN) /.test(l));
+    assert.deepEqual(steps, ["USER root", `RUN pip install --no-cache-dir /tmp/${wheel}`, "USER jovyan"]);
+  });
+
+  test("a config.ts importing ./plugins/ loads from the Secret's items, not from the Secret mounted flat", () => {
+    const volume = (parse(docBlock("# values.yaml, hub.extraVolumes: config.ts and the plugins it imports, from one Secret")) as Obj[])[0]!;
+    // The API server accepts the volume in place of the recipe's.
+    const withItems = structuredClone(values);
+    withItems.hub.extraVolumes = (withItems.hub.extraVolumes as Obj[]).map((v) => (v.name === volume.name ? volume : v));
+    const r = serverDryRun(podOf(render(withItems), "hub-0123456789-abcde"));
+    assert.equal(r.status, 0, r.out);
+    // The Secret the note's command makes, from an operator's folder holding config.ts, its plugin and the kubeconfig.
+    const work = tempDir("mcks-z2jh-");
+    try {
+      const operator = join(work, "operator");
+      mkdirSync(join(operator, "plugins"), { recursive: true });
+      writeFileSync(join(operator, "config.ts"), PLUGIN_CONFIG);
+      copyFileSync(join(ROOT, "plugins/policy.ts"), join(operator, "plugins/policy.ts"));
+      writeFileSync(join(operator, "kubeconfig"), readFileSync(bed.kubeconfig));
+      const secret = secretOf(docBlock("# config.ts, the plugins it imports and the kubeconfig in one Secret"), operator);
+      const items = volume.secret.items as { key: string; path: string }[];
+      assert.deepEqual(items.map((i) => i.key).sort(), Object.keys(secret).sort(), "items must name every key of the Secret");
+      const validate = (mount: string) => spawnSync(rel.files.x64, ["validate", "-c", join(mount, "config.ts")], { env: { HOME: work }, encoding: "utf8", timeout: 60_000 });
+      const projected = project(join(work, "items"), Object.fromEntries(items.map((i) => [i.path, secret[i.key]!])));
+      const ok = validate(projected);
+      assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+      // Without items every key is a file in the mount's own folder: the import finds nothing.
+      const flat = validate(project(join(work, "flat"), secret));
+      assert.notEqual(flat.status, 0, flat.stdout);
+      assert.match(flat.stderr, /cannot find "\.\/plugins\/policy\.ts"/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   test("debian:bookworm-slim holds every shared library the binaries need", () => {
@@ -139,6 +178,44 @@ describe("docs/deploy.md: zero-to-jupyterhub", () => {
     }
   });
 });
+
+/** A config.ts that imports one of the repository's example plugins by a relative path. */
+const PLUGIN_CONFIG = `import { defineConfig } from "multicluster-kubespawner";
+import { requireLimits } from "./plugins/policy.ts";
+export default defineConfig({
+  clusters: { east: { context: "east", ingressPublicUrl: "https://east.example.org", namespace: "jupyter" } },
+  profiles: [{ slug: "small", displayName: "Small", cluster: "east", default: true, image: "quay.io/jupyter/base-notebook:latest" }],
+  plugins: [requireLimits()],
+});
+`;
+
+/** The Secret's data (key → content) that a `kubectl create secret generic … --from-file=…` command makes from files in `cwd`. */
+function secretOf(command: string, cwd: string): Record<string, Buffer> {
+  const data: Record<string, Buffer> = {};
+  for (const m of command.matchAll(/--from-file=(\S+)/g)) {
+    const arg = m[1]!;
+    const [key, source] = arg.includes("=") ? (arg.split("=", 2) as [string, string]) : [basename(arg), arg];
+    data[key] = readFileSync(join(cwd, source));
+  }
+  assert.ok(Object.keys(data).length > 0, `no --from-file in ${command}`);
+  return data;
+}
+
+/**
+ * The files of a Secret volume as the kubelet lays them out (its AtomicWriter, in
+ * pkg/volume/util of Kubernetes): the payload in a timestamped folder that `..data` points to,
+ * and in the mount one symlink into `..data` per first path component.
+ */
+function project(mount: string, payload: Record<string, Buffer>): string {
+  const stamped = "..2026_01_01_00_00_00.000000001";
+  for (const [path, content] of Object.entries(payload)) {
+    mkdirSync(dirname(join(mount, stamped, path)), { recursive: true, mode: 0o755 });
+    writeFileSync(join(mount, stamped, path), content, { mode: 0o644 });
+  }
+  symlinkSync(stamped, join(mount, "..data"));
+  for (const top of new Set(Object.keys(payload).map((p) => p.split("/")[0]!))) symlinkSync(join("..data", top), join(mount, top));
+  return mount;
+}
 
 function run(cmd: string, args: readonly string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8" });

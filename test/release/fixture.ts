@@ -64,11 +64,15 @@ export function setup(script: string): void {
 
 export const DEPLOY_DOC = join(ROOT, "docs/deploy.md");
 
-/** The fenced code block of docs/deploy.md whose first line is `firstLine` (the recipe a test checks). */
+/**
+ * The fenced code block of docs/deploy.md whose first line is `firstLine` (the recipe a test
+ * checks), without the indent of a block inside a list item.
+ */
 export function docBlock(firstLine: string): string {
   const text = readFileSync(DEPLOY_DOC, "utf8");
-  for (const m of text.matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)) {
-    const body = m[1] ?? "";
+  for (const m of text.matchAll(/^( *)```[a-z]*\n([\s\S]*?)^\1```$/gm)) {
+    const indent = m[1] ?? "";
+    const body = (m[2] ?? "").replace(new RegExp(`^${indent}`, "gm"), "");
     if (body.split("\n")[0] === firstLine) return body;
   }
   throw new Error(`docs/deploy.md has no code block starting with ${JSON.stringify(firstLine)}`);

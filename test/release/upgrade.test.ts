@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { spawnSync } from "node:child_process";
 import { ROOT } from "../../build/paths.ts";
-import { fetchFresh, hubApi } from "../e2e/hub-stack.ts";
+import { fetchFresh, hubApi, loopbackHubConfig, stopLeftoverProxy } from "../e2e/hub-stack.ts";
 import { freePort, httpOk, start, stop, tail, unixSocketAccepts, waitReady, type Running } from "../e2e/processes.ts";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
 import { docBlock, ensureRelease, tempDir, type Release } from "./fixture.ts";
@@ -96,26 +96,6 @@ async function startHub(spawnerConfig: string): Promise<void> {
   await waitReady(hub, () => httpOk(`${url}/hub/api/`), 120_000);
 }
 
-/** Kills whatever proxy the last hub left (its pid file), as the next hub would. */
-function killLeftoverProxy(): void {
-  const pid = Number(readFileIfAny(join(dir, "proxy.pid")));
-  if (pid > 0) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // gone already
-    }
-  }
-}
-
-function readFileIfAny(file: string): string {
-  try {
-    return readFileSync(file, "utf8").trim();
-  } catch {
-    return "";
-  }
-}
-
 before(async () => {
   rel = ensureRelease();
   bed = await ensureBed({ clusters: 1 });
@@ -130,19 +110,7 @@ before(async () => {
   url = `http://127.0.0.1:${proxyPort}`;
   token = randomBytes(24).toString("hex");
   api = hubApi(url, token) as typeof api;
-  common = `
-c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
-c.JupyterHub.bind_url = "${url}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:${hubPort}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${apiPort}"
-c.ConfigurableHTTPProxy.auth_token = "${randomBytes(24).toString("hex")}"
-c.JupyterHub.db_url = "sqlite:///${join(dir, "jupyterhub.sqlite")}"
-c.JupyterHub.cookie_secret_file = "${join(dir, "cookie_secret")}"
-c.JupyterHub.pid_file = "${join(dir, "jupyterhub.pid")}"
-c.ConfigurableHTTPProxy.pid_file = "${join(dir, "proxy.pid")}"
-c.JupyterHub.services = [{"name": "upgrade", "api_token": "${token}"}]
-c.JupyterHub.load_roles = [{"name": "upgrade", "scopes": ["admin:users", "admin:servers", "access:servers"], "services": ["upgrade"]}]
+  common = `${loopbackHubConfig({ url, hubPort, apiPort, dir, service: "upgrade", token, scopes: ["admin:users", "admin:servers", "access:servers"] })}
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
 c.JupyterHub.log_level = "DEBUG"
@@ -151,7 +119,7 @@ c.JupyterHub.log_level = "DEBUG"
 
 after(async () => {
   if (hub) await stop(hub, "SIGTERM");
-  killLeftoverProxy();
+  if (dir) stopLeftoverProxy(dir);
   if (daemon) await stop(daemon, "SIGTERM");
   if (bed) for (const u of USERS) kubectl(["-n", "default", "delete", KINDS, "-l", `mcks.hub.jupyter.org/key=${UPSTREAM_KEYS[u]}`, "--ignore-not-found", "--wait=false"]);
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -200,16 +168,39 @@ c.MultiClusterKubeSpawner.profile_list = [
     assert.equal(r.stdout.trim(), "multicluster_kubespawner.spawner");
   });
 
-  test("the note's adoption script adopts the server mcks can keep and names the one it cannot", () => {
-    const script = docBlock("# adopt.sh CONTEXT: hand the Python spawner's servers in one kubeconfig context to mcks");
+  const adopt = (...args: string[]) => {
+    const script = docBlock("# adopt.sh CONTEXT [HUB-ID]: hand the Python spawner's servers in one kubeconfig context to mcks");
     // An operator's shell: kubectl keeps its discovery cache under HOME.
-    const adopt = () => spawnSync("bash", ["-s", context], { input: script, cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir, KUBECONFIG: bed.kubeconfig }, encoding: "utf8", timeout: 120_000 });
+    return spawnSync("bash", ["-s", context, ...args], { input: script, cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir, KUBECONFIG: bed.kubeconfig }, encoding: "utf8", timeout: 120_000 });
+  };
+
+  test("with config.ts's hubId set, the adoption script adopts nothing and names every server", () => {
+    // mcks would look for Pods named hubeu--alice: upstream's jupyter-alice cannot be renamed.
+    const unchanged = new Map(USERS.map((u) => [u, objectsOf(UPSTREAM_KEYS[u])]));
+    const r = adopt("hubeu");
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(
+      r.stderr.trim().split("\n").sort(),
+      USERS.map((u) => `not adopted: ${UPSTREAM_KEYS[u]} (with hubId "hubeu" mcks gives every server another key; delete its objects)`).sort(),
+    );
+    for (const u of USERS) assert.deepEqual(objectsOf(UPSTREAM_KEYS[u]), unchanged.get(u));
+  });
+
+  test("the note's adoption script adopts the server mcks can keep and names the one it cannot", () => {
     const r = adopt();
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.stderr.trim(), `not adopted: ${UPSTREAM_KEYS["carol.x"]} (mcks gives this user's server another key; delete its objects)`);
     const adopted = objectsOf(UPSTREAM_KEYS.alice);
     assert.equal(adopted.size, 4);
-    for (const [name, o] of adopted) assert.equal(o.labels["app.kubernetes.io/managed-by"], "multicluster-kubespawner", name);
+    for (const [name, o] of adopted) {
+      assert.equal(o.labels["app.kubernetes.io/managed-by"], "multicluster-kubespawner", name);
+      // The names mcks's own objects carry (src/objects/labels.ts), for the default server.
+      assert.equal(o.labels["hub.jupyter.org/username"], "alice", name);
+      assert.equal(o.labels["hub.jupyter.org/servername"], "", name);
+      assert.equal(o.annotations["hub.jupyter.org/username"], "alice", name);
+      assert.equal(o.annotations["hub.jupyter.org/servername"], "", name);
+      assert.equal(o.labels["mcks.hub.jupyter.org/hub"], undefined, name);
+    }
     for (const [name, o] of objectsOf(UPSTREAM_KEYS["carol.x"])) assert.equal(o.labels["app.kubernetes.io/managed-by"], undefined, name);
     // Run twice, it changes nothing: it only touches objects mcks does not manage yet.
     const again = adopt();
@@ -234,6 +225,11 @@ export default defineConfig({
     daemon = start("mcks serve", rel.files.x64, ["serve", "-c", config, "--socket", socket()], { cwd: dir, env: { KUBECONFIG: bed.kubeconfig, HOME: dir }, log: join(dir, "serve.log") });
     await waitReady(daemon, () => unixSocketAccepts(socket()), 90_000);
     assert.match(readFileSync(join(dir, "serve.log"), "utf8"), /recovered 1 running servers?, removed 0 objects/);
+    // The daemon knows whose server it took over (the names the script added).
+    const status = spawnSync(rel.files.x64, ["status", "--socket", socket(), "-o", "json"], { env: {}, encoding: "utf8", timeout: 30_000 });
+    assert.equal(status.status, 0, status.stderr);
+    const listed = (JSON.parse(status.stdout) as { servers: { key: string; user: string; server: string; phase: string }[] }).servers;
+    assert.deepEqual(listed.map(({ key, user, server, phase }) => ({ key, user, server, phase })), [{ key: UPSTREAM_KEYS.alice, user: "alice", server: "", phase: "running" }]);
     await startHub(`
 c.JupyterHub.spawner_class = "multicluster"
 c.MultiClusterKubeSpawner.socket_path = "${socket()}"

@@ -6,8 +6,10 @@
  * What the fragment touches is rendered as the template does: the hub container first, then
  * `hub.extraContainers` as given; `hub.extraVolumes` after the chart's config/secret volumes and
  * before its sqlite PVC; `hub.extraVolumeMounts` after the hub container's own mounts, before the
- * PVC's. Values merge the way Helm merges them: maps key by key, lists and scalars replaced.
+ * PVC's. Values merge the way Helm merges them: maps key by key, null removes a default, lists and scalars replaced.
  */
+
+import { isObj, mergeTree } from "../../src/objects/plain-data.ts";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -40,26 +42,13 @@ const CHART_DEFAULTS: Obj = {
   },
 };
 
-function isObj(v: Json | undefined): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Helm's coalescing of user values over chart defaults. */
-export function mergeValues(defaults: Obj, user: Obj): Obj {
-  const out: Obj = { ...defaults };
-  for (const [k, v] of Object.entries(user)) {
-    const d = out[k];
-    out[k] = isObj(d) && isObj(v) ? mergeValues(d, v) : v;
-  }
-  return out;
-}
 
 const get = (o: Json | undefined, ...path: string[]): Json | undefined => path.reduce<Json | undefined>((cur, k) => (isObj(cur) ? cur[k] : undefined), o);
 const list = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : []);
 
 /** The hub Deployment for `userValues` (release name `jupyterhub`, in `namespace`). */
 export function hubDeployment(userValues: Obj, namespace: string): Obj {
-  const values = mergeValues(CHART_DEFAULTS, userValues);
+  const values = mergeTree(CHART_DEFAULTS, userValues) as Obj;
   const hub = get(values, "hub") as Obj;
   const sqlitePvc = get(hub, "db", "type") === "sqlite-pvc";
   const matchLabels: Obj = { component: "hub", app: "jupyterhub", release: "jupyterhub" };

@@ -26,24 +26,12 @@ for (const c of entries) {
   });
 }
 
-/** A pod asking for `n` GPUs on testbed-2's gpu pool, tolerating its taint (test/testbed/agent/pools.ts). */
-const gpuPatch = (n: number): string => `
-kind: Pod
-metadata:
-  name: {{key}}
-spec:
-  nodeSelector:
-    mcks.testbed/pool: gpu
-  tolerations:
-  - key: nvidia.com/gpu
-    operator: Exists
-    effect: NoSchedule
-  containers:
-  - name: notebook
-    resources:
-      limits:
-        nvidia.com/gpu: ${n}
-`;
+/** `n` GPUs on testbed-2's gpu pool, tolerating its taint (test/testbed/agent/pools.ts), as KubeSpawner users write it. */
+const gpu = (n: number) => ({
+  nodeSelector: { "mcks.testbed/pool": "gpu" },
+  tolerations: [{ key: "nvidia.com/gpu", operator: "Exists" as const, effect: "NoSchedule" as const }],
+  extraResourceLimits: { "nvidia.com/gpu": n },
+});
 const gpuCluster = entries.find((c) => c.name === "testbed-2")!;
 profiles.push(
   {
@@ -51,14 +39,17 @@ profiles.push(
     displayName: "Test bed GPU (1 × nvidia.com/gpu)",
     description: `testbed-2's gpu pool, scaled up from zero on demand; answers through ${gpuCluster.ingressUrl}`,
     cluster: gpuCluster.name,
-    patches: { "10-gpu": gpuPatch(1) },
+    ...gpu(1),
+    // Its node is added on demand: a start may take a scale-up (minutes on a real cloud).
+    startTimeout: 300,
   },
   {
     slug: "testbed-2-gpu-x4",
     displayName: "Test bed GPU (4 × nvidia.com/gpu)",
     description: "More GPUs than any node of testbed-2's gpu pool has: never fits",
     cluster: gpuCluster.name,
-    patches: { "10-gpu": gpuPatch(4) },
+    ...gpu(4),
+    startTimeout: 300,
   },
 );
 

@@ -223,6 +223,16 @@ const cases: { name: string; parts: Parts; details: string[] }[] = [
     parts: { extra: `startTimeout: 0,` },
     details: [`config.ts:11: startTimeout: expected a number of seconds greater than 0 (got 0)`],
   },
+  {
+    name: "a profile's startTimeout is seconds too",
+    parts: { profile: `{ slug: "big", displayName: "Big", cluster: "gcp", startTimeout: "15m" }` },
+    details: [`config.ts:9: profiles[1].startTimeout: expected a number of seconds greater than 0 (got "15m")`],
+  },
+  {
+    name: "a cluster's unschedulableTimeout is seconds or null",
+    parts: { cluster: `{ context: "gcp", ingressPublicUrl: "http://34.1.2.3", unschedulableTimeout: -1 }` },
+    details: [`config.ts:5: clusters.gcp.unschedulableTimeout: expected a number of seconds greater than 0, or null (got -1)`],
+  },
 ];
 
 describe("config validation: each mistake, its message and location", () => {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { configSource, importZ2jh, mergeValues } from "../../src/import/z2jh.ts";
+import { configSource, importZ2jh } from "../../src/import/z2jh.ts";
+import { mergeTree } from "../../src/objects/plain-data.ts";
 import { resolveSpawn } from "../../src/profile/resolve-spawn.ts";
 import { writeConfig } from "../fixtures/config/write-config.ts";
 
@@ -16,8 +17,11 @@ function reasons(values: unknown): Record<string, string> {
   return Object.fromEntries(importZ2jh(values, OPTS).unmapped.map((u) => [u.path, u.reason]));
 }
 
-test("helm's merge: mappings merge, null removes a default, lists replace", () => {
-  assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [9] }), { a: { b: 1, d: 3 }, l: [9] });
+test("helm's merge: mappings merge, null removes a default, lists replace, __proto__ stays data", () => {
+  assert.deepEqual(mergeTree({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [9] }), { a: { b: 1, d: 3 }, l: [9] });
+  const merged = mergeTree({}, JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>);
+  assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+  assert.deepEqual(Object.keys(merged), ["__proto__"]);
 });
 
 test("what cannot be carried over is reported with the reason", () => {
@@ -68,4 +72,66 @@ test("the written config loads, with KubeSpawner's fields as functions of the sp
   assert.deepEqual(a.args, ["jupyterhub-singleuser"], "the chart's cmd, as the container's args");
   assert.deepEqual(resolveSpawn(config, { user: { name: "bob" }, server: "", profile: "b" }).ctx.spawn.args, ["start.sh", "--x"]);
   assert.equal(a.serviceAccount, false);
+});
+
+test("a values-file key cannot end the report comment and run code in config.ts (attack)", async () => {
+  const attack = "x*/ globalThis.mcksImportInjected = true; /*";
+  const result = importZ2jh({ singleuser: { [attack]: 1 }, hub: { [`a\n*/ globalThis.mcksImportInjected = true; /*`]: 1 } }, OPTS);
+  assert.ok(result.unmapped.some((u) => u.path.includes("*/")), "the key reaches the report");
+  const source = configSource(result, "values*/ globalThis.mcksImportInjected = true; /*.yaml", "4.2.0");
+  await loadConfig(writeConfig(source));
+  assert.equal((globalThis as { mcksImportInjected?: boolean }).mcksImportInjected, undefined, "the key's code did not run");
+  assert.equal(source.indexOf("*/"), source.indexOf("*/\nimport"), "the only end of the comment is the header's own");
+});
+
+test("an imported profile list with repeated slugs and defaults validates: first default kept, the rest reported", async () => {
+  const result = importZ2jh(
+    {
+      singleuser: {
+        profileList: [
+          { display_name: "Small", default: true },
+          { display_name: "small", default: true, profile_options: { image: { display_name: "Image", choices: { a: { display_name: "A", default: true }, b: { display_name: "B", default: true } } } } },
+          { display_name: "SMALL", slug: "small-2" },
+        ],
+      },
+    },
+    OPTS,
+  );
+  const r = Object.fromEntries(result.unmapped.map((u) => [u.path, u.reason]));
+  assert.match(r["singleuser.profileList[1].slug"] ?? "", /"small" is already an earlier profile's slug; it became "small-2"/);
+  assert.match(r["singleuser.profileList[2].slug"] ?? "", /"small-2" is already an earlier profile's slug; it became "small-2-2"/);
+  assert.match(r["singleuser.profileList[1].default"] ?? "", /first default profile \("small"\)/);
+  assert.match(r["singleuser.profileList[1].profile_options.image.choices.b.default"] ?? "", /first default choice \("a"\)/);
+  const { config } = await loadConfig(writeConfig(configSource(result, "values.yaml", "4.2.0")));
+  assert.deepEqual(config.profiles.map((p) => [p.slug, p.default === true]), [["small", true], ["small-2", false], ["small-2-2", false]]);
+});
+
+test("with the chart's dynamic storage, the report says the chart's existing claims are not reused", () => {
+  assert.match(reasons({})["singleuser.storage.dynamic.pvcNameTemplate"] ?? "", /claim-\{username\}.*existing home data.*\(a chart default\)/);
+  assert.match(reasons({ singleuser: { storage: { dynamic: { pvcNameTemplate: "home-{username}" } } } })["singleuser.storage.dynamic.pvcNameTemplate"] ?? "", /<key>-home/);
+  assert.equal(reasons({ singleuser: { storage: { type: "none" } } })["singleuser.storage.dynamic.pvcNameTemplate"], undefined);
+});
+
+test("an unlisted choice's start_timeout is reported and left out (mcks refuses it from free text)", async () => {
+  const result = importZ2jh(
+    { singleuser: { profileList: [{ display_name: "A", profile_options: { image: { display_name: "Image", choices: {}, unlisted_choice: { enabled: true, validation_regex: "^.+$", kubespawner_override: { image: "{value}", start_timeout: 900 } } } } }] } },
+    OPTS,
+  );
+  assert.match(Object.fromEntries(result.unmapped.map((u) => [u.path, u.reason]))["singleuser.profileList[0].profile_options.image.unlisted_choice.kubespawner_override.start_timeout"] ?? "", /not from free text/);
+  const { config } = await loadConfig(writeConfig(configSource(result, "values.yaml", "4.2.0")));
+  assert.equal(resolveSpawn(config, { user: { name: "bob" }, server: "", profile: "a", options: { image: "img:1" } }).ctx.spawn.image, "img:1");
+});
+
+test("extraEnv as a list of EnvVar: values carried over, only valueFrom entries reported", async () => {
+  const result = importZ2jh(
+    { singleuser: { extraEnv: [{ name: "WORKSPACE", value: "/home/{username}" }, { name: "EMPTY" }, { name: "TOKEN", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }] } },
+    OPTS,
+  );
+  const reported = result.unmapped.filter((u) => u.path.startsWith("singleuser.environment")).map((u) => u.path);
+  assert.deepEqual(reported, ["singleuser.environment.TOKEN"]);
+  const { config } = await loadConfig(writeConfig(configSource(result, "values.yaml", "4.2.0")));
+  const spawn = resolveSpawn(config, { user: { name: "bob" }, server: "" });
+  assert.equal((spawn.ctx.spawn.environment.WORKSPACE as (c: unknown) => string)(spawn.ctx), "/home/bob");
+  assert.equal(spawn.ctx.spawn.environment.EMPTY, "");
+  assert.equal(spawn.ctx.spawn.environment.TOKEN, undefined);
 });

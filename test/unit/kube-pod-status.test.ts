@@ -49,11 +49,6 @@ describe("serverStatus", () => {
     ["ImagePullBackOff", waiting("ImagePullBackOff", "Back-off pulling image"), "container notebook: Back-off pulling image"],
     ["InvalidImageName", waiting("InvalidImageName", 'couldn\'t parse image name "A:B:C"'), 'container notebook: couldn\'t parse image name "A:B:C"'],
     ["CrashLoopBackOff", { phase: "Running", containerStatuses: [{ name: "notebook", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s" } } }] }, "container notebook: back-off 10s"],
-    [
-      "Unschedulable",
-      { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes are available" }] },
-      "0/1 nodes are available",
-    ],
   ];
   for (const [reason, status, message] of fatal) {
     test(`${reason} is a failure with the Kubernetes reason and message`, () => {
@@ -64,9 +59,14 @@ describe("serverStatus", () => {
     });
   }
 
-  test("a FailedScheduling event fails an unbound pod even before the condition is written", () => {
+  test("no node is not a failure: the pod waits for a node, in the scheduler's words", () => {
     const s = serverStatus(pod({ phase: "Pending" }), [event("FailedScheduling", "0/3 nodes are available: insufficient cpu")]);
-    assert.deepEqual(s.failure, { reason: "Unschedulable", message: "0/3 nodes are available: insufficient cpu" });
+    assert.equal(s.failure, undefined);
+    assert.equal(s.phase, "pending");
+    assert.deepEqual(s.progress, { progress: 12, message: "Waiting for a node: 0/3 nodes are available: insufficient cpu" });
+    const cond = serverStatus(pod({ phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes are available" }] }));
+    assert.equal(cond.failure, undefined);
+    assert.equal(cond.progress.message, "Waiting for a node: 0/1 nodes are available");
   });
 
   test("a transient waiting reason is not a failure", () => {
@@ -100,5 +100,19 @@ describe("serverStatus", () => {
     assert.equal(serverStatus(pod()).ownerUid, undefined);
     assert.equal(serverStatus(pod({}, { ownerReferences: [ref("jupyter-alice", "s1")] })).ownerUid, "s1");
     assert.equal(serverStatus(pod({}, { ownerReferences: [ref("other", "s2"), ref("jupyter-alice", "s3", "ConfigMap")] })).ownerUid, undefined);
+  });
+
+  test("why a pod ended: the DisruptionTarget condition, a failure, or a plain deletion", () => {
+    const ended = (status: PodLike["status"], deleting = true) =>
+      serverStatus(pod(status, deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}, "node-7")).endReason;
+    const target = (reason: string, message: string) => ({ phase: "Running", conditions: [{ type: "DisruptionTarget", status: "True", reason, message }] });
+    assert.equal(
+      ended(target("DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint")),
+      "its node node-7 became unreachable or not ready, and Kubernetes evicted it (Taint manager: deleting due to NoExecute taint)",
+    );
+    assert.equal(ended(target("EvictionByEvictionAPI", "Eviction API: evicting")), "it was evicted through the Eviction API (a node drain or another disruption) (Eviction API: evicting)");
+    assert.equal(ended({ phase: "Running" }), "its Pod was deleted");
+    assert.equal(ended({ phase: "Failed", reason: "Evicted", message: "The node was low on resource: memory." }, false), "Evicted: The node was low on resource: memory.");
+    assert.equal(ended({ phase: "Running" }, false), undefined);
   });
 });

@@ -96,7 +96,7 @@ describe("per-user settings", () => {
         { slug: "w", displayName: "W", cluster: "a", tolerations: () => [{ key: "x", effect: "Sometimes" }] },
       ],
     }`);
-    assert.throws(() => resolveSpawn(c, { ...alice, profile: "t" }), /profile t: volumes: the function threw: no NFS for you/);
+    assert.throws(() => resolveSpawn(c, { ...alice, profile: "t" }), /profile t: the function of volumes threw: no NFS for you/);
     assert.throws(
       () => resolveSpawn(c, { ...alice, profile: "w" }),
       (err: unknown) => err instanceof UserError && /profile w: the function of tolerations returned/.test(err.message) && /tolerations\[0\]\.effect/.test(err.details.join()),

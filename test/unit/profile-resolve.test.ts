@@ -61,7 +61,7 @@ export default defineConfig({
             displayName: "Other image",
             validation: /[a-z0-9./-]+:[a-z0-9.]+/,
             validationMessage: "give an image like repo/name:tag",
-            overrides: (v) => (v.startsWith("bad/") ? ({ prot: 1 } as never) : { image: v, patches: { "a-shared": "kind: Pod # image option" } }),
+            overrides: (v) => (v.startsWith("bad/") ? ({ prot: 1 } as never) : v.startsWith("slow/") ? ({ startTimeout: 3600 } as never) : { image: v, patches: { "a-shared": "kind: Pod # image option" } }),
           },
         },
       },
@@ -167,6 +167,12 @@ describe("options", () => {
     const err = userError(() => spawn({ options: { image: "bad/img:1" } }));
     assert.equal(err.message, `profiles[1].options.image.unlisted.overrides returned invalid settings for value "bad/img:1"`);
     assert.deepEqual(err.details, [`overrides.prot: unknown key "prot"; did you mean "port"?`]);
+  });
+
+  it("refuse a startTimeout from an unlisted overrides(): the longest timeout of the config must not depend on free text", () => {
+    const err = userError(() => spawn({ options: { image: "slow/img:1" } }));
+    assert.equal(err.message, `profiles[1].options.image.unlisted.overrides returned invalid settings for value "slow/img:1"`);
+    assert.match(err.details.join("\n"), /overrides\.startTimeout: a free-text value cannot set the start's timeout.*set startTimeout on the profile or on a listed choice/);
   });
 });
 

@@ -64,6 +64,7 @@ export function makeSpawn(input: SpawnInput = {}): Spawn {
     kubeconfig: undefined,
     ingressHost: undefined,
     defaults: {},
+    unschedulableTimeout: 120,
     ...input.cluster,
   };
   const ctx: SpawnContext = {

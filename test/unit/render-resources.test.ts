@@ -101,7 +101,7 @@ test("malformed sources: one message naming the source, its location and what is
     ["p3", "kind: Pod\nmetadata: {name: a}\n---\nmetadata: {name: b}\n", "patch", 'patch "p3" (config.ts:1), document 2: the object has no kind; every patch must set kind'],
     ["p4", "kind: Pod\nmetadata:\n  name: {{ nothing }}\n", "patch", 'patch "p4" (config.ts:1), template line 3: nothing is not defined'],
     ["p5", "kind: Pod\nmetadata:\n  name: a\n  name: b\n", "patch", 'patch "p5" (config.ts:1), template line 4: YAML: Map keys must be unique'],
-    ["f1", () => { throw new Error("boom"); }, "resource", 'resource "f1" (config.ts:1), the function threw: boom'],
+    ["f1", () => { throw new Error("boom"); }, "resource", 'resource "f1" (config.ts:1): the function threw: boom'],
     ["f2", () => Promise.resolve({}), "resource", 'resource "f2" (config.ts:1), the function returned a Promise; patches and resources must be computed synchronously'],
   ];
   for (const [key, source, what, message] of cases) {

@@ -16,6 +16,13 @@ const REFUSED: ReadonlyArray<readonly [string, number, RegExp]> = [
   ["kind: Pod\nmetadata:\n  name: {{key}}\n{% if user.admin %}\n  labels: {a: b}\n{% endif %}\n", 4, /Jinja statement "\{% if user\.admin %\}".*\{\{# if \(cond\) \{ \}\}/],
   ["a: 1\nb: {%- for g in user.groups -%}{{ g }}{% endfor %}\n", 2, /Jinja statement "\{%- for g in user\.groups -%\}"/],
   ["a: 1\n{# a note #}\nb: 2\n", 2, /Jinja comment "\{# a note #\}"/],
+  // Any statement name and whitespace-control marker, not only the common ones.
+  ["a: 1\n{%+ if x %}b: 2{%+ endif %}\n", 2, /Jinja statement "\{%\+ if x %\}"/],
+  ["{% autoescape true %}\na: 1\n{% endautoescape %}\n", 1, /Jinja statement "\{% autoescape true %\}"/],
+  ["a: 1\nb: 2\n{% do items.append(1) %}\n", 3, /Jinja statement "\{% do items\.append\(1\) %\}"/],
+  ["a: {% break -%}\n", 1, /Jinja statement "\{% break -%\}"/],
+  ["a: {%- continue +%}\n", 1, /Jinja statement "\{%- continue \+%\}"/],
+  ["a: {% trans %}Hello{% endtrans %}\n", 1, /Jinja statement "\{% trans %\}"/],
   ["a: 1\nname: {{ username | lower }}\n", 2, /Jinja filter "\| lower".*write \{\{ username\.toLowerCase\(\) \}\}/],
   ["img: {{ options.image | default('pangeo/base:1') }}\n", 1, /write \{\{ options\.image \?\? 'pangeo\/base:1' \}\}/],
   ["v: {{ spawn.environment | tojson }}\n", 1, /write \{\{ JSON\.stringify\(spawn\.environment\) \}\}/],
@@ -38,6 +45,7 @@ test("eta's own syntax and JavaScript's || and strings holding | or {% are not m
     'a: {{ "x|y" }}\nb: {{ \'{% not a tag %}\'.length }}\n',
     "{{# if (user.admin) { }}\na: 1\n{{# } }}\n",
     "a: {{# /* comment */ }}1\n",
+    "a: {{ '{% do x %}' + \"{# y #}\" }}\n",
     "script: \"echo 100%\"\n",
   ];
   for (const template of ok) assert.equal(checkTemplate(template), undefined, template);

@@ -1,7 +1,9 @@
 /**
- * Kubernetes resource quantities ("500m", "2Gi", "1.5G", "1e3", or a bare number) as numbers,
- * for the environment JupyterHub derives from a container's resources. Written here because the
- * render stage runs with no Kubernetes client loaded (dry-run is offline and quick).
+ * Kubernetes resource quantities ("500m", "2Gi", "1.5G", "1e3", "100n", or a bare number), as
+ * the API server reads them: validation refuses what it would refuse, and render turns them into
+ * numbers for the environment JupyterHub derives from a container's resources. Written here,
+ * not taken from a Kubernetes client, because config/ and render/ run without one (dry-run is
+ * offline and quick); resource.Quantity's grammar (k8s.io/apimachinery) is small.
  */
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
 const FACTOR: Readonly<Record<string, number>> = {
@@ -22,11 +24,11 @@ const FACTOR: Readonly<Record<string, number>> = {
   E: 1e18,
 };
 
-/** The quantity's value, or undefined when it is not a Kubernetes quantity. */
+/** The quantity's value, or undefined when it is not a Kubernetes quantity (no spaces, no "10K"). */
 export function parseQuantity(v: unknown): number | undefined {
   if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
   if (typeof v !== "string") return undefined;
-  const m = QUANTITY.exec(v.trim());
+  const m = QUANTITY.exec(v);
   if (!m) return undefined;
   const base = Number(m[1]);
   if (m[2]) return base * 10 ** Number(m[2].slice(1));
