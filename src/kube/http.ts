@@ -136,6 +136,9 @@ interface Session {
 }
 
 /** A request the server never started on: refused (its stream limit, a closing connection) or sent to a closed connection. */
+/** Connections the server is closing (GOAWAY): the last stream it will still answer. */
+const lastStreamOf = new WeakMap<http2.ClientHttp2Session, number>();
+
 function notProcessed(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "ERR_HTTP2_GOAWAY_SESSION" || e?.code === "ERR_HTTP2_INVALID_SESSION") return true;
@@ -211,6 +214,10 @@ export class KubeHttp {
       // An expired token: refresh credentials once (exec plugin / auth hook) and retry.
       if (err instanceof KubeApiError && err.status.code === 401) {
         this.#credentials.invalidate();
+        // kube-apiserver closes an HTTP/2 connection after an unauthenticated request (its
+        // UnauthenticatedHTTP2DOSMitigation, on by default since 1.29): the retry goes on a new
+        // one; running streams of the old one (watches) finish there.
+        this.#retireSessions();
         return this.#once(opts, streaming, consume);
       }
       throw err;
@@ -323,7 +330,8 @@ export class KubeHttp {
           // The server did not take the stream (it is closing the connection): nothing was
           // done, so it goes once more, on a new connection.
           if (!notProcessed(err)) throw err;
-          session.destroy();
+          // One going away finishes its other streams (watches) by itself.
+          if (!lastStreamOf.has(session)) session.destroy();
           const again = await this.#session(o.cert, o.key);
           if (again) return this.#sendH2(again, o);
         }
@@ -377,7 +385,14 @@ export class KubeHttp {
           release();
           // Closed before its head came (a watch's head may wait for its first event): the
           // connection went away (a cancelled stream emits no error), so the caller retries.
-          if (!answered) reject(Object.assign(new Error(`the stream closed before an answer (HTTP/2 code ${stream.rstCode})`), { code: "ECONNRESET" }));
+          if (answered) return;
+          // Above the last stream of a GOAWAY the server never took it: safe to send again.
+          const last = lastStreamOf.get(session);
+          if (last !== undefined && stream.id !== undefined && stream.id > last) {
+            reject(Object.assign(new Error("the server closed the connection before taking the stream (GOAWAY)"), { code: "ERR_HTTP2_GOAWAY_SESSION" }));
+          } else {
+            reject(Object.assign(new Error(`the stream closed before an answer (HTTP/2 code ${stream.rstCode})`), { code: "ECONNRESET" }));
+          }
         });
         stream.setTimeout(o.timeoutMs, () => {
           this.#checkAlive(session);
@@ -433,10 +448,19 @@ export class KubeHttp {
       });
     });
     // A connection the server is closing (GOAWAY) keeps its running streams; new ones go to a new one.
-    session.on("goaway", forget);
+    session.on("goaway", (_code: number, lastStreamID: number) => {
+      lastStreamOf.set(session, lastStreamID);
+      forget();
+    });
     session.on("close", forget);
     this.#sessions.set(id, { ready, session });
     return ready;
+  }
+
+  /** New streams go to new connections; the old ones close once their streams are done. */
+  #retireSessions(): void {
+    for (const { session } of this.#sessions.values()) session.close();
+    this.#sessions.clear();
   }
 
   /** A stream timed out: if the connection under it is dead too, drop it, so the next request reconnects. */

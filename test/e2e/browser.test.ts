@@ -85,7 +85,7 @@ describe("the spawn page in a real browser", { timeout: 600_000 }, () => {
 
     // The profiles of test/e2e/config.ts this user may use, the default one checked.
     const slugs = await page.$$eval("input[name=profile]", (els) => els.map((e) => (e as unknown as { value: string }).value));
-    assert.deepEqual(slugs, ["mock-1", "mock-2", "real", "broken"]);
+    assert.deepEqual(slugs, ["mock-1", "mock-2", "real", "broken", "direct-1"]);
     assert.equal(await page.isChecked("#profile-mock-1"), true);
     assert.equal(await page.textContent("label[data-slug=mock-2] h3"), "Small server on testbed-2");
     assert.match((await page.textContent("label[data-slug=real] p")) ?? "", /real jupyterhub-singleuser/);

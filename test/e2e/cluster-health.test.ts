@@ -86,7 +86,7 @@ describe("the spawn page when a cluster is down", { timeout: 600_000 }, () => {
     const page = await browser.ctx.newPage();
     await logIn(page, stack.url, gail);
     const c = await cards(page);
-    assert.deepEqual(Object.keys(c), ["mock-1", "mock-2", "real", "broken", "fallback", "home"]);
+    assert.deepEqual(Object.keys(c), ["mock-1", "mock-2", "real", "broken", "direct-1", "fallback", "home"]);
     for (const [slug, card] of Object.entries(c)) assert.equal(card.disabled, false, slug);
     assert.equal(c["mock-2"]!.notice, "");
     assert.equal(c.fallback!.notice, "Runs on testbed-2; while testbed-2 is unreachable, on testbed-1 (never when your home volume lives on testbed-2).");
