@@ -70,7 +70,11 @@ export class ReadyTracker {
           }
         });
         res.on("end", () => {
-          if (!this.#stopped) process.stderr.write(`[ready-to-url] the Pod watch on ${c.name} ended early; later starts there have no Ready time\n`);
+          if (this.#stopped) return;
+          // The API server ends a watcher that does not keep up (its watch cache drops slow
+          // consumers): watch again; Pods already Ready come back as ADDED and keep their first sighting.
+          process.stderr.write(`[ready-to-url] the Pod watch on ${c.name} ended early; watching again\n`);
+          this.#watchOne(c, ca, token).catch((e: unknown) => process.stderr.write(`[ready-to-url] watching ${c.name} again failed: ${String(e)}\n`));
         });
       });
       req.on("error", (e) => (this.#stopped ? undefined : reject(e)));

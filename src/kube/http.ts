@@ -136,6 +136,10 @@ interface Session {
 }
 
 /** A request the server never started on: refused (its stream limit, a closing connection) or sent to a closed connection. */
+/** Receive windows of the HTTP/2 connection and of each stream (see `#session`). */
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const CONNECTION_WINDOW = 32 * 1024 * 1024;
+
 /** Connections the server is closing (GOAWAY): the last stream it will still answer. */
 const lastStreamOf = new WeakMap<http2.ClientHttp2Session, number>();
 
@@ -424,6 +428,10 @@ export class KubeHttp {
       key,
       rejectUnauthorized: this.#tls.rejectUnauthorized,
       ...(this.#tls.servername ? { servername: this.#tls.servername } : {}),
+      // HTTP/2's default 64 KiB windows let the server send only that much before the daemon's
+      // event loop acknowledges it: in a burst the watch's events queued behind the applies'
+      // answers for seconds. Go's HTTP/2 client, which client-go uses, takes 4 MiB per stream too.
+      settings: { initialWindowSize: STREAM_WINDOW },
     });
     const forget = () => {
       if (this.#sessions.get(id)?.session === session) this.#sessions.delete(id);
@@ -432,7 +440,10 @@ export class KubeHttp {
       let connected = false;
       session.once("connect", () => {
         connected = true;
-        if (session.alpnProtocol === "h2") return resolve(session);
+        if (session.alpnProtocol === "h2") {
+          session.setLocalWindowSize(CONNECTION_WINDOW);
+          return resolve(session);
+        }
         // TLS, but no HTTP/2 on the other side (a proxy): HTTP/1.1 for this client from now on.
         this.#h2 = false;
         session.destroy();

@@ -103,6 +103,12 @@ before(async () => {
   context = cluster.context;
   ingress = JSON.parse(readFileSync(join(ROOT, ".testbed/clusters.json"), "utf8")).clusters[0].ingressUrl as string;
   for (const u of USERS) kubectl(["-n", "default", "delete", KINDS, "-l", `mcks.hub.jupyter.org/key=${UPSTREAM_KEYS[u]}`, "--ignore-not-found", "--wait"]);
+  // The daemon below recovers every mcks server in this namespace: the servers earlier stages
+  // stopped must be gone (their Pods go through the garbage collector, which may lag behind a
+  // burst of stops); one still there after two minutes is a leak, named here.
+  const managedPods = () => kubectl(["-n", "default", "get", "pods", "-l", "app.kubernetes.io/managed-by=multicluster-kubespawner", "-o", "name"]).trim();
+  for (const giveUp = Date.now() + 120_000; managedPods() !== "" && Date.now() < giveUp; ) await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(managedPods(), "", "mcks servers left in testbed-1's namespace default by an earlier stage");
   dir = tempDir("mcks-upgrade-");
   mkdirSync(join(dir, "hub"), { recursive: true });
   venv = freshHubVenv(join(dir, "venv"), [UPSTREAM]);
