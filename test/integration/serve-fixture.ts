@@ -81,6 +81,12 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   /** Everything the daemon wrote to stderr and stdout so far. */
   log(): string;
+  /**
+   * The log once `test` holds on it (bounded; throws with the log otherwise). The daemon's stderr
+   * and its answer on the socket reach the test on two channels, so a line written before an
+   * answer may be read after it.
+   */
+  logged(test: (log: string) => boolean, timeoutMs?: number): Promise<string>;
   client(onNotification?: (method: string, params: unknown) => void): Promise<RpcClient>;
   /** SIGTERM and wait; or SIGKILL with `kill("SIGKILL")`. */
   stop(): Promise<void>;
@@ -132,6 +138,14 @@ export async function startServe(configPath: string, socket?: string, extraArgs:
     socket: sock,
     child,
     log: () => out,
+    async logged(test, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs;
+      while (!test(out)) {
+        if (Date.now() > end) throw new Error(`the daemon's log did not have what was expected within ${timeoutMs} ms:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return out;
+    },
     client: (onNotification) => connect(sock, onNotification ? { onNotification } : {}),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");

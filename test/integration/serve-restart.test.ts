@@ -66,7 +66,8 @@ describe("mcks serve restarts", () => {
 
     serve = await startServe(configPath, socket);
     // At least ivy's and jack's (a server another test left running on the shared bed counts too).
-    const recovered = Number(/recovered (\d+) running server/.exec(serve.log())?.[1] ?? 0);
+    const log = await serve.logged((l) => /recovered \d+ running server/.test(l)).catch(() => serve!.log());
+    const recovered = Number(/recovered (\d+) running server/.exec(log)?.[1] ?? 0);
     assert.ok(recovered >= 2, `recovered ${recovered} running servers: ${serve.log()}`);
     const c2 = await serve.client();
     assert.deepEqual(await c2.call("server.poll", { user: user("ivy"), state: ivy.state }), { status: null });
