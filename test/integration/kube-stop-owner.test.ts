@@ -1,8 +1,8 @@
 /**
  * Stop in one request, on the real bed with the real garbage collector (kube-controller-manager):
  * a server applied with its owner (objects/owner.ts) references it from every object that dies
- * with it; `stopServer` sends one DELETE, the shared watch sees the Pod go, and the collector
- * removes the rest; a start right after a stop keeps its objects although the collector may still
+ * with it; `stopServer` sends two DELETEs (the owner and the Pod, which the stop waits for), the
+ * shared watch sees the Pod go, and the collector removes the rest; a start right after a stop keeps its objects although the collector may still
  * be removing the old ones; a server without references (an older mcks) is stopped by name.
  */
 import assert from "node:assert/strict";
@@ -86,13 +86,13 @@ describe("stop through the owner, with the real garbage collector", () => {
     assert.equal(cluster.watch.get(owned, "default")?.ownerUid, owner.uid, "the watch cache knows the Pod's owner");
   });
 
-  test("one request: the DELETE of the owner; the watch sees the Pod go, the collector removes the rest, the home volume stays", async (t) => {
+  test("two requests: the DELETEs of the owner and the Pod; the watch sees the Pod go, the collector removes the rest, the home volume stays", async (t) => {
     const before = requests();
     const started = performance.now();
     const deleted = await kubeMod.stopServer(cluster, { namespace: "default", key: owned, ...factsOf(owned, applied) });
     t.diagnostic(`stopped in ${(performance.now() - started).toFixed(0)} ms`);
-    assert.equal(requests() - before, 1, "one API request for the whole stop");
-    assert.deepEqual(deleted.map((d) => `${d.kind}/${d.name}`), [`Secret/${owned}`]);
+    assert.equal(requests() - before, 2, "two API requests for the whole stop");
+    assert.deepEqual(deleted.map((d) => `${d.kind}/${d.name}`), [`Secret/${owned}`, `Pod/${owned}`]);
     assert.equal(cluster.watch.get(owned, "default"), undefined, "the Pod is gone when stop returns");
     await waitFor(() => objectsOnCluster(bed, c1.context, owned).length === 1).catch(() => assert.fail(gone(owned)));
     assert.deepEqual(objectsOnCluster(bed, c1.context, owned), [`persistentvolumeclaim/${owned}-home`]);
@@ -117,7 +117,7 @@ describe("stop through the owner, with the real garbage collector", () => {
     await waitFor(() => objectsOnCluster(bed, c1.context, again).length === 1).catch(() => assert.fail(gone(again)));
   });
 
-  test("with now (grace 0) the Pod is deleted too: two requests", async () => {
+  test("with now (grace 0): the same two requests, the Pod without its grace period", async () => {
     const a = await startServer(now);
     const before = requests();
     const deleted = await kubeMod.stopServer(cluster, { namespace: "default", key: now, ...factsOf(now, a) }, { gracePeriodSeconds: 0 });

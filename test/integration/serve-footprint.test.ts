@@ -2,8 +2,9 @@
  * What one server costs the API server, start and stop, through the daemon's ServerManager (in
  * process, so the client's own request counter is read) on the real bed with test/testbed/config.ts:
  * pod-ip routing without a ServiceAccount (`testbed-1-direct`) is a Secret and a Pod, two
- * requests, and its URL is the Pod's IP; ingress routing is one request per object; a stop is one
- * request either way (the owner's DELETE), and a daemon restarted in between still stops in one.
+ * requests, and its URL is the Pod's IP; ingress routing is one request per object; a stop is two
+ * requests either way (the owner's DELETE and the Pod's), and a daemon restarted in between still
+ * stops in two.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -73,27 +74,27 @@ describe("API requests per start and per stop", () => {
     assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-fp-direct", ["Pod/jupyter-fp-direct", "Secret/jupyter-fp-direct"]), ["Pod/jupyter-fp-direct", "Secret/jupyter-fp-direct"]);
   });
 
-  test("its stop is one request, and nothing is left", async () => {
+  test("its stop is two requests, and nothing is left", async () => {
     const r = await requests("testbed-1-direct", () => manager.stop({ user: user("fp-direct"), server: "", state: direct.state }, false));
-    assert.deepEqual(r.byMethod, { DELETE: 1 });
+    assert.deepEqual(r.byMethod, { DELETE: 2 });
     assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-fp-direct"), []);
   });
 
-  test("ingress routing: one request per object (ServiceAccount, Secret, Pod, Service, Ingress); the stop is one", async () => {
+  test("ingress routing: one request per object (ServiceAccount, Secret, Pod, Service, Ingress); the stop is two", async () => {
     const started = await requests("testbed-1", () => start("fp-ingress", "testbed-1"));
     assert.deepEqual(started.byMethod, { PATCH: 5 });
     assert.match(started.value.url, /^http:\/\/127\.0\.0\.1:\d+\/user\/fp-ingress\/$/);
     const stopped = await requests("testbed-1", () => manager.stop({ user: user("fp-ingress"), server: "", state: started.value.state }, false));
-    assert.deepEqual(stopped.byMethod, { DELETE: 1 });
+    assert.deepEqual(stopped.byMethod, { DELETE: 2 });
     assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-fp-ingress"), []);
   });
 
-  test("a restarted daemon stops a server it recovered in one request too", async () => {
+  test("a restarted daemon stops a server it recovered in two requests too", async () => {
     const started = await start("fp-restart", "testbed-1");
     await kube!.close();
     ({ kube, manager } = await daemon());
     const stopped = await requests("testbed-1", () => manager.stop({ user: user("fp-restart"), server: "", state: started.state }, false));
-    assert.deepEqual(stopped.byMethod, { DELETE: 1 });
+    assert.deepEqual(stopped.byMethod, { DELETE: 2 });
     assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-fp-restart"), []);
   });
 });
