@@ -179,7 +179,8 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
     if (ours) {
       const config = writeBurstConfig(dir, bed.kubeconfig, clusters, START_TIMEOUT_S, 30, { patches: {}, routing: run === "mcksDirect" ? "pod-ip" : "ingress" });
       metricsPort = await freePort();
-      daemon = start("mcks serve", join(root, "dist/mcks"), ["serve", "-c", config, "--socket", socket, "--metrics-listen", `127.0.0.1:${metricsPort}`], {
+      // MCKS_BIN may name another daemon command (a wrapper with V8 flags, to profile it), as in the burst.
+      daemon = start("mcks serve", process.env.MCKS_BIN ?? join(root, "dist/mcks"), ["serve", "-c", config, "--socket", socket, "--metrics-listen", `127.0.0.1:${metricsPort}`], {
         cwd: dir,
         env,
         log: join(dir, "serve.log"),

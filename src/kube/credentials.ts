@@ -25,6 +25,8 @@ export interface RequestCredentials {
   /** PEM client certificate and key for TLS; the connection pool is keyed by them. */
   readonly cert: string | undefined;
   readonly key: string | undefined;
+  /** Which fetch of the credentials these are: `invalidate` takes it, so a late 401 for old ones does not drop newer ones. */
+  readonly generation: number;
 }
 
 /** Without an expiry, an override's answer is reused this long before asking again. */
@@ -43,6 +45,7 @@ export class CredentialProvider {
   readonly #staticCert: string | undefined;
   readonly #staticKey: string | undefined;
   #override_cache: { value: ClusterCredentials | null; until: number } | undefined;
+  #generation = 0;
   #override_running: Promise<ClusterCredentials | null> | undefined;
 
   constructor(entry: ContextEntry, clusterName: string, override?: CredentialsOverride) {
@@ -73,6 +76,7 @@ export class CredentialProvider {
   }
 
   async get(): Promise<RequestCredentials> {
+    const generation = this.#generation;
     const override = await this.#fromOverride();
     const base = override?.token || (override?.clientCertificate && override.clientKey) ? undefined : await this.#fromKubeconfig();
     const headers: Record<string, string> = { ...base?.headers };
@@ -84,16 +88,23 @@ export class CredentialProvider {
       headers,
       cert: useOverrideCert ? override?.clientCertificate : (base?.cert ?? this.#staticCert),
       key: useOverrideCert ? override?.clientKey : (base?.key ?? this.#staticKey),
+      generation,
     };
   }
 
-  /** The server rejected the credentials (401): ask the hook / plugin again next time. */
-  invalidate(): void {
+  /**
+   * The server rejected the credentials of `generation` (401): ask the hook / plugin again next
+   * time. Requests sent together with a stale token all come back 401; only the first one's
+   * drops the cache, so the others retry with what it fetched instead of running the plugin again.
+   */
+  invalidate(generation: number): void {
+    if (generation !== this.#generation) return;
+    this.#generation++;
     this.#override_cache = undefined;
     this.#exec?.invalidate();
   }
 
-  async #fromKubeconfig(): Promise<RequestCredentials> {
+  async #fromKubeconfig(): Promise<Omit<RequestCredentials, "generation">> {
     const { user, kubeConfig } = this.#entry;
     const headers: Record<string, string> = {};
     let cert: string | undefined;

@@ -212,12 +212,13 @@ export class KubeHttp {
   }
 
   async #withRetry<R>(opts: RequestOptions, streaming: boolean, consume: (body: Readable) => Promise<R>): Promise<R> {
+    const used = { generation: -1 };
     try {
-      return await this.#once(opts, streaming, consume);
+      return await this.#once(opts, streaming, consume, used);
     } catch (err) {
       // An expired token: refresh credentials once (exec plugin / auth hook) and retry.
       if (err instanceof KubeApiError && err.status.code === 401) {
-        this.#credentials.invalidate();
+        this.#credentials.invalidate(used.generation);
         // kube-apiserver closes an HTTP/2 connection after an unauthenticated request (its
         // UnauthenticatedHTTP2DOSMitigation, on by default since 1.29): the retry goes on a new
         // one; running streams of the old one (watches) finish there.
@@ -252,8 +253,9 @@ export class KubeHttp {
     return agent;
   }
 
-  async #once<R>(opts: RequestOptions, streaming: boolean, consume: (body: Readable) => Promise<R>): Promise<R> {
+  async #once<R>(opts: RequestOptions, streaming: boolean, consume: (body: Readable) => Promise<R>, used?: { generation: number }): Promise<R> {
     const creds = await this.#credentials.get();
+    if (used) used.generation = creds.generation;
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     // Lower case: HTTP/2 requires it, HTTP/1.1 does not mind.
     const headers: Record<string, string> = { accept: "application/json" };

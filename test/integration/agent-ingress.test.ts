@@ -66,7 +66,9 @@ describe("fake ingress controller", () => {
     const created = Date.now();
     kc(t, ["apply", "-f", "-"], ingressYaml);
     const early = await httpGet(`${ingressUrl}${prefixA}api`);
-    assert.equal(early.status, 404, `served ${Date.now() - created} ms after the Ingress was created: the pickup delay is missing`);
+    // Within the delay (300 ms from when the agent saw it) there is no route yet; a loaded machine
+    // may answer later than that, and then the lower bound below is what shows the delay.
+    if (Date.now() - created < 250) assert.equal(early.status, 404, `served ${Date.now() - created} ms after the Ingress was created: the pickup delay is missing`);
     const r = await answers(`${ingressUrl}${prefixA}api`);
     assert.ok(Date.now() - created >= 250, `route served after only ${Date.now() - created} ms`);
     assert.ok(r.headers["x-jupyterhub-version"], "X-JupyterHub-Version passed through");

@@ -103,7 +103,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
         assert.equal(cached?.ready, true, "poll answers from the cache");
         const url = `${x.bed.ingressUrl}/user/${x.key.replace(/^jupyter-/, "")}/api`;
         let status = 0;
-        for (let i = 0; i < 50 && status !== 200; i++) {
+        for (let i = 0; i < 300 && status !== 200; i++) {
           status = await fetch(url).then((r) => r.status, () => 0);
           if (status !== 200) await sleep(100);
         }
@@ -174,7 +174,7 @@ describe("apply on two clusters at once (restricted identity)", () => {
     await cluster(x).watch.waitReady(x.key, "default", { timeoutMs: 30_000 });
     const started = performance.now();
     await kubeMod.deleteServerObjects(cluster(x), "default", x.key, { includePersistent: true, gracePeriodSeconds: 0, extraKinds: FIXTURE_KINDS });
-    assert.ok(performance.now() - started < 10_000);
+    assert.ok(performance.now() - started < 20_000, "grace 0 ends it before the default 30 s grace period");
     assert.deepEqual(objectsOnCluster(bed, x.bed.context, x.key), []);
   });
 });

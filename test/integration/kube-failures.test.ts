@@ -35,7 +35,7 @@ after(async () => {
 });
 
 const cases: { name: string; image: string; nodeSelector?: Record<string, string>; reasons: string[]; message: RegExp; withinMs: number }[] = [
-  { name: "fail-pull", image: "testbed/fail-pull:latest", reasons: ["ErrImagePull", "ImagePullBackOff"], message: /fail-pull/, withinMs: 10_000 },
+  { name: "fail-pull", image: "testbed/fail-pull:latest", reasons: ["ErrImagePull", "ImagePullBackOff"], message: /fail-pull/, withinMs: 30_000 },
   {
     // The scheduler's no is waited on; the cluster autoscaler's no (after its settle time) ends the wait.
     name: "no-node",
@@ -45,7 +45,7 @@ const cases: { name: string; image: string; nodeSelector?: Record<string, string
     message: /pod didn't trigger scale-up: \d+ node\(s\) didn't match Pod's node affinity\/selector.*the scheduler: 0\/\d+ nodes are available: \d+ node\(s\) didn't match Pod's node affinity\/selector/,
     withinMs: 30_000,
   },
-  { name: "crashloop", image: "testbed/crashloop:latest", reasons: ["CrashLoopBackOff"], message: /back-off/i, withinMs: 10_000 },
+  { name: "crashloop", image: "testbed/crashloop:latest", reasons: ["CrashLoopBackOff"], message: /back-off/i, withinMs: 30_000 },
 ];
 
 describe("failures surface with the Kubernetes reason", () => {

@@ -19,6 +19,7 @@ let bed: Bed;
 let c1: BedCluster;
 let dir: string;
 let proxy: https.Server;
+let upstreamAgent: https.Agent;
 let proxyProtocols: string[] = [];
 const opened: Kube[] = [];
 
@@ -62,7 +63,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "mcks-http-versions-"));
   // HTTP/1.1 only (no h2 in ALPN), passing everything through to the real API server.
   const upstream = new URL(c1.apiserverUrl);
-  const agent = new https.Agent({ keepAlive: true, ca: readFileSync(join(pkiDir, "ca.crt")) });
+  const agent = (upstreamAgent = new https.Agent({ keepAlive: true, ca: readFileSync(join(pkiDir, "ca.crt")) }));
   proxy = https.createServer({ cert: readFileSync(join(pkiDir, "apiserver.crt")), key: readFileSync(join(pkiDir, "apiserver.key")) }, (req, res) => {
     proxyProtocols.push(`HTTP/${req.httpVersion}`);
     const out = https.request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
@@ -70,6 +71,9 @@ before(async () => {
       answer.pipe(res);
     });
     out.on("error", () => res.destroy());
+    // A client that goes away ends its request upstream too: a watch left open there would keep
+    // this process alive until the API server ends it, minutes later.
+    res.on("close", () => out.destroy());
     req.pipe(out);
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
@@ -79,6 +83,7 @@ after(async () => {
   await Promise.all(opened.map((k) => k.close()));
   proxy?.closeAllConnections();
   proxy?.close();
+  upstreamAgent?.destroy();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -17,7 +17,7 @@ import { pkiDir } from "../testbed/layout.ts";
 import { bedKube, serverObjects, uniqueKey, FIXTURE_KINDS } from "./kube-fixtures.ts";
 import { Relay } from "./relay.ts";
 
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<number> {
+async function until(what: string, check: () => boolean, ms = 45_000): Promise<number> {
   const started = performance.now();
   while (!check()) {
     if (performance.now() - started > ms) assert.fail(`${what}: not within ${ms} ms`);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { cleanKeys, ensureBed, kubectl, managedObjects, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
+import { cleanKeys, ensureBed, kubectl, managedObjects, objectsAfterStop, startServe, tempDir, writeServeConfig, type Bed, type ServeProcess } from "./serve-fixture.ts";
 
 let bed: Bed;
 let serve: ServeProcess | undefined;
@@ -25,7 +25,7 @@ it("a profile's startTimeout ends a start that takes longer, and what was applie
   const t0 = Date.now();
   await assert.rejects(client.call("server.start", { user: { name: "kira" }, profile: "hasty" }), /did not become ready within 2 s/);
   assert.ok(Date.now() - t0 < 30_000, "the profile's 2 s, not the config's 60 s");
-  assert.deepEqual(managedObjects(bed, "testbed-1", "jupyter-kira"), []);
+  assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-kira"), []);
   await client.close();
 });
 
@@ -35,7 +35,8 @@ it("the home claim of storage is kept across a stop, reused by the next start, a
   const first = await client.call("server.start", { user, profile: "homed" });
   assert.ok(managedObjects(bed, "testbed-2", "jupyter-lena").includes("PersistentVolumeClaim/jupyter-lena-home"));
   await client.call("server.stop", { user, state: first.state });
-  assert.deepEqual(managedObjects(bed, "testbed-2", "jupyter-lena"), ["PersistentVolumeClaim/jupyter-lena-home"]);
+  const home = ["PersistentVolumeClaim/jupyter-lena-home"];
+  assert.deepEqual(await objectsAfterStop(bed, "testbed-2", "jupyter-lena", home), home);
   const second = await client.call("server.start", { user, profile: "homed" });
   assert.equal((await fetch(`${second.url}api`)).status, 200);
   await client.call("server.delete", { user, state: second.state });

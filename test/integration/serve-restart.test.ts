@@ -16,8 +16,9 @@ before(async () => {
   cleanKeys(bed, ["jupyter-henry", "jupyter-ivy", "jupyter-jack"]);
   const dir = tempDir("mcks-serve-restart-");
   // A short start timeout: the next daemon removes a half-made server once it is that old
-  // (a younger one may still be under way in another daemon).
-  configPath = writeServeConfig(bed, dir, { startTimeout: 8 });
+  // (a younger one may still be under way in another daemon). Short, but long enough for the
+  // other starts of this file on a loaded machine.
+  configPath = writeServeConfig(bed, dir, { startTimeout: 20 });
   socket = `${dir}/mcks.sock`;
 });
 
@@ -47,7 +48,7 @@ describe("mcks serve restarts", () => {
     assert.ok(managedObjects(bed, "testbed-1", "jupyter-henry").length > 0, "the half-made server is there");
 
     serve = await startServe(configPath, socket);
-    await waitFor(() => /removed the objects of an incomplete start: testbed-1\/default\/jupyter-henry/.test(serve!.log()), 30_000);
+    await waitFor(() => /removed the objects of an incomplete start: testbed-1\/default\/jupyter-henry/.test(serve!.log()), 60_000);
     assert.deepEqual(await objectsAfterStop(bed, "testbed-1", "jupyter-henry"), []);
 
     const c2 = await serve.client();

@@ -178,8 +178,20 @@ describe("auth override", () => {
     await Promise.all([p.get(), p.get(), p.get()]);
     assert.equal(calls, 1, "cached until shortly before expiresAt");
     answer = null;
-    p.invalidate();
+    p.invalidate((await p.get()).generation);
     assert.equal((await p.get()).headers.Authorization, "Bearer from-a");
+    assert.equal(calls, 2);
+  });
+
+  test("a 401 for credentials already replaced does not drop the new ones", async () => {
+    let calls = 0;
+    const p = new CredentialProvider(entry(), "eu", () => ({ token: `t${++calls}`, expiresAt: new Date(Date.now() + 3600_000) }));
+    const stale = await p.get();
+    // Two requests sent with t1 both come back 401: the first invalidates, the second is late.
+    p.invalidate(stale.generation);
+    assert.equal((await p.get()).headers.Authorization, "Bearer t2");
+    p.invalidate(stale.generation);
+    assert.equal((await p.get()).headers.Authorization, "Bearer t2", "the late 401 left t2 cached");
     assert.equal(calls, 2);
   });
 

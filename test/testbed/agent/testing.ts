@@ -41,7 +41,7 @@ export function podEvents(t: Target, pod: string, namespace = "default"): EventI
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the deadline passes; then fails with `what` and the last state. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
