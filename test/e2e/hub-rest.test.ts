@@ -139,9 +139,14 @@ describe("JupyterHub + configurable-http-proxy + mcks serve on the test bed", { 
     await stack.startDaemon();
     await stack.stopHub();
     await stack.startHub();
-    // The new hub polled every server through the restarted daemon at startup.
+    // The new hub polled every server through the restarted daemon at startup, and puts their
+    // routes back in the proxy around the time its API answers: give it a moment (bounded).
     for (const u of [alice, bob, carol]) {
-      const s = await serverOf(stack, u);
+      let s = await serverOf(stack, u);
+      for (let i = 0; i < 60 && !(s?.ready && (await routeTarget(stack, u))); i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        s = await serverOf(stack, u);
+      }
       assert.equal(s?.ready, true, `${u}'s server after the restarts: ${JSON.stringify(s)}`);
     }
     assert.equal(clusterOfIp(stack, (await whoAnswers(stack, alice)).ip), "testbed-1");

@@ -50,6 +50,10 @@ before(async () => {
   assert.equal(r.status, 0, r.stderr);
   const w = kubectl(bed.kubeconfig, c1.context, ["wait", "--for=condition=Established", `crd/widgets.${GROUP}`, "--timeout=30s"]);
   assert.equal(w.status, 0, w.stderr);
+  // Established can come before the aggregated discovery lists the new kind (a known race).
+  for (let i = 0; i < 60 && !kubectl(bed.kubeconfig, c1.context, ["get", "--raw", `/apis/${GROUP}/v1`]).stdout.includes('"widgets"'); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+  }
   kubeMod = await import("../../src/kube/index.ts");
   kube = await bedKube(bed, [{ name: c1.name, context: c1.context }]);
   cluster = kube.cluster(c1.name);

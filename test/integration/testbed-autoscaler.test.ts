@@ -42,8 +42,8 @@ describe("autoscaler on testbed-2", () => {
     assert.equal(triggered.message, "pod triggered scale-up: [{gpu 0->1 (max: 2)}]");
     assert.equal(triggered.source?.component, "cluster-autoscaler");
     assert.equal(triggered.type, "Normal");
-    const failed = podEvents(t, one).find((e) => e.reason === "FailedScheduling");
-    assert.ok(failed, "the scheduler said no first");
+    // The scheduler said no first; its event may be written after the autoscaler's.
+    const failed = await waitFor("the scheduler's FailedScheduling", () => podEvents(t, one).find((e) => e.reason === "FailedScheduling"), 30_000, 250);
     assert.match(failed.message, /^0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector/);
 
     const running = await waitFor("pod Running on the new node", () => {
@@ -85,8 +85,9 @@ describe("autoscaler on testbed-2", () => {
     assert.ok(node, "the scale-up test ran");
     kc(t, ["delete", "pod", one, four, "--wait=false"]);
     await waitFor(`node ${node} removed`, () => (getJson(t, `node/${node}`, "") === undefined ? true : undefined), 120_000, 1000);
-    const ev = podEvents(t, node).filter((e) => e.involvedObject.kind === "Node" && e.reason === "ScaleDown").map((e) => e.message);
-    assert.deepEqual(ev.sort(), ["marked the node as toBeDeleted/unschedulable", "nodes removed by cluster autoscaler"]);
+    const scaleDown = () => podEvents(t, node).filter((e) => e.involvedObject.kind === "Node" && e.reason === "ScaleDown").map((e) => e.message).sort();
+    const ev = await waitFor("both ScaleDown events", () => (scaleDown().length >= 2 ? scaleDown() : undefined), 30_000, 250).catch(() => scaleDown());
+    assert.deepEqual(ev, ["marked the node as toBeDeleted/unschedulable", "nodes removed by cluster autoscaler"]);
     assert.equal(gpuNodes().length, 0);
   });
 });

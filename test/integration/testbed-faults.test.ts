@@ -84,7 +84,7 @@ describe("faults on testbed-3", () => {
     assert.equal(condition(evicted, "Ready")?.status, "False", "node lifecycle marked the pod not Ready");
     const taints = getJson<V1Node>(t, `node/${downNode}`, "")?.spec?.taints?.map((x) => `${x.key}:${x.effect}`) ?? [];
     assert.ok(taints.includes("node.kubernetes.io/unreachable:NoExecute"), taints.join(", "));
-    assert.ok(podEvents(t, victim).some((e) => e.reason === "TaintManagerEviction"));
+    await waitFor("a TaintManagerEviction event", () => (podEvents(t, victim).some((e) => e.reason === "TaintManagerEviction") ? true : undefined), 30_000, 250);
     // Nobody confirms the deletion while the node is dead: the pod stays Terminating.
     await new Promise((r) => setTimeout(r, 3000));
     assert.ok(getJson<V1Pod>(t, `pod/${victim}`), "a pod on a dead node stays until its kubelet or someone else finishes it");
@@ -111,7 +111,7 @@ describe("faults on testbed-3", () => {
     const r = cli("fault", "testbed-3", "evict", `default/${evictee}`);
     assert.equal(r.status, 0, r.out);
     await waitFor("the evicted pod gone", () => (getJson<V1Pod>(t, `pod/${evictee}`) === undefined ? true : undefined), 30_000, 250);
-    assert.ok(podEvents(t, evictee).some((e) => e.reason === "Killing"), "the kubelet stopped its container");
+    await waitFor("the kubelet's Killing event (it stopped the container)", () => (podEvents(t, evictee).some((e) => e.reason === "Killing") ? true : undefined), 30_000, 250);
   });
 
   test("quota: a pod over the ResourceQuota is rejected at admission; a LimitRange fills in defaults", async () => {
