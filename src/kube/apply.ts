@@ -142,14 +142,17 @@ export async function applyObjects(client: KubeClient, objects: readonly KubeObj
         return done;
       }),
     );
-    let failure: { obj: KubeObject; err: unknown } | undefined;
+    const failures: { obj: KubeObject; err: unknown }[] = [];
     results.forEach((r, i) => {
       if (r.status === "fulfilled") {
         applied.push(r.value);
         const o = wave[i] as KubeObject;
         if (isOwner(o) && r.value.namespace) owner = { apiVersion: r.value.apiVersion, kind: r.value.kind, name: r.value.name, uid: r.value.uid, namespace: r.value.namespace };
-      } else failure ??= { obj: wave[i] as KubeObject, err: r.reason };
+      } else failures.push({ obj: wave[i] as KubeObject, err: r.reason });
     });
+    // An ApplyError says exactly what was applied; a request lost on the way (network, abort)
+    // may have landed all the same, so such a failure wins and the caller's cleanup searches.
+    const failure = failures.find((f) => !(f.err instanceof KubeApiError)) ?? failures[0];
     if (failure) {
       const { obj, err } = failure;
       if (err instanceof KubeApiError) {

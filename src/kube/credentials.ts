@@ -95,13 +95,15 @@ export class CredentialProvider {
   /**
    * The server rejected the credentials of `generation` (401): ask the hook / plugin again next
    * time. Requests sent together with a stale token all come back 401; only the first one's
-   * drops the cache, so the others retry with what it fetched instead of running the plugin again.
+   * drops the cache (and says so: true), so the others retry with what it fetched instead of
+   * running the plugin again.
    */
-  invalidate(generation: number): void {
-    if (generation !== this.#generation) return;
+  invalidate(generation: number): boolean {
+    if (generation !== this.#generation) return false;
     this.#generation++;
     this.#override_cache = undefined;
     this.#exec?.invalidate();
+    return true;
   }
 
   async #fromKubeconfig(): Promise<Omit<RequestCredentials, "generation">> {

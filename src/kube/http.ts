@@ -135,7 +135,6 @@ interface Session {
   session: http2.ClientHttp2Session;
 }
 
-/** A request the server never started on: refused (its stream limit, a closing connection) or sent to a closed connection. */
 /** Receive windows of the HTTP/2 connection and of each stream (see `#session`). */
 const STREAM_WINDOW = 4 * 1024 * 1024;
 const CONNECTION_WINDOW = 32 * 1024 * 1024;
@@ -143,6 +142,7 @@ const CONNECTION_WINDOW = 32 * 1024 * 1024;
 /** Connections the server is closing (GOAWAY): the last stream it will still answer. */
 const lastStreamOf = new WeakMap<http2.ClientHttp2Session, number>();
 
+/** A request the server never started on: refused (its stream limit, a closing connection) or sent to a closed connection. */
 function notProcessed(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "ERR_HTTP2_GOAWAY_SESSION" || e?.code === "ERR_HTTP2_INVALID_SESSION") return true;
@@ -218,11 +218,12 @@ export class KubeHttp {
     } catch (err) {
       // An expired token: refresh credentials once (exec plugin / auth hook) and retry.
       if (err instanceof KubeApiError && err.status.code === 401) {
-        this.#credentials.invalidate(used.generation);
         // kube-apiserver closes an HTTP/2 connection after an unauthenticated request (its
         // UnauthenticatedHTTP2DOSMitigation, on by default since 1.29): the retry goes on a new
-        // one; running streams of the old one (watches) finish there.
-        this.#retireSessions();
+        // one; running streams of the old one (watches) finish there. Only the first 401 of the
+        // stale credentials retires it: a late one would close the new connection under its
+        // requests.
+        if (this.#credentials.invalidate(used.generation)) this.#retireSessions();
         return this.#once(opts, streaming, consume);
       }
       throw err;
@@ -336,8 +337,8 @@ export class KubeHttp {
           // The server did not take the stream (it is closing the connection): nothing was
           // done, so it goes once more, on a new connection.
           if (!notProcessed(err)) throw err;
-          // One going away finishes its other streams (watches) by itself.
-          if (!lastStreamOf.has(session)) session.destroy();
+          // No destroy: the connection's other streams (watches, requests that may have landed)
+          // finish on it; #session opens a new one once this one is closed.
           const again = await this.#session(o.cert, o.key);
           if (again) return this.#sendH2(again, o);
         }

@@ -70,10 +70,16 @@ export interface ServerStatus {
   readonly uid: string;
   readonly phase: ServerPhase;
   readonly ready: boolean;
-  /** Set when the start cannot succeed: Kubernetes reason and message. */
+  /**
+   * Set when the start cannot succeed: Kubernetes reason and message. For a server that has
+   * run, a container in CrashLoopBackOff is not the end (the kubelet restarts it in place, as
+   * `restartPolicy: OnFailure` asks): `ended` says when it is.
+   */
   readonly failure: { readonly reason: string; readonly message: string } | undefined;
   /** Exit code of the main container when it terminated (for the hub's poll). */
   readonly exitCode: number | undefined;
+  /** The Pod is over for good: phase Failed or Succeeded, the kubelet will not run it again. */
+  readonly ended: boolean;
   readonly progress: ProgressEvent;
   /**
    * Its containers have run: the Pod got past Pending. A start that got this far is the hub's
@@ -228,6 +234,7 @@ export function serverStatus(pod: PodLike, events: readonly EventLike[] = [], co
     ready: phase === "ready",
     failure,
     exitCode: exitCodeOf(pod),
+    ended: pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded",
     progress: failure ? { progress: 100, message: `${failure.reason}: ${failure.message}` } : progressOf(pod, phase, events, waiting, context),
     started: pod.status?.phase !== undefined && pod.status.phase !== "Pending",
     ownerUid: ownerUidOf(pod.metadata, key),

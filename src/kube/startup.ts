@@ -109,7 +109,8 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
     });
   }
   for (const s of c.watch.servers()) {
-    // The Pod is applied after the server's other objects: their times tell the start's age.
+    // The Pod's time counts too: with pod-ip routing and no ServiceAccount of its own it is the
+    // only object listed (Secrets are not), and an unknown age would read as an old start.
     group(s.namespace, { [LABEL_KEY]: s.key })?.objects.push({
       apiVersion: "v1",
       kind: "Pod",
@@ -117,7 +118,7 @@ async function recoverCluster(c: KubeCluster, opts: RecoverOptions): Promise<Man
       name: s.podName,
       uid: s.uid,
       persistent: false,
-      createdAt: 0,
+      createdAt: Date.parse(s.createdAt ?? "") || 0,
       ownerUid: s.ownerUid,
     });
   }

@@ -197,7 +197,7 @@ export class ClusterWatch {
     this.#claimEvents = new Informer<EventLike>(
       client.http,
       { name: `claim events of cluster "${client.name}"`, path: `/api/v1${ns}/events`, fieldSelector: "involvedObject.kind=PersistentVolumeClaim", cache: false, keep: keepEvent },
-      { add: (e) => this.#claimEvent(e), update: (e) => this.#claimEvent(e), restarted: (reason) => observer.watchRestart(client.name, "events", reason) },
+      { add: (e) => this.#claimEvent(e), update: (e) => this.#claimEvent(e), restarted: (reason) => observer.watchRestart(client.name, "claim-events", reason) },
     );
     this.#events = new Informer<EventLike>(
       client.http,

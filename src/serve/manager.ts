@@ -306,7 +306,11 @@ export class ServerManager {
     if (state.key !== key) return this.#refuse(mismatch(`it names key ${JSON.stringify(state.key)}, but this server's key is ${JSON.stringify(key)}`));
     if (!this.#config.clusters.has(state.cluster)) return this.#refuse(mismatch(`it names cluster ${JSON.stringify(state.cluster)}, which the config does not have`));
     const profile = this.#config.profiles.find((p) => p.slug === state.profile);
-    if (profile && profile.cluster !== state.cluster) return this.#refuse(mismatch(`profile ${JSON.stringify(profile.slug)} starts servers on cluster ${JSON.stringify(profile.cluster)}, not ${JSON.stringify(state.cluster)}`));
+    // A server started while its profile's cluster was unreachable lives on one of its fallbacks.
+    if (profile && profile.cluster !== state.cluster && !profile.fallbackClusters.includes(state.cluster)) {
+      const where = [profile.cluster, ...profile.fallbackClusters].map((c) => JSON.stringify(c)).join(" or ");
+      return this.#refuse(mismatch(`profile ${JSON.stringify(profile.slug)} starts servers on cluster ${where}, not ${JSON.stringify(state.cluster)}`));
+    }
     const namespace = namespaceOn(state.cluster);
     if (namespace !== state.namespace) return this.#refuse(mismatch(`it names namespace ${JSON.stringify(state.namespace)}, but this server lives in ${JSON.stringify(namespace)}`));
     return { key, cluster: state.cluster, namespaceOn };
@@ -342,7 +346,8 @@ export class ServerManager {
       if (record && record.phase !== "stopping") this.#registry.delete(record);
       return status?.exitCode ?? 0;
     }
-    if (status.phase === "failed" || status.phase === "succeeded") return status.exitCode ?? 1;
+    // A crash-looping container of a running server is restarted in place: running still.
+    if (status.ended) return status.exitCode ?? 1;
     if (!record && status.started) {
       // Started by an earlier daemon and not yet in the registry (its cluster was down at startup).
       this.#running(
@@ -369,7 +374,7 @@ export class ServerManager {
         return;
       }
       const status = cluster.watch.get(record.key, record.namespace);
-      if (status && status.phase !== "terminating" && status.phase !== "failed" && status.phase !== "succeeded") return;
+      if (status && status.phase !== "terminating" && !status.ended) return;
       unwatch();
       this.#lost(record, status);
     });

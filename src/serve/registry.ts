@@ -59,8 +59,10 @@ export class Registry {
     if (this.#byKey.get(record.key) === record) this.#byKey.delete(record.key);
   }
 
+  /** Whether this daemon has server `key` on `cluster`, running or still starting (whose cluster only its trace knows yet). */
   has(cluster: string, key: string): boolean {
-    return this.#byKey.get(key)?.cluster === cluster;
+    const r = this.#byKey.get(key);
+    return r !== undefined && (r.cluster || r.trace?.cluster) === cluster;
   }
 
   values(): ServerRecord[] {

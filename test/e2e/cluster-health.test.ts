@@ -19,7 +19,7 @@ import type { Page } from "playwright-core";
 import { apiServerRunning, killApiServer, restoreBed } from "../fault/apiserver.ts";
 import { delta, metricsUrlIn, scrape, value, type Scrape } from "../integration/metrics-scrape.ts";
 import { launchBrowser, logIn, shot, type Browser } from "./chromium.ts";
-import { clusterOfIp, repo, serverOf, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
+import { clusterOfIp, objectsAfterStop, repo, serverOf, startHubStack, waitStopped, type HubStack } from "./hub-stack.ts";
 
 const run = randomBytes(2).toString("hex");
 const gail = `gail-${run}`;
@@ -164,5 +164,14 @@ describe("the spawn page when a cluster is down", { timeout: 600_000 }, () => {
     for (const [slug, card] of Object.entries(c)) assert.equal(card.disabled, false, slug);
     assert.equal(c["mock-2"]!.notice, "");
     await page.close();
+  });
+
+  it("the server started on the fallback is still polled and stopped where it runs, testbed-1", async () => {
+    assert.equal((await serverOf(stack, gail))?.ready, true);
+    const r = await stack.api("DELETE", `/users/${gail}/server`);
+    assert.ok(r.status === 202 || r.status === 204, `DELETE /users/${gail}/server: ${r.status} ${JSON.stringify(r.json)}`);
+    await waitStopped(stack, gail);
+    assert.deepEqual(await objectsAfterStop(stack, "testbed-1", gail), [], "nothing of the fallback server left on testbed-1");
+    assert.doesNotMatch(readFileSync(join(stack.dir, "hub.log"), "utf8"), /does not match that server/);
   });
 });

@@ -188,9 +188,9 @@ describe("auth override", () => {
     const p = new CredentialProvider(entry(), "eu", () => ({ token: `t${++calls}`, expiresAt: new Date(Date.now() + 3600_000) }));
     const stale = await p.get();
     // Two requests sent with t1 both come back 401: the first invalidates, the second is late.
-    p.invalidate(stale.generation);
+    assert.equal(p.invalidate(stale.generation), true, "the first 401 drops t1");
     assert.equal((await p.get()).headers.Authorization, "Bearer t2");
-    p.invalidate(stale.generation);
+    assert.equal(p.invalidate(stale.generation), false, "the late 401 changes nothing");
     assert.equal((await p.get()).headers.Authorization, "Bearer t2", "the late 401 left t2 cached");
     assert.equal(calls, 2);
   });

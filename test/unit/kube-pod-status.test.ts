@@ -69,6 +69,15 @@ describe("serverStatus", () => {
     assert.equal(cond.progress.message, "Waiting for a node: 0/1 nodes are available");
   });
 
+  test("a failed start is not the end of a Pod: only phase Failed or Succeeded is (a running server's crash loop is restarted in place)", () => {
+    const crashLoop = { phase: "Running", containerStatuses: [{ name: "notebook", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 20s" } } }] };
+    assert.equal(serverStatus(pod(crashLoop)).ended, false);
+    assert.equal(serverStatus(pod(waiting("ErrImagePull", "denied"))).ended, false);
+    assert.equal(serverStatus(pod({ phase: "Running", conditions: [{ type: "Ready", status: "True" }] })).ended, false);
+    assert.equal(serverStatus(pod({ phase: "Succeeded" })).ended, true);
+    assert.equal(serverStatus(pod({ phase: "Failed", reason: "Evicted", message: "low on memory" })).ended, true);
+  });
+
   test("a transient waiting reason is not a failure", () => {
     assert.equal(serverStatus(pod(waiting("ContainerCreating", ""))).failure, undefined);
   });
