@@ -65,6 +65,8 @@ export interface BurstResult {
   stopWallSeconds: number;
   stopP99Ms: number;
   leftoverObjects: number;
+  /** After the last stop returned, until the garbage collector had removed every other object (bounded wait). */
+  stopCollectedSeconds: number;
   /** A fresh daemon at 0, 250, 500, 1000, 2000 running servers (bench/memory.ts). */
   memoryLevels: readonly MemoryLevel[];
   memorySlopeMiBPer1000: number;
@@ -114,6 +116,18 @@ if (clusters.length < 3) throw new Error(`the bed has ${bed.clusters.length} clu
 const ca = join(L.pkiDir, "ca.crt");
 const scrape = (c: BedCluster): Promise<Sample[]> => fetchMetrics(c.apiserverUrl, ca, ensureTokens(c.index).admin);
 const scrapeAll = (): Promise<Sample[][]> => Promise.all(clusters.map(scrape));
+/** Waits (at most COLLECTOR_WAIT_S) until no managed object is left on the clusters: what is left and when. */
+const COLLECTOR_WAIT_S = 300;
+async function collectorDone(): Promise<{ left: number; seconds: number }> {
+  const t = performance.now();
+  const left = () => clusters.reduce((a, c) => a + managed(bed.kubeconfig, c.context).length, 0);
+  let n = left();
+  while (n > 0 && performance.now() - t < COLLECTOR_WAIT_S * 1000) {
+    await sleep(2000);
+    n = left();
+  }
+  return { left: n, seconds: (performance.now() - t) / 1000 };
+}
 const mcksRequests = (all: Sample[][]): number => all.reduce((a, s) => a + sum(s, "apiserver_request_total", isMcksRequest), 0);
 /** Counted requests by verb, resource and code, summed over the clusters (to see what a figure is made of). */
 function requestMix(all: Sample[][]): Map<string, number> {
@@ -333,9 +347,10 @@ try {
   const stopWall = (performance.now() - t1) / 1000;
   const stopEndScrape = await scrapeAll();
   const stopAfter = mcksRequests(stopEndScrape);
-  let leftover = 0;
-  for (const c of clusters) leftover += managed(bed.kubeconfig, c.context).length;
-  log(`${stopMs.length} stopped in ${stopWall.toFixed(1)} s; ${leftover} managed objects left`);
+  // A stop returns once the Pod is gone; the cluster's garbage collector removes the rest after.
+  const collected = await collectorDone();
+  const leftover = collected.left;
+  log(`${stopMs.length} stopped in ${stopWall.toFixed(1)} s; the collector removed the rest ${collected.seconds.toFixed(1)} s later; ${leftover} managed objects left`);
   log(`requests per stop by verb, resource, code: ${mixDelta(stopScrape, stopEndScrape, Math.max(1, stopMs.length))}`);
   await Promise.all(clients.map((c) => c.close()));
   await serve.stop();
@@ -357,8 +372,7 @@ try {
       }
     }),
   );
-  let memLeft = 0;
-  for (const c of clusters) memLeft += managed(bed.kubeconfig, c.context).length;
+  const memLeft = (await collectorDone()).left;
   if (memLeft > 0) memFailures.push(`${memLeft} managed objects left after stopping the memory ladder's servers`);
   for (const f of memFailures.slice(0, 5)) log(`memory ladder FAILURE: ${f}`);
   await Promise.all(memClients.map((c) => c.close()));
@@ -393,6 +407,7 @@ try {
     stopWallSeconds: Number(stopWall.toFixed(1)),
     stopP99Ms: Math.round(percentile(stopMs, 99)),
     leftoverObjects: leftover,
+    stopCollectedSeconds: Number(collected.seconds.toFixed(1)),
     memoryLevels: mem.levels,
     memorySlopeMiBPer1000: mem.slopeMiBPer1000,
     memoryHeapSlopeMiBPer1000: mem.heapSlopeMiBPer1000,
