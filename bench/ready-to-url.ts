@@ -11,8 +11,10 @@
  *   later: nobody, mcks included, can see Ready before that write.
  * - Route answering: from PICKUP_MS after the Pod is seen Ready (the bed's ingress serves a route
  *   no sooner), the bench GETs `<ingress>/user/<name>/api` every PROBE_MS until it answers as mcks's
- *   check counts an answer (src/spawn/hooks/route.ts); the time of the answering probe's send is
- *   taken, so the figure can be early by up to PROBE_MS, never late.
+ *   check counts an answer (src/spawn/hooks/route.ts); the time its answer arrives is taken (as
+ *   mcks, too, knows only when an answer arrives), so the figure can be early by up to PROBE_MS,
+ *   never late. The send time is kept as well: from it, the ingress's own answering time under
+ *   load counts against mcks (bench/burst.ts prints both).
  * The tracker runs in a worker thread of its own, so the bench's RPC traffic does not delay it.
  */
 import { readFileSync } from "node:fs";
@@ -39,8 +41,14 @@ export interface ReadyTimes {
   /** Epoch ms: the Ready condition's lastTransitionTime, and when the watch delivered it. */
   readonly lttAt: number;
   readonly seenAt: number;
-  /** Epoch ms of the first answering probe (undefined while none answered). */
+  /**
+   * Epoch ms when the first answering probe's answer arrived (undefined while none answered):
+   * no one, mcks included, can know the route answers before an answer comes back, and the
+   * ingress's own answering time under load is the cluster's share, not mcks's.
+   */
   routeAt?: number;
+  /** When that probe was sent: the earliest the route can have begun answering. */
+  routeSentAt?: number;
 }
 
 export class ReadyTracker {
@@ -102,7 +110,8 @@ export class ReadyTracker {
         const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5000) });
         await res.body?.cancel();
         if (routeAnswered(res.status)) {
-          t.routeAt = sent;
+          t.routeAt = Date.now();
+          t.routeSentAt = sent;
           return;
         }
       } catch {
