@@ -1,7 +1,8 @@
 /**
  * The owner of a server's objects (docs/architecture.md "Object lifetimes"): every object that
- * does not outlive a stop carries an ownerReference to the server's Secret, so one DELETE of
- * the Secret lets the cluster's garbage collector remove the rest.
+ * does not outlive a stop carries an ownerReference to the server's Secret, so a DELETE of the
+ * Secret lets the cluster's garbage collector remove the rest (the stop deletes the Pod, which it
+ * waits for, itself: kube/delete.ts).
  *
  * Why the Secret and not the Pod: an ownerReference needs the owner's uid, known only once the
  * owner exists, and every other object must be written once (one request per object). The

@@ -1,5 +1,5 @@
 /**
- * Stop in one request, on the real bed with the real garbage collector (kube-controller-manager):
+ * Stop through the owner, on the real bed with the real garbage collector (kube-controller-manager):
  * a server applied with its owner (objects/owner.ts) references it from every object that dies
  * with it; `stopServer` sends two DELETEs (the owner and the Pod, which the stop waits for), the
  * shared watch sees the Pod go, and the collector removes the rest; a start right after a stop keeps its objects although the collector may still
