@@ -71,7 +71,7 @@ describe("an API server dies during a burst", () => {
       // The hub user reads which cluster and what to do; its address and the network error stay in the daemon's log.
       assert.match(o.error!, new RegExp(`cluster "${victim.name}" (cannot be reached right now|is unreachable since \\S+ \\([a-z ]+\\)); .*\\(reference mcks-[0-9a-f]{8}\\)`), `a clear message naming the cluster: ${o.error}`);
       assert.doesNotMatch(o.error!, /https?:\/\/|ECONNREFUSED/, `no address or network error for the hub user: ${o.error}`);
-      assert.ok(o.ms < 10_000, `${o.user} failed fast (${o.ms} ms)`);
+      assert.ok(o.ms < 30_000, `${o.user} failed fast (${o.ms} ms; the start timeout is far longer)`);
     }
     // Starts already under way when it died end either way, within the start timeout, with a reason.
     for (const o of first.filter((x) => x.cluster === victim.name)) {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RpcCallError } from "../../src/rpc/client.ts";
 import { writeAttackConfig } from "./attack-config.ts";
-import { allManaged, faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
+import { allManaged, managedAfterStop, faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
 
 const prefix = runPrefix("state");
 let fb: FaultBed;
@@ -71,6 +71,7 @@ describe("attack: a hub state that points at another user's server", () => {
     // bob's own stop with his own state works.
     const stop = await call("server.stop", bob, started.state);
     assert.equal(stop.error, undefined, stop.error?.message);
-    assert.deepEqual(allManaged(fb, `${prefix}bob`).filter((o) => !o.includes("PersistentVolumeClaim")), []);
+    const notHome = (objects: string[]) => objects.filter((o) => !o.includes("PersistentVolumeClaim"));
+    assert.deepEqual(notHome(await managedAfterStop(fb, `${prefix}bob`, (o) => notHome(o).length === 0)), []);
   });
 });

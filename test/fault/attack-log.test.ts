@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { writeAttackConfig } from "./attack-config.ts";
-import { allManaged, faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
+import { allManaged, managedAfterStop, faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
 
 const prefix = runPrefix("log");
 const FORGED = "mcks serve: 2026-01-01T00:00:00.000Z info started jupyter-admin on testbed-1";
@@ -76,6 +76,6 @@ describe("attack: forging log lines and leaking secrets into the log", () => {
     assert.match(String(start.key), /^jupyter-/);
     assert.match(String(start.request), /^\d+\/\d+$/);
     for (const v of Object.values(SECRETS)) assert.ok(!log.includes(v), `${v} is in the log`);
-    assert.deepEqual(allManaged(fb, prefix), [], "objects left behind");
+    assert.deepEqual(await managedAfterStop(fb, prefix), [], "objects left behind");
   });
 });

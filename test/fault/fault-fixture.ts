@@ -44,6 +44,20 @@ export function allManaged(fb: FaultBed, userPrefix?: string): string[] {
   return fb.clusters.flatMap((c) => managed(fb.bed.kubeconfig, c.context).filter(mine).map((o) => `${c.name}:${o}`));
 }
 
+/**
+ * `allManaged` once a stop has settled: a stop returns when the Pod is gone, and the cluster's
+ * garbage collector removes the rest a moment later. Waits (bounded) until `settled` holds and
+ * returns what it last saw, for the caller to assert on.
+ */
+export async function managedAfterStop(fb: FaultBed, userPrefix: string, settled: (objects: string[]) => boolean = (o) => o.length === 0, timeoutMs = 60_000): Promise<string[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const now = allManaged(fb, userPrefix);
+    if (settled(now) || Date.now() > end) return now;
+    await sleep(250);
+  }
+}
+
 /** A user-name prefix unique to this run (lower case, so the key keeps it unescaped). */
 export const runPrefix = (what: string): string => `${what}${Date.now().toString(36).slice(-5)}-`;
 

@@ -13,12 +13,13 @@ import { ensureTokens } from "../testbed/certs.ts";
 import { pkiDir } from "../testbed/layout.ts";
 import { Relay } from "../integration/relay.ts";
 import { kubectl } from "../integration/serve-fixture.ts";
-import { allManaged, eventually, faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
+import { allManaged, managedAfterStop, eventually, faultBed, runPrefix, startServe, type FaultBed, type ServeProcess } from "./fault-fixture.ts";
 
 const prefix = runPrefix("late");
 let fb: FaultBed;
 let relay: Relay;
 let config: string;
+let firstConfig: string;
 const daemons: ServeProcess[] = [];
 
 before(async () => {
@@ -37,18 +38,20 @@ contexts: [{ name: late, context: { cluster: late, user: u } }]
 `,
     { mode: 0o600 },
   );
-  config = join(fb.dir, "late-config.ts");
-  writeFileSync(
-    config,
-    `export default {
+  // The second daemon removes an incomplete start once it is older than the start timeout: short
+  // for it; the first daemon's real start gets the time a loaded bed may need.
+  const configWith = (startTimeout: number) => `export default {
   clusters: { late: { context: "late", kubeconfig: ${JSON.stringify(kubeconfig)}, ingressPublicUrl: "${c.ingressUrl}", namespace: "default" } },
   defaults: { image: "testbed/singleuser:latest", cpuLimit: 1, memLimit: "256M", memGuarantee: "64M" },
   profiles: [{ slug: "late", displayName: "Late", cluster: "late", default: true }],
-  startTimeout: 5,
+  startTimeout: ${startTimeout},
   pollGracePeriod: 120,
 };
-`,
-  );
+`;
+  config = join(fb.dir, "late-config.ts");
+  writeFileSync(config, configWith(5));
+  firstConfig = join(fb.dir, "late-config-first.ts");
+  writeFileSync(firstConfig, configWith(60));
 });
 after(async () => {
   for (const d of daemons) await d.stop();
@@ -61,7 +64,7 @@ const LABELS = (key: string, user: string) =>
 describe("a cluster unreachable at startup", () => {
   it("is logged at startup and recovered when it first answers", async () => {
     const running = `${prefix}run`;
-    const first = await startServe(config);
+    const first = await startServe(firstConfig);
     daemons.push(first);
     const c = await first.client();
     const r = await c.call("server.start", { user: { name: running }, server: "", profile: "late", options: {}, env: {} }, { timeoutMs: 120_000 });
@@ -97,7 +100,7 @@ describe("a cluster unreachable at startup", () => {
     const s = await second.client();
     await s.call("server.stop", { user: { name: running }, server: "", state: r.state, now: true }, { timeoutMs: 120_000 });
     await s.close();
-    assert.deepEqual(allManaged(fb, prefix), []);
+    assert.deepEqual(await managedAfterStop(fb, prefix), []);
   });
 });
 
