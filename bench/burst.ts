@@ -23,7 +23,7 @@ import { ensureTokens } from "../test/testbed/certs.ts";
 import { ensureBed } from "../test/testbed/bed.ts";
 import * as L from "../test/testbed/layout.ts";
 import type { BedCluster } from "../test/testbed/state.ts";
-import { startServe, type ServeProcess } from "../test/integration/serve-fixture.ts";
+import { settled, startServe, type ServeProcess } from "../test/integration/serve-fixture.ts";
 import { managedObjects as managed } from "./managed-objects.ts";
 import { fetchMetrics, isMcksRequest, openWatches, sum, type Sample } from "./apiserver-metrics.ts";
 import { OBJECTS_PER_START, profileSlug, writeBurstConfig } from "./burst-config.ts";
@@ -123,11 +123,7 @@ const COLLECTOR_WAIT_S = 300;
 async function collectorDone(): Promise<{ left: number; seconds: number }> {
   const t = performance.now();
   const left = () => clusters.reduce((a, c) => a + managed(bed.kubeconfig, c.context).length, 0);
-  let n = left();
-  while (n > 0 && performance.now() - t < COLLECTOR_WAIT_S * 1000) {
-    await sleep(2000);
-    n = left();
-  }
+  const n = await settled(left, (x) => x === 0, COLLECTOR_WAIT_S * 1000, 2000);
   return { left: n, seconds: (performance.now() - t) / 1000 };
 }
 const mcksRequests = (all: Sample[][]): number => all.reduce((a, s) => a + sum(s, "apiserver_request_total", isMcksRequest), 0);

@@ -34,6 +34,7 @@ import { spawnSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { ensureVenv, loopbackHubConfig, stopLeftoverProxy } from "../test/e2e/hub-stack.ts";
+import { settled } from "../test/integration/serve-fixture.ts";
 import { freePort, httpOk, start, stop, unixSocketAccepts, waitReady, type Running } from "../test/e2e/processes.ts";
 import { ensureTokens } from "../test/testbed/certs.ts";
 import { ensureBed, type Bed } from "../test/testbed/bed.ts";
@@ -251,9 +252,7 @@ c.MultiClusterKubeSpawner.socket_path = "${socket}"`,
     const req2 = requests(await scrape());
     const own2 = await ownRequests();
     // Our stop leaves a server's other objects to the cluster's garbage collector: give it time.
-    const leftNow = () => clusters.reduce((a, c) => a + objectsIn(bed, c), 0);
-    let left = leftNow();
-    for (const end = Date.now() + 60_000; left > 0 && Date.now() < end; left = leftNow()) await sleep(2000);
+    const left = await settled(() => clusters.reduce((a, c) => a + objectsIn(bed, c), 0), (n) => n === 0, 60_000, 2000);
     log(`${run}: stopped in ${stopWall.toFixed(1)} s, ${left} objects left; hub CPU ${(cpu1.hub - cpu0.hub).toFixed(1)} s, daemon ${(cpu1.daemon - cpu0.daemon).toFixed(1)} s`);
     for (const f of failures.slice(0, 5)) log(`FAILURE ${f}`);
     const n = Math.max(1, spawnMs.length);

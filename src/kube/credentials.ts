@@ -25,8 +25,6 @@ export interface RequestCredentials {
   /** PEM client certificate and key for TLS; the connection pool is keyed by them. */
   readonly cert: string | undefined;
   readonly key: string | undefined;
-  /** Which fetch of the credentials these are: `invalidate` takes it, so a late 401 for old ones does not drop newer ones. */
-  readonly generation: number;
 }
 
 /** Without an expiry, an override's answer is reused this long before asking again. */
@@ -75,8 +73,15 @@ export class CredentialProvider {
     return this.#exec?.runs ?? 0;
   }
 
+  /**
+   * Which fetch of the credentials `get()` gives now: read it before a request, and hand it to
+   * `invalidate` after its 401, so a late 401 for old credentials does not drop newer ones.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
   async get(): Promise<RequestCredentials> {
-    const generation = this.#generation;
     const override = await this.#fromOverride();
     const base = override?.token || (override?.clientCertificate && override.clientKey) ? undefined : await this.#fromKubeconfig();
     const headers: Record<string, string> = { ...base?.headers };
@@ -88,7 +93,6 @@ export class CredentialProvider {
       headers,
       cert: useOverrideCert ? override?.clientCertificate : (base?.cert ?? this.#staticCert),
       key: useOverrideCert ? override?.clientKey : (base?.key ?? this.#staticKey),
-      generation,
     };
   }
 
@@ -106,7 +110,7 @@ export class CredentialProvider {
     return true;
   }
 
-  async #fromKubeconfig(): Promise<Omit<RequestCredentials, "generation">> {
+  async #fromKubeconfig(): Promise<RequestCredentials> {
     const { user, kubeConfig } = this.#entry;
     const headers: Record<string, string> = {};
     let cert: string | undefined;

@@ -212,9 +212,9 @@ export class KubeHttp {
   }
 
   async #withRetry<R>(opts: RequestOptions, streaming: boolean, consume: (body: Readable) => Promise<R>): Promise<R> {
-    const used = { generation: -1 };
+    const generation = this.#credentials.generation;
     try {
-      return await this.#once(opts, streaming, consume, used);
+      return await this.#once(opts, streaming, consume);
     } catch (err) {
       // An expired token: refresh credentials once (exec plugin / auth hook) and retry.
       if (err instanceof KubeApiError && err.status.code === 401) {
@@ -223,7 +223,7 @@ export class KubeHttp {
         // one; running streams of the old one (watches) finish there. Only the first 401 of the
         // stale credentials retires it: a late one would close the new connection under its
         // requests.
-        if (this.#credentials.invalidate(used.generation)) this.#retireSessions();
+        if (this.#credentials.invalidate(generation)) this.#retireSessions();
         return this.#once(opts, streaming, consume);
       }
       throw err;
@@ -254,9 +254,8 @@ export class KubeHttp {
     return agent;
   }
 
-  async #once<R>(opts: RequestOptions, streaming: boolean, consume: (body: Readable) => Promise<R>, used?: { generation: number }): Promise<R> {
+  async #once<R>(opts: RequestOptions, streaming: boolean, consume: (body: Readable) => Promise<R>): Promise<R> {
     const creds = await this.#credentials.get();
-    if (used) used.generation = creds.generation;
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     // Lower case: HTTP/2 requires it, HTTP/1.1 does not mind.
     const headers: Record<string, string> = { accept: "application/json" };

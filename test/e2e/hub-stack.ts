@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { ensureBed, type Bed } from "../testbed/bed.ts";
-import { podNetwork } from "../integration/serve-fixture.ts";
+import { podNetwork, settled } from "../integration/serve-fixture.ts";
 import { freePort, httpOk, start, stop, unixSocketAccepts, waitReady, type Running } from "./processes.ts";
 
 export const repo = resolve(import.meta.dirname, "../..");
@@ -291,13 +291,8 @@ export function managedObjects(stack: HubStack, cluster: string, user: string): 
  * Pod is gone, and the cluster's garbage collector removes the rest a moment later. Waits
  * (bounded) until there are none and returns what it last saw, for the caller to assert on.
  */
-export async function objectsAfterStop(stack: HubStack, cluster: string, user: string, timeoutMs = 30_000): Promise<string[]> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const now = managedObjects(stack, cluster, user);
-    if (now.length === 0 || Date.now() > end) return now;
-    await new Promise((r) => setTimeout(r, 300));
-  }
+export function objectsAfterStop(stack: HubStack, cluster: string, user: string, timeoutMs = 30_000): Promise<string[]> {
+  return settled(() => managedObjects(stack, cluster, user), (now) => now.length === 0, timeoutMs, 300);
 }
 
 /** Which bed cluster a pod IP belongs to: each cluster's node has a loopback /16 of its own. */

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { profileSlug, writeBurstConfig } from "../../bench/burst-config.ts";
 import { managedObjects as managed } from "../../bench/managed-objects.ts";
 import type { BedCluster } from "../testbed/state.ts";
-import { ensureBed, startServe, tempDir, type Bed, type ServeProcess } from "../integration/serve-fixture.ts";
+import { ensureBed, settled, startServe, tempDir, type Bed, type ServeProcess } from "../integration/serve-fixture.ts";
 
 export { startServe, tempDir, type Bed, type ServeProcess, profileSlug };
 
@@ -46,16 +46,11 @@ export function allManaged(fb: FaultBed, userPrefix?: string): string[] {
 
 /**
  * `allManaged` once a stop has settled: a stop returns when the Pod is gone, and the cluster's
- * garbage collector removes the rest a moment later. Waits (bounded) until `settled` holds and
+ * garbage collector removes the rest a moment later. Waits (bounded) until `done` holds and
  * returns what it last saw, for the caller to assert on.
  */
-export async function managedAfterStop(fb: FaultBed, userPrefix: string, settled: (objects: string[]) => boolean = (o) => o.length === 0, timeoutMs = 60_000): Promise<string[]> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const now = allManaged(fb, userPrefix);
-    if (settled(now) || Date.now() > end) return now;
-    await sleep(250);
-  }
+export function managedAfterStop(fb: FaultBed, userPrefix: string, done: (objects: string[]) => boolean = (o) => o.length === 0, timeoutMs = 60_000): Promise<string[]> {
+  return settled(() => allManaged(fb, userPrefix), done, timeoutMs, 250);
 }
 
 /** A user-name prefix unique to this run (lower case, so the key keeps it unescaped). */

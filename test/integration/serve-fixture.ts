@@ -82,9 +82,9 @@ export interface ServeProcess {
   /** Everything the daemon wrote to stderr and stdout so far. */
   log(): string;
   /**
-   * The log once `test` holds on it (bounded; throws with the log otherwise). The daemon's stderr
-   * and its answer on the socket reach the test on two channels, so a line written before an
-   * answer may be read after it.
+   * The log once `test` holds on it, or as it is after `timeoutMs`, for the caller to assert on.
+   * The daemon's stderr and its answer on the socket reach the test on two channels, so a line
+   * written before an answer may be read after it.
    */
   logged(test: (log: string) => boolean, timeoutMs?: number): Promise<string>;
   client(onNotification?: (method: string, params: unknown) => void): Promise<RpcClient>;
@@ -138,14 +138,7 @@ export async function startServe(configPath: string, socket?: string, extraArgs:
     socket: sock,
     child,
     log: () => out,
-    async logged(test, timeoutMs = 10_000) {
-      const end = Date.now() + timeoutMs;
-      while (!test(out)) {
-        if (Date.now() > end) throw new Error(`the daemon's log did not have what was expected within ${timeoutMs} ms:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return out;
-    },
+    logged: (test, timeoutMs = 10_000) => settled(() => out, test, timeoutMs, 50),
     client: (onNotification) => connect(sock, onNotification ? { onNotification } : {}),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
@@ -179,12 +172,20 @@ export function managedObjects(bed: Bed, cluster: string, key?: string): string[
  * cluster's garbage collector removes the rest a moment later, so this waits (bounded) until the
  * list is `expected` and returns what it last saw, for the caller to assert on.
  */
-export async function objectsAfterStop(bed: Bed, cluster: string, key: string, expected: readonly string[] = [], timeoutMs = 30_000): Promise<string[]> {
+export function objectsAfterStop(bed: Bed, cluster: string, key: string, expected: readonly string[] = [], timeoutMs = 30_000): Promise<string[]> {
+  return settled(() => managedObjects(bed, cluster, key), (now) => JSON.stringify(now) === JSON.stringify(expected), timeoutMs);
+}
+
+/**
+ * Reads `read()` until `done` holds on the reading or `timeoutMs` has passed, and returns the
+ * last reading: the caller asserts on it, so a miss fails with what was there.
+ */
+export async function settled<T>(read: () => T, done: (v: T) => boolean, timeoutMs: number, everyMs = 200): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const now = managedObjects(bed, cluster, key);
-    if (JSON.stringify(now) === JSON.stringify(expected) || Date.now() > end) return now;
-    await new Promise((r) => setTimeout(r, 200));
+    const v = read();
+    if (done(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

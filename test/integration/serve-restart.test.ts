@@ -67,7 +67,7 @@ describe("mcks serve restarts", () => {
 
     serve = await startServe(configPath, socket);
     // At least ivy's and jack's (a server another test left running on the shared bed counts too).
-    const log = await serve.logged((l) => /recovered \d+ running server/.test(l)).catch(() => serve!.log());
+    const log = await serve.logged((l) => /recovered \d+ running server/.test(l));
     const recovered = Number(/recovered (\d+) running server/.exec(log)?.[1] ?? 0);
     assert.ok(recovered >= 2, `recovered ${recovered} running servers: ${serve.log()}`);
     const c2 = await serve.client();

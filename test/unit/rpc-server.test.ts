@@ -22,6 +22,7 @@ import { PROGRESS, sendProgress } from "../../src/rpc/protocol.ts";
 import type { Handlers, ProgressParams } from "../../src/rpc/protocol.ts";
 import { listen, listenMethods } from "../../src/rpc/server.ts";
 import type { RpcServer } from "../../src/rpc/server.ts";
+import { until } from "./wait.ts";
 
 type Message = Record<string, unknown> & { id?: unknown; error?: { code: number; message: string; data?: unknown } };
 
@@ -138,15 +139,6 @@ function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     "servers.list": () => ({ servers: [], clusters: {} }),
     ...overrides,
   };
-}
-
-/** Waits (bounded) until `cond` holds. */
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
-    await sleep(5);
-  }
 }
 
 async function start(t: TestContext, server: Promise<RpcServer>): Promise<RpcServer> {

@@ -2,15 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { idleGc } from "../../src/serve/idle-gc.ts";
-
-/** Waits (bounded) until `cond` holds: a loaded machine runs timers late, never early. */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
-    await sleep(5);
-  }
-}
+import { until } from "./wait.ts";
 
 // The margins are wide (hundreds of ms) so that a stalled test process cannot make an
 // "not yet" check see a collection that was due only later.
